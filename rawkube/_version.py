@@ -1,0 +1,3 @@
+"""The one place the version lives (read by pyproject.toml and the User-Agent)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,121 @@
+"""`Config`: what a client needs to reach and authenticate to one API server.
+
+It mirrors client-go's `rest.Config` (k8s.io/client-go/rest/config.go) in snake_case.
+A Config is plain data: building it does no I/O, and its repr never shows a secret.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Fields whose values are secrets: never shown by repr/str, logs or exceptions.
+SECRET_FIELDS = frozenset({"bearer_token", "password", "key_data", "cert_data"})
+
+
+@dataclass
+class ExecConfig:
+    """An exec credential plugin (kubeconfig `users[].user.exec`, client-go `api.ExecConfig`)."""
+
+    command: str
+    api_version: str = "client.authentication.k8s.io/v1"
+    args: list[str] = field(default_factory=list)
+    env: list[dict[str, str]] = field(default_factory=list)  # [{"name":..., "value":...}]
+    install_hint: str = ""
+    provide_cluster_info: bool = False
+    interactive_mode: str = "IfAvailable"  # Never | IfAvailable | Always
+    # Cluster info passed in KUBERNETES_EXEC_INFO when provide_cluster_info is set
+    # (the kubeconfig cluster's `extensions[client.authentication.k8s.io/exec].extension`).
+    cluster_config: Any = None
+
+
+@dataclass
+class AuthProviderConfig:
+    """A legacy auth-provider (kubeconfig `users[].user.auth-provider`)."""
+
+    name: str
+    config: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # the config holds id-tokens and refresh tokens
+        return f"AuthProviderConfig(name={self.name!r}, config=<{len(self.config)} keys, redacted>)"
+
+
+@dataclass(repr=False)
+class Config:
+    """Connection settings for one API server (client-go `rest.Config`)."""
+
+    host: str = "http://localhost:8080"
+    namespace: str = "default"
+    # Authentication (precedence as in client-go: client cert, token / token file, basic, exec).
+    bearer_token: str | None = None
+    bearer_token_file: str | None = None
+    username: str | None = None
+    password: str | None = None
+    exec_provider: ExecConfig | None = None
+    auth_provider: AuthProviderConfig | None = None
+    impersonate_user: str | None = None
+    impersonate_groups: list[str] = field(default_factory=list)
+    # TLS. *_data are PEM bytes (already base64-decoded), *_file are paths.
+    ca_data: bytes | None = None
+    ca_file: str | None = None
+    cert_data: bytes | None = None
+    cert_file: str | None = None
+    key_data: bytes | None = None
+    key_file: str | None = None
+    tls_server_name: str | None = None
+    insecure: bool = False
+    # Transport.
+    proxy_url: str | None = None
+    disable_compression: bool = False
+    http2: bool = False
+    qps: float = 5.0  # client-go default; <= 0 disables client-side rate limiting
+    burst: int = 10
+    timeout: float | None = None  # seconds for a whole request; None = no client timeout
+    user_agent: str | None = None
+    # Seams for tests, record/replay and tracing (client-go `Transport` / `WrapTransport`).
+    # `transport` replaces the network transport (an httpx.BaseTransport or AsyncBaseTransport);
+    # `wrap_transport` wraps whichever transport is used (e.g. a recorder).
+    transport: Any = None
+    wrap_transport: Callable[[Any], Any] | None = None
+    # Where the config came from (for error messages): e.g. "/home/me/.kube/config".
+    source: str | None = None
+    context_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS:
+                if value is None:
+                    continue
+                parts.append(f"{f.name}=<redacted>")
+            elif value is None or value == f.default or (
+                f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+                and value == f.default_factory()  # type: ignore[misc]
+            ):
+                continue
+            else:
+                parts.append(f"{f.name}={value!r}")
+        return "Config(" + ", ".join(parts) + ")"
+
+    __str__ = __repr__
+
+    def copy(self, **changes: Any) -> Config:
+        """A shallow copy with some fields replaced (client-go `rest.CopyConfig`)."""
+        return dataclasses.replace(self, **changes)
+
+
+def redact(value: Any, keys: Sequence[str] = ("token", "password", "client-key-data",
+                                              "client-certificate-data", "id-token",
+                                              "refresh-token", "client-secret")) -> Any:
+    """Return a copy of a kubeconfig-like structure with secret values replaced."""
+    if isinstance(value, Mapping):
+        return {
+            k: ("REDACTED" if k in keys and v else redact(v, keys)) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v, keys) for v in value]
+    return value

@@ -1,0 +1,252 @@
+"""Errors: the API server's `metav1.Status` as Python exceptions (client-go `api/errors`).
+
+Every failed call raises a `StatusError` subclass chosen by the Status `reason` (falling back to
+the HTTP code), carrying the server's reason, code, message, details and causes. Nothing here
+ever includes a credential in its text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RawkubeError(Exception):
+    """Base class of every error rawkube raises on purpose."""
+
+
+class ConfigError(RawkubeError):
+    """The configuration could not be found, read or understood (bad kubeconfig, bad input)."""
+
+
+class AuthError(RawkubeError):
+    """Credentials could not be obtained (e.g. an exec plugin failed or is missing)."""
+
+
+class StatusError(RawkubeError):
+    """The API server answered with a failure `Status` (or an error the client synthesised).
+
+    Attributes mirror `metav1.Status`: `code`, `reason`, `message`, `details` (a dict with name,
+    group, kind, uid, causes, retryAfterSeconds), plus the raw `status` dict and HTTP `headers`.
+    """
+
+    default_reason = ""
+    default_code = 0
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: int | None = None,
+        reason: str | None = None,
+        details: dict[str, Any] | None = None,
+        status: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.code = code if code is not None else self.default_code
+        self.reason = reason if reason is not None else self.default_reason
+        self.message = message
+        self.details: dict[str, Any] = details or {}
+        self.status: dict[str, Any] = status or {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": self.reason,
+            "code": self.code,
+        }
+        self.headers = headers or {}
+        self.method = method
+        self.url = url
+        super().__init__(message)
+
+    @property
+    def causes(self) -> list[dict[str, Any]]:
+        causes = self.details.get("causes")
+        return list(causes) if isinstance(causes, list) else []
+
+    @property
+    def retry_after_seconds(self) -> int | None:
+        value = self.details.get("retryAfterSeconds")
+        return int(value) if isinstance(value, (int, float)) and value > 0 else None
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method and self.url else ""
+        return f"{self.reason or 'Error'} ({self.code}): {self.message}{where}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r}, message={self.message!r})"
+
+
+class BadRequest(StatusError):
+    default_reason, default_code = "BadRequest", 400
+
+
+class Unauthorized(StatusError):
+    default_reason, default_code = "Unauthorized", 401
+
+
+class Forbidden(StatusError):
+    default_reason, default_code = "Forbidden", 403
+
+
+class NotFound(StatusError):
+    default_reason, default_code = "NotFound", 404
+
+
+class MethodNotAllowed(StatusError):
+    default_reason, default_code = "MethodNotAllowed", 405
+
+
+class NotAcceptable(StatusError):
+    default_reason, default_code = "NotAcceptable", 406
+
+
+class Conflict(StatusError):
+    default_reason, default_code = "Conflict", 409
+
+
+class AlreadyExists(Conflict):
+    """409 with reason AlreadyExists. A Conflict subclass as both are 409, but
+    `is_conflict()` (like client-go's IsConflict) only matches reason Conflict."""
+
+    default_reason, default_code = "AlreadyExists", 409
+
+
+class Gone(StatusError):
+    default_reason, default_code = "Gone", 410
+
+
+class Expired(Gone):
+    """410 with reason Expired (e.g. an expired continue token or a too old resourceVersion)."""
+
+    default_reason, default_code = "Expired", 410
+
+
+class RequestEntityTooLarge(StatusError):
+    default_reason, default_code = "RequestEntityTooLarge", 413
+
+
+class UnsupportedMediaType(StatusError):
+    default_reason, default_code = "UnsupportedMediaType", 415
+
+
+class Invalid(StatusError):
+    default_reason, default_code = "Invalid", 422
+
+
+class TooManyRequests(StatusError):
+    default_reason, default_code = "TooManyRequests", 429
+
+
+class InternalError(StatusError):
+    default_reason, default_code = "InternalError", 500
+
+
+class ServiceUnavailable(StatusError):
+    default_reason, default_code = "ServiceUnavailable", 503
+
+
+class ServerTimeout(StatusError):
+    default_reason, default_code = "ServerTimeout", 504
+
+
+class Timeout(ServerTimeout):
+    """reason Timeout (504): the request could not be completed in time."""
+
+    default_reason, default_code = "Timeout", 504
+
+
+# reason -> class; the reason wins over the code, as in client-go's ReasonForError.
+_BY_REASON: dict[str, type[StatusError]] = {
+    cls.default_reason: cls
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
+                Conflict, AlreadyExists, Gone, Expired, RequestEntityTooLarge,
+                UnsupportedMediaType, Invalid, TooManyRequests, InternalError,
+                ServiceUnavailable, ServerTimeout, Timeout)
+}
+_BY_CODE: dict[int, type[StatusError]] = {
+    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed,
+    406: NotAcceptable, 409: Conflict, 410: Gone, 413: RequestEntityTooLarge,
+    415: UnsupportedMediaType, 422: Invalid, 429: TooManyRequests, 500: InternalError,
+    503: ServiceUnavailable, 504: ServerTimeout,
+}
+
+
+def error_class(reason: str | None, code: int | None) -> type[StatusError]:
+    """The exception class for a Status reason and HTTP code."""
+    if reason and reason in _BY_REASON:
+        return _BY_REASON[reason]
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code]
+    return StatusError
+
+
+def from_status(status: dict[str, Any], *, code: int | None = None, **kw: Any) -> StatusError:
+    """Build the matching StatusError from a `metav1.Status` dict."""
+    st_code = status.get("code") if isinstance(status.get("code"), int) else code
+    reason = status.get("reason") or None
+    cls = error_class(reason, st_code)
+    details = status.get("details") if isinstance(status.get("details"), dict) else {}
+    return cls(str(status.get("message") or ""), code=st_code, reason=reason or cls.default_reason,
+               details=details, status=status, **kw)
+
+
+def _reason_of(err: BaseException) -> str | None:
+    return err.reason if isinstance(err, StatusError) else None
+
+
+def is_not_found(err: BaseException) -> bool:
+    return _reason_of(err) == "NotFound"
+
+
+def is_already_exists(err: BaseException) -> bool:
+    return _reason_of(err) == "AlreadyExists"
+
+
+def is_conflict(err: BaseException) -> bool:
+    return _reason_of(err) == "Conflict"
+
+
+def is_invalid(err: BaseException) -> bool:
+    return _reason_of(err) == "Invalid"
+
+
+def is_bad_request(err: BaseException) -> bool:
+    return _reason_of(err) == "BadRequest"
+
+
+def is_unauthorized(err: BaseException) -> bool:
+    return _reason_of(err) == "Unauthorized"
+
+
+def is_forbidden(err: BaseException) -> bool:
+    return _reason_of(err) == "Forbidden"
+
+
+def is_gone(err: BaseException) -> bool:
+    return _reason_of(err) in ("Gone", "Expired")
+
+
+def is_resource_expired(err: BaseException) -> bool:
+    return _reason_of(err) == "Expired"
+
+
+def is_too_many_requests(err: BaseException) -> bool:
+    return _reason_of(err) == "TooManyRequests" or (
+        isinstance(err, StatusError) and err.code == 429
+    )
+
+
+def is_server_timeout(err: BaseException) -> bool:
+    return _reason_of(err) == "ServerTimeout"
+
+
+def is_timeout(err: BaseException) -> bool:
+    return _reason_of(err) == "Timeout"
+
+
+def is_internal_error(err: BaseException) -> bool:
+    return _reason_of(err) == "InternalError"
