@@ -34,7 +34,26 @@ _LAZY: dict[str, str] = {
     "ConfigError": "rawkube.errors",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "__version__",
+    "Config",
+    "ExecConfig",
+    "load_config",
+    "in_cluster_config",
+    "RESTClient",
+    "Result",
+    "WatchEvent",
+    "Clientset",
+    "DynamicClient",
+    "Unstructured",
+    "DiscoveryClient",
+    "GroupVersionResource",
+    "GroupVersionKind",
+    "GroupVersion",
+    "retry_on_conflict",
+    "StatusError",
+    "ConfigError",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.config.incluster import in_cluster_config

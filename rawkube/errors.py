@@ -162,16 +162,43 @@ class Timeout(ServerTimeout):
 # reason -> class; the reason wins over the code, as in client-go's ReasonForError.
 _BY_REASON: dict[str, type[StatusError]] = {
     cls.default_reason: cls
-    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
-                Conflict, AlreadyExists, Gone, Expired, RequestEntityTooLarge,
-                UnsupportedMediaType, Invalid, TooManyRequests, InternalError,
-                ServiceUnavailable, ServerTimeout, Timeout)
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        NotAcceptable,
+        Conflict,
+        AlreadyExists,
+        Gone,
+        Expired,
+        RequestEntityTooLarge,
+        UnsupportedMediaType,
+        Invalid,
+        TooManyRequests,
+        InternalError,
+        ServiceUnavailable,
+        ServerTimeout,
+        Timeout,
+    )
 }
 _BY_CODE: dict[int, type[StatusError]] = {
-    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed,
-    406: NotAcceptable, 409: Conflict, 410: Gone, 413: RequestEntityTooLarge,
-    415: UnsupportedMediaType, 422: Invalid, 429: TooManyRequests, 500: InternalError,
-    503: ServiceUnavailable, 504: ServerTimeout,
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    406: NotAcceptable,
+    409: Conflict,
+    410: Gone,
+    413: RequestEntityTooLarge,
+    415: UnsupportedMediaType,
+    422: Invalid,
+    429: TooManyRequests,
+    500: InternalError,
+    503: ServiceUnavailable,
+    504: ServerTimeout,
 }
 
 
@@ -190,8 +217,14 @@ def from_status(status: dict[str, Any], *, code: int | None = None, **kw: Any) -
     reason = status.get("reason") or None
     cls = error_class(reason, st_code)
     details = status.get("details") if isinstance(status.get("details"), dict) else {}
-    return cls(str(status.get("message") or ""), code=st_code, reason=reason or cls.default_reason,
-               details=details, status=status, **kw)
+    return cls(
+        str(status.get("message") or ""),
+        code=st_code,
+        reason=reason or cls.default_reason,
+        details=details,
+        status=status,
+        **kw,
+    )
 
 
 def _reason_of(err: BaseException) -> str | None:

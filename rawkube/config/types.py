@@ -92,9 +92,13 @@ class Config:
                 if value is None:
                     continue
                 parts.append(f"{f.name}=<redacted>")
-            elif value is None or value == f.default or (
-                f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
-                and value == f.default_factory()  # type: ignore[misc]
+            elif (
+                value is None
+                or value == f.default
+                or (
+                    f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+                    and value == f.default_factory()  # type: ignore[misc]
+                )
             ):
                 continue
             else:
@@ -108,14 +112,21 @@ class Config:
         return dataclasses.replace(self, **changes)
 
 
-def redact(value: Any, keys: Sequence[str] = ("token", "password", "client-key-data",
-                                              "client-certificate-data", "id-token",
-                                              "refresh-token", "client-secret")) -> Any:
+def redact(
+    value: Any,
+    keys: Sequence[str] = (
+        "token",
+        "password",
+        "client-key-data",
+        "client-certificate-data",
+        "id-token",
+        "refresh-token",
+        "client-secret",
+    ),
+) -> Any:
     """Return a copy of a kubeconfig-like structure with secret values replaced."""
     if isinstance(value, Mapping):
-        return {
-            k: ("REDACTED" if k in keys and v else redact(v, keys)) for k, v in value.items()
-        }
+        return {k: ("REDACTED" if k in keys and v else redact(v, keys)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, keys) for v in value]
     return value
