@@ -69,7 +69,7 @@ class UnsupportedVerb(RawkubeError, TypeError):
     """The resource does not offer this verb or subresource (per its discovery data)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def import_model(spec: str) -> Any:
     """Import the class named by `"module:Class"` (module relative to rawkube.models if bare).
 
