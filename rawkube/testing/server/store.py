@@ -49,7 +49,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 Obj = dict[str, Any]
@@ -392,6 +392,7 @@ class Store:
         preconditions: dict[str, Any] | None = None,
         dry_run: bool = False,
         kind_for_errors: str | None = None,
+        grace_period_seconds: int | None = None,
     ) -> tuple[Obj, bool]:
         """Delete (or start deleting) an object. Returns ``(object, removed_now)``.
 
@@ -414,10 +415,15 @@ class Store:
             if propagation_policy in ("Orphan", "Foreground"):
                 keep = _gc_finalizers(propagation_policy)[0]
                 finalizers = [f for f in finalizers if f != unwanted[keep]]
-            if finalizers or _namespace_pending(rkey, obj):
+            # (controllers teammate) graceful pod deletion: see _pod_grace_period.
+            grace = _pod_grace_period(rkey, current, grace_period_seconds)
+            if finalizers or grace > 0 or _namespace_pending(rkey, obj):
                 if finalizers:
                     meta["finalizers"] = finalizers
-                if not meta.get("deletionTimestamp"):
+                if grace > 0:
+                    meta["deletionTimestamp"] = _seconds_from_now(grace)
+                    meta["deletionGracePeriodSeconds"] = grace
+                elif not meta.get("deletionTimestamp"):
                     meta["deletionTimestamp"] = now_rfc3339()
                     meta["deletionGracePeriodSeconds"] = 0
                 if rkey == ResourceKey("", "namespaces"):
@@ -563,7 +569,11 @@ class Store:
             generation += 1
         meta["generation"] = generation
         meta["resourceVersion"] = old_meta["resourceVersion"]
-        deleting = bool(old_meta.get("deletionTimestamp"))
+        # (controllers teammate) only a deletion whose grace period is over completes on update
+        # (registry.ShouldDeleteDuringUpdate): a terminating pod may still report status.
+        deleting = bool(old_meta.get("deletionTimestamp")) and not old_meta.get(
+            "deletionGracePeriodSeconds"
+        )
         if deleting and not meta.get("finalizers") and not _namespace_pending(key, obj):
             return obj if dry_run else self._remove(key, obj)
         obj["metadata"] = order_metadata(meta)
@@ -609,6 +619,32 @@ def _gc_finalizers(policy: str | None) -> list[str]:
     if policy == "Foreground":
         return ["foregroundDeletion"]
     return []
+
+
+def _pod_grace_period(key: ResourceKey, current: Obj, requested: int | None) -> int:
+    """Seconds a Pod may take to terminate before it is removed; 0 deletes at once.
+
+    (Added by the controllers teammate.) pkg/registry/core/pod/strategy.go CheckGracefulDelete
+    + k8s.io/apiserver/pkg/registry/rest/delete.go BeforeDelete: only Pods are graceful; a Pod
+    never bound to a node, or already Succeeded/Failed, goes at once; the grace period is the
+    request's, else spec.terminationGracePeriodSeconds (default 30); a repeated delete may only
+    shorten it. The controllers' kubelet removes terminating pods (with grace 0) early.
+    """
+    if key != ResourceKey("", "pods"):
+        return 0
+    spec, status = current.get("spec") or {}, current.get("status") or {}
+    if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+        return 0
+    grace = requested if requested is not None else spec.get("terminationGracePeriodSeconds", 30)
+    grace = max(0, int(grace))
+    previous = current["metadata"].get("deletionGracePeriodSeconds")
+    if current["metadata"].get("deletionTimestamp") and previous is not None:
+        grace = min(grace, int(previous))
+    return grace
+
+
+def _seconds_from_now(seconds: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _namespace_pending(key: ResourceKey, obj: Obj) -> bool:
