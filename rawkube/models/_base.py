@@ -1,0 +1,429 @@
+"""The hand-written base of every generated model: typed *views* over the wire dict.
+
+client-go decodes JSON into Go structs field by field. Doing the same in Python (building an object
+per nested struct, eagerly) costs several times `json.loads` itself and doubles the memory. A model
+here is instead a thin, typed window onto the dict that `json.loads` produced:
+
+* `Deployment.from_dict(d)` stores `d` and returns: O(1), no copy, no walk.
+* Each attribute is a descriptor that reads (and writes) one key of that dict, converting lazily on
+  access: `dep.spec` wraps the very same nested dict, so `dep.spec.replicas = 1` changes the dict.
+* A list of objects (`pod.spec.containers`) is a `ModelList`, a view over the wire list that wraps
+  an element when it is read and unwraps it when it is stored. Maps of objects are a `ModelMap`.
+* Fields this client does not know (sent by a newer server) simply stay in the dict, so a typed
+  read-modify-write (`get`, change a field, `update`) sends them back: no data is dropped.
+* `to_dict()` returns the live wire dict itself (no copy): serialising a model is free and
+  `from_dict(d).to_dict() is d`. Use `copy.deepcopy(model)` for an independent object.
+
+Attribute names are snake_case and map to the exact camelCase wire names (`container_port` ->
+`containerPort`); Python keywords and the builtin type names the annotations use get a trailing
+underscore (`continue_`, `from_`, `not_`, `int_`, `bool_`). Assigning `None` removes the key, like
+Go's `omitempty` (the wire never carries an explicit null for these fields).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import importlib
+import reprlib
+import sys
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, MutableSequence
+from typing import Any, ClassVar, Generic, TypeVar, overload
+
+__all__ = [
+    "Field",
+    "Model",
+    "ModelList",
+    "ModelMap",
+    "Obj",
+    "ObjList",
+    "ObjMap",
+    "format_time",
+    "parse_time",
+]
+
+V = TypeVar("V")
+M = TypeVar("M", bound="Model")
+ModelT = TypeVar("ModelT", bound="Model")
+
+_MODELS_PACKAGE = "rawkube.models"
+
+# Field names whose values a repr must never show (credentials travel in e.g.
+# TokenRequestStatus.token, TokenReviewSpec.token, Secret.data, CSR.status.certificate).
+_SENSITIVE = ("token", "password", "secret", "key", "data", "cert", "credential", "ca_bundle")
+
+
+def _wrap(cls: type[ModelT], raw: dict[str, Any]) -> ModelT:
+    """The O(1) decode step: a new view over `raw`, without running `__init__`."""
+    obj = object.__new__(cls)
+    obj._d = raw
+    return obj
+
+
+def _unwrap(value: Any) -> Any:
+    """A model becomes its wire dict; anything else (a dict the caller built) is kept."""
+    return value._d if isinstance(value, Model) else value
+
+
+class Model:
+    """Base of all generated models: a typed view over one JSON object (a dict).
+
+    Generated subclasses declare `__slots__ = ()` and one descriptor per wire field; top-level
+    kinds also set `_api_version` / `_kind`, which the constructor fills in (client-go's
+    `TypeMeta`, which the typed clientsets also expect to be set on objects they send).
+    """
+
+    __slots__ = ("_d",)
+
+    _d: dict[str, Any]
+    _api_version: ClassVar[str | None] = None
+    _kind: ClassVar[str | None] = None
+
+    def __init__(self, **fields: Any) -> None:
+        """Build a new object from keyword arguments (generated subclasses list them).
+
+        `None` arguments are left out of the wire dict, like Go's `omitempty`.
+        """
+        self._d = {}
+        if self._api_version is not None and self._kind is not None:
+            self._d["apiVersion"] = self._api_version
+            self._d["kind"] = self._kind
+        for name, value in fields.items():
+            if value is not None:
+                # Goes through the field's descriptor, which unwraps models and lists of models;
+                # an unknown name fails here thanks to __slots__ (no silent typo).
+                setattr(self, name, value)
+
+    @classmethod
+    def from_dict(cls: type[ModelT], data: dict[str, Any]) -> ModelT:
+        """Wrap a decoded JSON object. O(1): the dict is neither copied nor walked."""
+        if not isinstance(data, dict):
+            raise TypeError(f"{cls.__name__}.from_dict expects a dict, got {type(data).__name__}")
+        return _wrap(cls, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire dict itself (not a copy): every change made through the model is in it."""
+        return self._d
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Model)
+        return self._d == other._d
+
+    # Models are mutable views: like dicts, they are not hashable.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __copy__(self) -> Model:
+        return _wrap(type(self), dict(self._d))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Model:
+        return _wrap(type(self), copy.deepcopy(self._d, memo))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(_repr_parts(self))})"
+
+
+def _field_names(cls: type[Model]) -> list[tuple[str, str]]:
+    """(attribute, wire name) pairs of a model class, in declaration order (base classes first)."""
+    pairs: list[tuple[str, str]] = []
+    for klass in reversed(cls.__mro__):
+        for attr, value in vars(klass).items():
+            if isinstance(value, _Descriptor):
+                pairs.append((attr, value.wire))
+    return pairs
+
+
+def _short(attr: str, value: Any) -> str:
+    if any(word in attr for word in _SENSITIVE):
+        return "'***'"
+    if isinstance(value, dict):
+        return "{...}"
+    if isinstance(value, list):
+        return f"[{len(value)} items]"
+    return reprlib.repr(value)
+
+
+def _repr_parts(model: Model, limit: int = 4) -> list[str]:
+    """A short description: name/namespace for objects with metadata, else a few set fields."""
+    data = model._d
+    meta = data.get("metadata")
+    if isinstance(meta, dict) and "name" in meta:
+        parts = [f"name={meta['name']!r}"]
+        if "namespace" in meta:
+            parts.append(f"namespace={meta['namespace']!r}")
+        return parts
+    present = [(a, w) for a, w in _field_names(type(model)) if w in data and w not in ("apiVersion", "kind")]
+    parts = [f"{attr}={_short(attr, data[wire])}" for attr, wire in present[:limit]]
+    if len(present) > limit:
+        parts.append("...")
+    return parts
+
+
+# -- descriptors ----------------------------------------------------------------------------------
+
+
+class _Descriptor:
+    """One wire field of a model: `wire` is the exact JSON (camelCase) key."""
+
+    __slots__ = ("wire",)
+
+    def __init__(self, wire: str) -> None:
+        self.wire = wire
+
+    def __delete__(self, obj: Model) -> None:
+        obj._d.pop(self.wire, None)
+
+
+class Field(_Descriptor, Generic[V]):
+    """A field holding plain JSON (str, int, bool, lists/maps of those): read and written as is.
+
+    Lists and maps are the wire containers themselves, so `meta.labels["app"] = "x"` writes
+    through. Time fields stay RFC 3339 strings (see `parse_time`); Quantity stays a string;
+    IntOrString is `int | str`; RawExtension / JSON are `Any`.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Field[V]: ...
+    @overload
+    def __get__(self, obj: Model, owner: type[Any]) -> V | None: ...
+    def __get__(self, obj: Model | None, owner: type[Any]) -> Field[V] | V | None:
+        if obj is None:
+            return self
+        return obj._d.get(self.wire)
+
+    def __set__(self, obj: Model, value: V | None) -> None:
+        if value is None:
+            obj._d.pop(self.wire, None)
+        else:
+            obj._d[self.wire] = value
+
+
+class _ModelRef(_Descriptor):
+    """A descriptor whose values are models of a class named lazily by `"module:Class"`.
+
+    Resolving on first use (not at import) is what lets `import rawkube.models.apps_v1` avoid
+    importing core_v1 and meta_v1 until a Deployment's pod template or metadata is touched.
+    A bare `"Class"` names a class of the module that declares the field.
+    """
+
+    __slots__ = ("_target", "_cls", "_module")
+
+    def __init__(self, wire: str, target: str) -> None:
+        super().__init__(wire)
+        self._target = target
+        self._cls: type[Model] | None = None
+        self._module = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._module = owner.__module__
+
+    def _resolve(self) -> type[Model]:
+        module_name, _, class_name = self._target.rpartition(":")
+        if not module_name:
+            module = sys.modules[self._module]
+        else:
+            if "." not in module_name:
+                module_name = f"{_MODELS_PACKAGE}.{module_name}"
+            module = importlib.import_module(module_name)
+        cls: type[Model] = getattr(module, class_name)
+        self._cls = cls
+        return cls
+
+
+class Obj(_ModelRef, Generic[M]):
+    """A nested object: reading wraps the same nested dict (writes through), O(1)."""
+
+    __slots__ = ()
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Obj[M]: ...
+    @overload
+    def __get__(self, obj: Model, owner: type[Any]) -> M | None: ...
+    def __get__(self, obj: Model | None, owner: type[Any]) -> Obj[M] | M | None:
+        if obj is None:
+            return self
+        raw = obj._d.get(self.wire)
+        if raw is None:
+            return None
+        cls = self._cls or self._resolve()
+        return _wrap(cls, raw)  # type: ignore[return-value]
+
+    def __set__(self, obj: Model, value: M | None) -> None:
+        if value is None:
+            obj._d.pop(self.wire, None)
+        else:
+            obj._d[self.wire] = _unwrap(value)
+
+
+class ObjList(_ModelRef, Generic[M]):
+    """A list of objects, read as a `ModelList` view over the wire list."""
+
+    __slots__ = ()
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> ObjList[M]: ...
+    @overload
+    def __get__(self, obj: Model, owner: type[Any]) -> ModelList[M] | None: ...
+    def __get__(self, obj: Model | None, owner: type[Any]) -> ObjList[M] | ModelList[M] | None:
+        if obj is None:
+            return self
+        raw = obj._d.get(self.wire)
+        if raw is None:
+            return None
+        return ModelList(raw, self._cls or self._resolve())  # type: ignore[arg-type]
+
+    def __set__(self, obj: Model, value: Iterable[M] | None) -> None:
+        if value is None:
+            obj._d.pop(self.wire, None)
+        elif isinstance(value, ModelList):
+            obj._d[self.wire] = value._raw
+        else:
+            obj._d[self.wire] = [_unwrap(item) for item in value]
+
+
+class ObjMap(_ModelRef, Generic[M]):
+    """A map of string to object, read as a `ModelMap` view over the wire dict."""
+
+    __slots__ = ()
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> ObjMap[M]: ...
+    @overload
+    def __get__(self, obj: Model, owner: type[Any]) -> ModelMap[M] | None: ...
+    def __get__(self, obj: Model | None, owner: type[Any]) -> ObjMap[M] | ModelMap[M] | None:
+        if obj is None:
+            return self
+        raw = obj._d.get(self.wire)
+        if raw is None:
+            return None
+        return ModelMap(raw, self._cls or self._resolve())  # type: ignore[arg-type]
+
+    def __set__(self, obj: Model, value: Mapping[str, M] | None) -> None:
+        if value is None:
+            obj._d.pop(self.wire, None)
+        elif isinstance(value, ModelMap):
+            obj._d[self.wire] = value._raw
+        else:
+            obj._d[self.wire] = {key: _unwrap(item) for key, item in value.items()}
+
+
+# -- container views ------------------------------------------------------------------------------
+
+
+class ModelList(MutableSequence[M]):
+    """A typed view over a wire list of objects: elements are wrapped when read.
+
+    Appending, assigning and deleting change the wire list itself, so the parent's `to_dict()`
+    sees them with no re-serialisation. `to_list()` returns that wire list.
+    """
+
+    __slots__ = ("_raw", "_cls")
+
+    def __init__(self, raw: list[dict[str, Any]], cls: type[M]) -> None:
+        self._raw = raw
+        self._cls = cls
+
+    @overload
+    def __getitem__(self, index: int) -> M: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[M]: ...
+    def __getitem__(self, index: int | slice) -> M | list[M]:
+        if isinstance(index, slice):
+            return [_wrap(self._cls, raw) for raw in self._raw[index]]
+        return _wrap(self._cls, self._raw[index])
+
+    @overload
+    def __setitem__(self, index: int, value: M) -> None: ...
+    @overload
+    def __setitem__(self, index: slice, value: Iterable[M]) -> None: ...
+    def __setitem__(self, index: int | slice, value: Any) -> None:
+        if isinstance(index, slice):
+            self._raw[index] = [_unwrap(item) for item in value]
+        else:
+            self._raw[index] = _unwrap(value)
+
+    def __delitem__(self, index: int | slice) -> None:
+        del self._raw[index]
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __iter__(self) -> Iterator[M]:
+        cls = self._cls
+        for raw in self._raw:
+            yield _wrap(cls, raw)
+
+    def insert(self, index: int, value: M) -> None:
+        self._raw.insert(index, _unwrap(value))
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """The wire list itself (not a copy)."""
+        return self._raw
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ModelList):
+            return self._raw == other._raw
+        if isinstance(other, list):
+            return self._raw == [_unwrap(item) for item in other]
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ModelList[{self._cls.__name__}]({len(self._raw)} items)"
+
+
+class ModelMap(MutableMapping[str, M]):
+    """A typed view over a wire map of string to object (e.g. JSONSchemaProps.properties)."""
+
+    __slots__ = ("_raw", "_cls")
+
+    def __init__(self, raw: dict[str, dict[str, Any]], cls: type[M]) -> None:
+        self._raw = raw
+        self._cls = cls
+
+    def __getitem__(self, key: str) -> M:
+        return _wrap(self._cls, self._raw[key])
+
+    def __setitem__(self, key: str, value: M) -> None:
+        self._raw[key] = _unwrap(value)
+
+    def __delitem__(self, key: str) -> None:
+        del self._raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """The wire dict itself (not a copy)."""
+        return self._raw
+
+    def __repr__(self) -> str:
+        return f"ModelMap[{self._cls.__name__}]({list(self._raw)!r})"
+
+
+# -- time helpers ---------------------------------------------------------------------------------
+
+
+def parse_time(value: str) -> _dt.datetime:
+    """Parse a `metav1.Time` / `metav1.MicroTime` wire string (RFC 3339, UTC `Z`) to a datetime.
+
+    Models keep the wire string so a round trip is byte-exact; this is the explicit conversion
+    (apimachinery `pkg/apis/meta/v1/time.go` formats with RFC3339, micro_time.go with 6 digits).
+    """
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    return _dt.datetime.fromisoformat(text)
+
+
+def format_time(value: _dt.datetime, *, micro: bool = False) -> str:
+    """Format a datetime as the API server does: UTC, `Z`, seconds (or microseconds if micro)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc)
+    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if micro else "%Y-%m-%dT%H:%M:%SZ"
+    return value.strftime(pattern)
