@@ -1,0 +1,500 @@
+"""Record the HTTP conversation between a client and an API server into a fixture file.
+
+The recorder is an httpx transport *wrapper*, the Python twin of client-go's
+`rest.Config.WrapTransport` (k8s.io/client-go/transport/round_trippers.go wraps round
+trippers the same way for debugging and auth)::
+
+    with record("fixtures/my-flow.yaml") as rec:
+        cs = Clientset(cfg.copy(wrap_transport=rec.wrap))
+        ...                         # every exchange is captured, written on exit
+
+Each response stream is passed through unchanged while a copy is kept; a watch or a followed
+log is stored line by line (`body_lines`), optionally with the time gaps between lines.
+
+Credentials never reach the file: only an allow-list of headers is kept (never
+`Authorization`), bearer tokens and basic-auth passwords seen on the wire are scrubbed from
+everything written, token fields of TokenRequest/TokenReview bodies and PEM private keys are
+redacted, and Secret `data` values are masked unless `mask_secrets=False`.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import sys
+import threading
+import time
+import types
+import zlib
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from rawkube.testing.fixture import (
+    FIXTURE_SUFFIXES,
+    Exchange,
+    RecordedRequest,
+    RecordedResponse,
+    encode_body,
+    encode_line,
+    save_exchange_files,
+    save_fixture,
+)
+
+__all__ = ["Recorder", "record", "RecordingTransport", "AsyncRecordingTransport", "scrub"]
+
+# Headers worth keeping: they change how a client behaves (content negotiation, warnings,
+# throttling) or help correlate with the server's audit log. Everything else is noise or secret.
+REQUEST_HEADERS = (
+    "accept",
+    "content-type",
+    "impersonate-user",
+    "impersonate-group",
+    "impersonate-uid",
+)
+RESPONSE_HEADERS = (
+    "content-type",
+    "warning",
+    "retry-after",
+    "audit-id",
+    "location",
+    "x-kubernetes-pf-flowschema-uid",
+    "x-kubernetes-pf-prioritylevel-uid",
+)
+
+REDACTED = "<redacted>"
+# base64("REDACTED"): masked Secret values stay valid base64 so typed models still decode them.
+MASKED_SECRET_VALUE = base64.b64encode(b"REDACTED").decode("ascii")
+# Keys whose string values are credentials wherever they appear in a body (kubeconfig-like
+# documents, TokenRequest.status.token, TokenReview.spec.token).
+SECRET_KEYS = frozenset(
+    {"token", "password", "client-key-data", "id-token", "refresh-token", "client-secret"}
+)
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.DOTALL
+)
+_MIN_SECRET_LEN = 4  # never scrub tiny strings: "a" would shred every document
+
+
+# --- scrubbing ------------------------------------------------------------------------------------
+
+
+def mask_secret_objects(value: Any) -> Any:
+    """Mask `data`/`stringData` of Secret objects, also inside lists and watch events."""
+    if isinstance(value, list):
+        return [mask_secret_objects(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get("kind") == "Secret":
+        value = dict(value)
+        for key, masked in (("data", MASKED_SECRET_VALUE), ("stringData", "REDACTED")):
+            if isinstance(value.get(key), dict):
+                value[key] = {k: masked for k in value[key]}
+        return value
+    if isinstance(value.get("items"), list) or isinstance(value.get("object"), dict):
+        return {
+            k: mask_secret_objects(v) if k in ("items", "object") else v for k, v in value.items()
+        }
+    return value
+
+
+def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """A copy of a stored exchange with every credential replaced by `<redacted>`.
+
+    Walks the whole document, so a token echoed back in a body or an error message is caught.
+    """
+    needles = sorted({s for s in secrets if s and len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True)
+    return _scrub(value, needles)
+
+
+def _scrub(value: Any, needles: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: REDACTED
+            if str(k).lower() in SECRET_KEYS and isinstance(v, str) and v
+            else _scrub(v, needles)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub(v, needles) for v in value]
+    if isinstance(value, str):
+        for needle in needles:
+            value = value.replace(needle, REDACTED)
+        return _PRIVATE_KEY.sub("<redacted private key>", value)
+    return value
+
+
+def credentials_in_authorization(header: str) -> list[str]:
+    """The secret parts of an Authorization header value (the token; user:password and password)."""
+    scheme, _, credentials = header.strip().partition(" ")
+    credentials = credentials.strip()
+    found = [credentials] if credentials else []
+    if scheme.lower() == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return found
+        found.append(decoded)
+        found.append(decoded.partition(":")[2])
+    return found
+
+
+# --- capture ------------------------------------------------------------------------------------
+
+
+def is_streamed(request: httpx.Request, response: httpx.Response) -> bool:
+    """Watches and followed logs are streams (client-go `Request.Watch` / `Request.Stream`)."""
+    params = dict(parse_qsl(request.url.query.decode("ascii", "replace"), keep_blank_values=True))
+    if params.get("watch", "").lower() in ("1", "true") or params.get("follow", "").lower() in (
+        "1",
+        "true",
+    ):
+        return True
+    return "stream=watch" in response.headers.get("content-type", "")
+
+
+def exchange_name(method: str, path: str, query: str) -> str:
+    """A readable name in the style of the reference files: `create-deployments`, `watch-pods`."""
+    parts = [p for p in path.split("/") if p]
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    resource, name = _resource_and_name(parts)
+    verb = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method, "")
+    if method == "GET":
+        if params.get("watch", "").lower() in ("1", "true"):
+            verb = "watch"
+        elif resource and not name:
+            verb = "list"
+        else:
+            verb = "get"
+    if not resource:
+        return "-".join([verb or method.lower(), *parts]) or verb or method.lower()
+    if method == "DELETE" and not name:
+        verb = "deletecollection"
+    return "-".join(p for p in (verb, resource, name) if p)
+
+
+def _resource_and_name(parts: list[str]) -> tuple[str, str]:
+    # /api/v1/... or /apis/{group}/{version}/...; then [namespaces/{ns}/]{resource}[/{name}[/{sub}]]
+    if parts[:1] == ["api"]:
+        rest = parts[2:]
+    elif parts[:1] == ["apis"]:
+        rest = parts[3:]
+    else:
+        return "", ""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        rest = rest[2:]
+    if not rest:
+        return "", ""
+    resource = rest[0] if len(rest) < 3 else f"{rest[0]}-{rest[2]}"
+    return resource, rest[1] if len(rest) >= 2 else ""
+
+
+class _Capture:
+    """One exchange being recorded; filled while the client reads the response."""
+
+    def __init__(self, recorder: Recorder, request: httpx.Request) -> None:
+        self._recorder = recorder
+        path, _, _ = request.url.raw_path.decode("ascii", "replace").partition("?")
+        query = request.url.query.decode("ascii", "replace")
+        self.request = RecordedRequest(
+            method=request.method,
+            path=path,
+            query=query,
+            headers={k: request.headers[k] for k in REQUEST_HEADERS if k in request.headers},
+            body=encode_body(request.content),
+        )
+        self.response: httpx.Response | None = None
+        self.streamed = False
+        self._buffer = bytearray()
+        self._lines: list[Any] = []
+        self._gaps: list[float] = []
+        self._last = time.monotonic()
+        self._decoder: Any = None
+        self.finished = False
+
+    def start(self, response: httpx.Response, streamed: bool) -> None:
+        self.response = response
+        self.streamed = streamed
+        self._last = time.monotonic()
+        encoding = response.headers.get("content-encoding", "").lower()
+        # The transport sees the bytes before httpx decodes them; store them decoded.
+        if encoding == "gzip":
+            self._decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._decoder = zlib.decompressobj()
+
+    def feed(self, chunk: bytes) -> None:
+        if self._decoder is not None:
+            chunk = self._decoder.decompress(chunk)
+        self._buffer += chunk
+        if self.streamed:
+            self._split_lines()
+
+    def _split_lines(self) -> None:
+        while (end := self._buffer.find(b"\n")) >= 0:
+            line = bytes(self._buffer[:end])
+            del self._buffer[: end + 1]
+            now = time.monotonic()
+            self._gaps.append(round(now - self._last, 3))
+            self._last = now
+            self._lines.append(encode_line(line, parse_json=self._is_json()))
+
+    def _is_json(self) -> bool:
+        return self.response is not None and "json" in self.response.headers.get("content-type", "")
+
+    def to_exchange(self, final: bool = True) -> Exchange:
+        """The exchange as read so far; `final` closes the capture (flushing the decompressor).
+
+        A stream the client stopped early keeps the lines it had read.
+        """
+        if final and self._decoder is not None:
+            self._buffer += self._decoder.flush()
+            self._decoder = None
+        response = self.response
+        assert response is not None, "to_exchange() before the response started"
+        headers = _selected_headers(response.headers)
+        if self.streamed:
+            lines, gaps = list(self._lines), list(self._gaps)
+            if final and self._buffer.strip():  # a last line without its newline
+                gaps.append(round(time.monotonic() - self._last, 3))
+                lines.append(encode_line(bytes(self._buffer), parse_json=self._is_json()))
+            recorded = RecordedResponse(
+                status=response.status_code,
+                headers=headers,
+                body_lines=lines,
+                line_gaps=gaps if self._recorder.timing else None,
+            )
+        else:
+            recorded = RecordedResponse(
+                status=response.status_code, headers=headers, body=encode_body(bytes(self._buffer))
+            )
+        self.finished = final
+        req = self.request
+        return Exchange(
+            name=exchange_name(req.method, req.path, req.query),
+            note=f"{req.method} {req.target} -> {response.status_code}",
+            request=req,
+            response=recorded,
+        )
+
+
+def _selected_headers(headers: httpx.Headers) -> dict[str, Any]:
+    selected: dict[str, Any] = {}
+    for name in RESPONSE_HEADERS:
+        values = headers.get_list(name)
+        if values:
+            # Several Warning headers stay separate: joining them would change their parsing.
+            selected[name] = values[0] if len(values) == 1 else values
+    return selected
+
+
+class _RecordingStream(httpx.SyncByteStream):
+    def __init__(self, inner: Any, capture: _Capture) -> None:
+        self._inner = inner
+        self._capture = capture
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._capture.feed(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._inner, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._capture._recorder._finish(self._capture)
+
+
+class _AsyncRecordingStream(httpx.AsyncByteStream):
+    def __init__(self, inner: Any, capture: _Capture) -> None:
+        self._inner = inner
+        self._capture = capture
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            self._capture.feed(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            aclose = getattr(self._inner, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        finally:
+            self._capture._recorder._finish(self._capture)
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """Sends through `inner`, recording each exchange into its `Recorder`."""
+
+    def __init__(self, recorder: Recorder, inner: httpx.BaseTransport) -> None:
+        self.recorder = recorder
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()  # a streamed request body is buffered so it can be recorded and sent
+        capture = self.recorder._begin(request)
+        response = self.inner.handle_request(request)
+        capture.start(response, is_streamed(request, response))
+        response.stream = _RecordingStream(response.stream, capture)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncRecordingTransport(httpx.AsyncBaseTransport):
+    """The async twin of `RecordingTransport`."""
+
+    def __init__(self, recorder: Recorder, inner: httpx.AsyncBaseTransport) -> None:
+        self.recorder = recorder
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        capture = self.recorder._begin(request)
+        response = await self.inner.handle_async_request(request)
+        capture.start(response, is_streamed(request, response))
+        response.stream = _AsyncRecordingStream(response.stream, capture)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# --- the recorder ---------------------------------------------------------------------------------
+
+
+class Recorder:
+    """Collects exchanges from any number of wrapped transports and writes them to `path`.
+
+    `path` ending in `.yaml`/`.yml`/`.json` is written as one cassette file; any other path is
+    a directory receiving one `NNN-name.json` per exchange (the `fixtures/real-apiserver` layout).
+    Exchanges are kept in the order the requests were *sent*, so replay sees the same order.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        mask_secrets: bool = True,
+        timing: bool = False,
+        secrets: Iterable[str | None] = (),
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.mask_secrets = mask_secrets
+        self.timing = timing
+        self._secrets: set[str] = {s for s in secrets if s}
+        self._captures: list[_Capture] = []
+        self._done: dict[int, Exchange] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:  # the learned secrets must never show
+        return f"Recorder(path={str(self.path)!r}, exchanges={len(self._captures)})"
+
+    def wrap(self, transport: Any) -> Any:
+        """`Config.wrap_transport` hook: sync or async wrapper matching the inner transport."""
+        if isinstance(transport, httpx.AsyncBaseTransport):
+            return AsyncRecordingTransport(self, transport)
+        return RecordingTransport(self, transport)
+
+    def config(self, base: Any) -> Any:
+        """`base` (a rawkube Config) with this recorder wrapping its transport."""
+        return base.copy(wrap_transport=self.wrap)
+
+    def _begin(self, request: httpx.Request) -> _Capture:
+        authorization = request.headers.get("authorization")
+        capture = _Capture(self, request)
+        with self._lock:
+            if authorization:
+                self._secrets.update(credentials_in_authorization(authorization))
+            self._captures.append(capture)
+        return capture
+
+    def _finish(self, capture: _Capture) -> None:
+        with self._lock:
+            if capture.finished or capture.response is None:
+                return
+            self._done[id(capture)] = capture.to_exchange()
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Everything recorded so far, credentials scrubbed (unfinished streams included)."""
+        with self._lock:
+            result = []
+            for capture in self._captures:
+                if capture.response is None:
+                    continue  # the request failed before any response: nothing to replay
+                exchange = self._done.get(id(capture)) or capture.to_exchange(final=False)
+                result.append(self._clean(exchange))
+            return result
+
+    def _clean(self, exchange: Exchange) -> Exchange:
+        data = exchange.to_dict()
+        if self.mask_secrets:
+            data["request"]["body"] = mask_secret_objects(data["request"]["body"])
+            response = data["response"]
+            for key in ("body", "body_lines"):
+                if key in response:
+                    response[key] = mask_secret_objects(response[key])
+        return Exchange.from_dict(scrub(data, self._secrets))
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the exchanges; returns the file (or directory) written."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("Recorder.save() needs a path")
+        exchanges = self.exchanges
+        if target.suffix in FIXTURE_SUFFIXES:
+            return save_fixture(target, exchanges)
+        save_exchange_files(target, exchanges)
+        return target
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.path is not None:
+            self.save()
+
+
+def record(
+    path: str | os.PathLike[str],
+    *,
+    mask_secrets: bool = True,
+    timing: bool = False,
+    secrets: Iterable[str | None] = (),
+) -> Recorder:
+    """A `Recorder` writing to `path` when its `with` block ends.
+
+    `with record(path) as rec: cfg = cfg.copy(wrap_transport=rec.wrap)`. Pass the Config's
+    token/password in `secrets` when they might appear somewhere other than a header.
+    """
+    return Recorder(path, mask_secrets=mask_secrets, timing=timing, secrets=secrets)
+
+
+class _CallableModule(types.ModuleType):
+    """`rawkube.testing.record` is both this module and the `record()` function.
+
+    Python binds a submodule as an attribute of its package once it is imported, which hides the
+    lazily exported function of the same name; making the module callable keeps
+    `from rawkube.testing import record; record(path)` working in every import order.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Recorder:
+        return record(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
