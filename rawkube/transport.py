@@ -1,55 +1,209 @@
-"""Build the httpx client for a Config (client-go `rest.TransportFor` + `transport.New`).
+"""Build the httpx client for a Config (client-go `rest.HTTPClientFor` + `transport.New`).
 
-MINIMAL BOOTSTRAP VERSION: token/basic auth, CA file / insecure. Issue #2 replaces it with the
-full version (tls.py, auth.py flows, exec plugins, proxy, http2), keeping these two functions.
+What goes into the client, and where client-go does the same:
+- base_url = the server URL, path prefix kept (`rest.DefaultServerUrlFor`);
+- TLS: one shared `ssl.SSLContext` per TLS settings (`rawkube.tls`, client-go's TLS cache);
+  `tls_server_name` rides on each request as httpcore's `sni_hostname` extension;
+- authentication: an `httpx.Auth` flow from `rawkube.auth` (token, token file, basic, exec,
+  oidc); client certificates from an exec plugin swap the TLS context when they change
+  (client-go's `GetClientCertificate` callback);
+- User-Agent (`rest.DefaultKubernetesUserAgent`), impersonation headers
+  (`transport.NewImpersonatingRoundTripper`), `disable_compression`, `proxy_url`, HTTP/2;
+- `config.transport` replaces the network transport, `config.wrap_transport` wraps it.
+
+No rate limiting and no retries here: they live in `rest`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import platform
 import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from rawkube._version import __version__
 from rawkube.config.types import Config
+from rawkube.errors import ConfigError
+
+__all__ = ["build_client", "build_async_client", "default_user_agent", "client_headers"]
+
+CONNECT_TIMEOUT = 30.0  # client-go's dialer timeout
 
 
 def default_user_agent() -> str:
     """`rawkube/<version> (<os>/<arch>) python/<version>`, like client-go's DefaultKubernetesUserAgent."""
-    os_name = sys.platform if sys.platform != "linux" else "linux"
     arch = platform.machine().lower().replace("x86_64", "amd64").replace("aarch64", "arm64")
     py = ".".join(map(str, sys.version_info[:3]))
-    return f"rawkube/{__version__} ({os_name}/{arch}) python/{py}"
+    return f"rawkube/{__version__} ({sys.platform}/{arch}) python/{py}"
 
 
-def _headers(config: Config) -> dict[str, str]:
-    headers = {"User-Agent": config.user_agent or default_user_agent()}
-    if config.bearer_token:
-        headers["Authorization"] = f"Bearer {config.bearer_token}"
+def client_headers(config: Config) -> list[tuple[str, str]]:
+    """Headers every request carries (a list: impersonated groups repeat the header)."""
+    headers = [("User-Agent", config.user_agent or default_user_agent())]
+    if config.disable_compression:  # Go's DisableCompression: do not ask for gzip
+        headers.append(("Accept-Encoding", "identity"))
+    if config.impersonate_user:
+        headers.append(("Impersonate-User", config.impersonate_user))
+        headers.extend(("Impersonate-Group", g) for g in config.impersonate_groups)
     return headers
+
+
+def _timeout(config: Config) -> httpx.Timeout:
+    # No overall timeout by default (watches stream for minutes), but a bounded connect.
+    if config.timeout is None:
+        return httpx.Timeout(None, connect=CONNECT_TIMEOUT)
+    return httpx.Timeout(config.timeout, connect=min(config.timeout, CONNECT_TIMEOUT))
+
+
+def _proxy(config: Config) -> httpx.Proxy | None:
+    if not config.proxy_url:
+        return None
+    scheme = config.proxy_url.split("://", 1)[0].lower()
+    if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+        raise ConfigError(
+            f"{config.source or 'config'}: proxy-url {scheme}:// needs SOCKS support: "
+            "pip install 'httpx[socks]' (or use an http:// or https:// proxy)"
+        )
+    if scheme not in ("http", "https", "socks5", "socks5h"):
+        raise ConfigError(
+            f"{config.source or 'config'}: proxy-url scheme {scheme!r} is not supported; expected http, https or socks5"
+        )
+    return httpx.Proxy(config.proxy_url)
+
+
+def _check_http2(config: Config) -> None:
+    if config.http2 and importlib.util.find_spec("h2") is None:
+        raise ConfigError("http2=True needs the h2 package: pip install 'rawkube[http2]'")
+
+
+def _needs_tls(config: Config) -> bool:
+    return config.host.lower().startswith("https://") or bool(
+        config.proxy_url and config.proxy_url.lower().startswith("https://")
+    )
+
+
+def _ssl_context(config: Config, client_cert: tuple[bytes, bytes] | None = None) -> Any:
+    if not _needs_tls(config):
+        return False  # plain http: skip building (and loading trust stores for) a context
+    from rawkube.tls import ssl_context_for
+
+    return ssl_context_for(config, client_cert)
+
+
+class _SNITransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Puts `tls_server_name` on each request: httpcore uses it for SNI and the hostname check."""
+
+    def __init__(self, inner: Any, server_name: str) -> None:
+        self._inner = inner
+        self._server_name = server_name
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions["sni_hostname"] = self._server_name
+        return self._inner.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions["sni_hostname"] = self._server_name
+        return await self._inner.handle_async_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _ExecCertTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Uses the client certificate an exec plugin returned, rebuilding the network transport
+    when it changes (client-go's exec authenticator sets `tls.Config.GetClientCertificate`)."""
+
+    def __init__(self, plugin: Any, make: Callable[[tuple[bytes, bytes] | None], Any]) -> None:
+        self._plugin = plugin
+        self._make = make
+        self._lock = threading.Lock()
+        self._pair: tuple[bytes, bytes] | None = None
+        self._inner: Any = None
+        self._retired: list[Any] = []  # old transports may still stream responses
+
+    def _transport_for(self, creds: Any) -> Any:
+        pair = (creds.client_certificate, creds.client_key) if creds.client_certificate else None
+        with self._lock:
+            if self._inner is None or pair != self._pair:
+                if self._inner is not None:
+                    self._retired.append(self._inner)
+                self._inner, self._pair = self._make(pair), pair
+            return self._inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport_for(self._plugin.get()).handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        creds = self._plugin.cached()
+        if creds is None:
+            import anyio.to_thread
+
+            creds = await anyio.to_thread.run_sync(self._plugin.get)
+        return await self._transport_for(creds).handle_async_request(request)
+
+    def close(self) -> None:
+        for t in [*self._retired, self._inner]:
+            if t is not None:
+                t.close()
+
+    async def aclose(self) -> None:
+        for t in [*self._retired, self._inner]:
+            if t is not None:
+                await t.aclose()
+
+
+def _network_transport(config: Config, *, is_async: bool) -> Any:
+    """The transport that talks to the network, honouring `config.transport` and exec certs."""
+    if config.transport is not None:
+        return config.transport
+    _check_http2(config)
+    proxy = _proxy(config)
+    cls: Any = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
+
+    def make(client_cert: tuple[bytes, bytes] | None) -> Any:
+        return cls(verify=_ssl_context(config, client_cert), http2=config.http2, proxy=proxy)
+
+    from rawkube.auth import exec_plugin_for, uses_exec
+
+    if uses_exec(config) and _needs_tls(config):
+        return _ExecCertTransport(exec_plugin_for(config), make)
+    return make(None)
+
+
+def _transport(config: Config, *, is_async: bool) -> Any:
+    transport = _network_transport(config, is_async=is_async)
+    if config.tls_server_name:
+        transport = _SNITransport(transport, config.tls_server_name)
+    if config.wrap_transport is not None:
+        transport = config.wrap_transport(transport)
+    return transport
+
+
+def _client_kwargs(config: Config, *, is_async: bool) -> dict[str, Any]:
+    from rawkube.auth import auth_for_config
+
+    return {
+        "base_url": config.host,
+        "headers": client_headers(config),
+        "auth": auth_for_config(config),
+        "transport": _transport(config, is_async=is_async),
+        "timeout": _timeout(config),
+        "trust_env": False,  # the Config says where to go; no surprise proxies or netrc
+    }
 
 
 def build_client(config: Config) -> httpx.Client:
     """A sync httpx.Client whose base_url is the server (path prefix included)."""
-    verify: bool | str = False if config.insecure else (config.ca_file or True)
-    auth = (config.username, config.password or "") if config.username else None
-    transport = config.transport or httpx.HTTPTransport(verify=verify)
-    if config.wrap_transport is not None:
-        transport = config.wrap_transport(transport)
-    return httpx.Client(
-        base_url=config.host, headers=_headers(config), auth=auth, transport=transport,
-        timeout=config.timeout,
-    )
+    return httpx.Client(**_client_kwargs(config, is_async=False))
 
 
 def build_async_client(config: Config) -> httpx.AsyncClient:
-    verify: bool | str = False if config.insecure else (config.ca_file or True)
-    auth = (config.username, config.password or "") if config.username else None
-    transport = config.transport or httpx.AsyncHTTPTransport(verify=verify)
-    if config.wrap_transport is not None:
-        transport = config.wrap_transport(transport)
-    return httpx.AsyncClient(
-        base_url=config.host, headers=_headers(config), auth=auth, transport=transport,
-        timeout=config.timeout,
-    )
+    """The async twin of `build_client`, with the same auth flows and TLS context."""
+    return httpx.AsyncClient(**_client_kwargs(config, is_async=True))
