@@ -20,7 +20,6 @@ Usage: python scripts/generate_models.py [--swagger PATH] [--out REPO_ROOT] [--c
 from __future__ import annotations
 
 import argparse
-import builtins
 import json
 import keyword
 import re
@@ -140,7 +139,7 @@ def method_name(kind: str, resource: str) -> str:
     kind (`NetworkPolicy`).
     """
     common = 0
-    for a, b in zip(kind.lower(), resource):
+    for a, b in zip(kind.lower(), resource, strict=False):
         if a != b:
             break
         common += 1
@@ -270,7 +269,13 @@ class Generator:
                 if is_model:
                     if container == "array":
                         return FieldSpec(
-                            attr, wire, "ObjList", annotation, f"Sequence[{annotation}]", target, doc
+                            attr,
+                            wire,
+                            "ObjList",
+                            annotation,
+                            f"Sequence[{annotation}]",
+                            target,
+                            doc,
                         )
                     return FieldSpec(
                         attr, wire, "ObjMap", annotation, f"Mapping[str, {annotation}]", target, doc
@@ -394,7 +399,9 @@ class Generator:
             "MODELS: dict[tuple[str, str, str], tuple[str, str]] = {",
         ]
         for gvk, target in sorted(entries.items()):
-            out.append(f"    ({q(gvk[0])}, {q(gvk[1])}, {q(gvk[2])}): ({q(target[0])}, {q(target[1])}),")
+            out.append(
+                f"    ({q(gvk[0])}, {q(gvk[1])}, {q(gvk[2])}): ({q(target[0])}, {q(target[1])}),"
+            )
         out += [
             "}",
             "",
@@ -433,8 +440,13 @@ class Generator:
             resource, sub = rest[0], rest[2] if len(rest) > 2 else None
             facts = found[(group, version)].setdefault(
                 resource,
-                {"namespaced": False, "verbs": set(), "subresources": set(), "kind": None,
-                 "list": None},
+                {
+                    "namespaced": False,
+                    "verbs": set(),
+                    "subresources": set(),
+                    "kind": None,
+                    "list": None,
+                },
             )
             facts["namespaced"] = facts["namespaced"] or namespaced
             for method, op in sorted(item.items()):

@@ -153,7 +153,11 @@ def _repr_parts(model: Model, limit: int = 4) -> list[str]:
         if "namespace" in meta:
             parts.append(f"namespace={meta['namespace']!r}")
         return parts
-    present = [(a, w) for a, w in _field_names(type(model)) if w in data and w not in ("apiVersion", "kind")]
+    present = [
+        (a, w)
+        for a, w in _field_names(type(model))
+        if w in data and w not in ("apiVersion", "kind")
+    ]
     parts = [f"{attr}={_short(attr, data[wire])}" for attr, wire in present[:limit]]
     if len(present) > limit:
         parts.append("...")
