@@ -21,11 +21,14 @@ import functools
 import importlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rawkube.errors import RawkubeError
 from rawkube.rest import options
 from rawkube.schema import GroupVersion, GroupVersionKind, GroupVersionResource
+
+if TYPE_CHECKING:
+    from rawkube.rest.watch import AsyncWatch, Watch
 
 T = TypeVar("T")
 
@@ -101,17 +104,6 @@ def is_status(data: Any) -> bool:
     return isinstance(data, dict) and data.get("kind") == "Status" and "apiVersion" in data
 
 
-def _decoded_event(event: Any, decode: Any) -> Any:
-    """A WatchEvent whose object is decoded; ERROR events keep their Status dict.
-
-    client-go's watch decoder does the same: an ERROR event carries a `metav1.Status`, every
-    other event (BOOKMARK included) an object of the watched type.
-    """
-    if event.type == "ERROR" or not isinstance(event.object, dict):
-        return event
-    return type(event)(event.type, decode(event.object), event.raw)
-
-
 def log_params(
     *,
     container: str | None = None,
@@ -169,10 +161,10 @@ class _ResourceBase:
         # `rest` is a RESTClient or an AsyncRESTClient: both build the same `Request`s.
         self._rest = rest
         self.info = info
-        self.namespace = namespace if info.namespaced else None
+        self._namespace = namespace if info.namespaced else None
 
     def __repr__(self) -> str:
-        where = f", namespace={self.namespace!r}" if self.namespace else ""
+        where = f", namespace={self._namespace!r}" if self._namespace else ""
         return f"{type(self).__name__}({self.info.gvr}{where})"
 
     # -- decoding ------------------------------------------------------------------------------
@@ -199,7 +191,7 @@ class _ResourceBase:
 
     def _on(self, req: Any, namespace: str | None = None) -> Any:
         """Point a request at this resource, in this client's (or the object's) namespace."""
-        ns = self.namespace or (namespace if self.info.namespaced else None)
+        ns = self._namespace or (namespace if self.info.namespaced else None)
         if ns:
             req = req.namespace(ns)
         return req.resource(self.info.resource)
@@ -256,9 +248,6 @@ class _ResourceBase:
         force: bool | None = None,
     ) -> Any:
         self._check("patch", subresource)
-        if patch_type == "apply" and not field_manager:
-            # The server rejects an apply patch without a field manager (400); say so early.
-            raise ValueError("patch_type='apply' needs a field_manager")
         req = self._on(self._rest.patch(patch_type)).name(name)
         if subresource:
             req = req.sub_resource(subresource)
@@ -267,6 +256,7 @@ class _ResourceBase:
             field_manager=field_manager,
             field_validation=field_validation,
             force=force,
+            patch_type=patch_type,
         )
         return req.params(query).body(_to_wire(body))
 
@@ -305,7 +295,7 @@ class _ResourceBase:
 
     def _evict_req(self, name: str, **delete_opts: Any) -> Any:
         self._check("create", "eviction")
-        ns = self.namespace or "default"
+        ns = self._namespace or "default"
         req = self._on(self._rest.post()).name(name).sub_resource("eviction")
         return req.body(eviction_body(name, ns, **delete_opts))
 
@@ -318,27 +308,6 @@ def _decode_scale(data: Any) -> Any:
         return import_model("autoscaling_v1:Scale").from_dict(data)
     except (ImportError, AttributeError):  # models not generated: a plain dict still works
         return data
-
-
-class _DecodedWatch(Generic[T]):
-    """A watch whose events carry decoded objects; iterable, a context manager, stoppable."""
-
-    def __init__(self, watch: Any, decode: Any) -> None:
-        self._watch = watch
-        self._decode = decode
-
-    def __iter__(self) -> Iterator[Any]:
-        for event in self._watch:
-            yield _decoded_event(event, self._decode)
-
-    def stop(self) -> None:
-        self._watch.stop()
-
-    def __enter__(self) -> _DecodedWatch[T]:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class ResourceClient(_ResourceBase, Generic[T]):
@@ -361,11 +330,11 @@ class ResourceClient(_ResourceBase, Generic[T]):
         req = self._create_req(
             obj, dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
         )
-        return self._decode(req.do().json())  # type: ignore[no-any-return]
+        return self._decode(req.do().json())
 
     def get(self, name: str, *, resource_version: str | None = None) -> T:
         """GET one object by name."""
-        return self._decode(self._get_req(name, resource_version=resource_version).do().json())  # type: ignore[no-any-return]
+        return self._decode(self._get_req(name, resource_version=resource_version).do().json())
 
     def update(
         self,
@@ -383,7 +352,7 @@ class ResourceClient(_ResourceBase, Generic[T]):
             field_manager=field_manager,
             field_validation=field_validation,
         )
-        return self._decode(req.do().json())  # type: ignore[no-any-return]
+        return self._decode(req.do().json())
 
     def update_status(
         self,
@@ -401,7 +370,7 @@ class ResourceClient(_ResourceBase, Generic[T]):
             field_manager=field_manager,
             field_validation=field_validation,
         )
-        return self._decode(req.do().json())  # type: ignore[no-any-return]
+        return self._decode(req.do().json())
 
     def patch(
         self,
@@ -426,7 +395,7 @@ class ResourceClient(_ResourceBase, Generic[T]):
             field_validation=field_validation,
             force=force,
         )
-        return self._decode(req.do().json())  # type: ignore[no-any-return]
+        return self._decode(req.do().json())
 
     def apply(
         self,
@@ -461,12 +430,13 @@ class ResourceClient(_ResourceBase, Generic[T]):
         """
         return self._decode_list(self._list_req("list", **opts).do().json())
 
-    def watch(self, **opts: Any) -> _DecodedWatch[T]:
+    def watch(self, **opts: Any) -> Watch:
         """Open a watch; iterate for `WatchEvent`s whose `.object` is the model.
 
         Options: those of `list`, plus allow_watch_bookmarks and send_initial_events.
         """
-        return _DecodedWatch(self._list_req("watch", **opts).watch(), self._decode)
+        watch: Watch = self._list_req("watch", **opts).watch(self._decode)
+        return watch
 
     def delete(
         self,
@@ -490,7 +460,7 @@ class ResourceClient(_ResourceBase, Generic[T]):
             preconditions=preconditions,
             dry_run=dry_run,
         )
-        return self._decode(req.do().json())  # type: ignore[no-any-return]
+        return self._decode(req.do().json())
 
     def delete_collection(
         self,
@@ -576,44 +546,21 @@ class ResourceClient(_ResourceBase, Generic[T]):
         return result
 
 
-class _AsyncDecodedWatch(Generic[T]):
-    """Async twin of `_DecodedWatch`."""
-
-    def __init__(self, watch: Any, decode: Any) -> None:
-        self._watch = watch
-        self._decode = decode
-
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        async for event in self._watch:
-            yield _decoded_event(event, self._decode)
-
-    async def stop(self) -> None:
-        result = self._watch.stop()
-        if hasattr(result, "__await__"):
-            await result
-
-    async def __aenter__(self) -> _AsyncDecodedWatch[T]:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-
 class AsyncResourceClient(_ResourceBase, Generic[T]):
     """The async twin of `ResourceClient`: same methods, as coroutines / async iterators."""
 
     async def create(self, obj: T | Mapping[str, Any], **write: Any) -> T:
-        return self._decode((await self._create_req(obj, **write).do()).json())  # type: ignore[no-any-return]
+        return self._decode((await self._create_req(obj, **write).do()).json())
 
     async def get(self, name: str, *, resource_version: str | None = None) -> T:
         req = self._get_req(name, resource_version=resource_version)
-        return self._decode((await req.do()).json())  # type: ignore[no-any-return]
+        return self._decode((await req.do()).json())
 
     async def update(self, obj: T | Mapping[str, Any], **write: Any) -> T:
-        return self._decode((await self._update_req(obj, None, **write).do()).json())  # type: ignore[no-any-return]
+        return self._decode((await self._update_req(obj, None, **write).do()).json())
 
     async def update_status(self, obj: T | Mapping[str, Any], **write: Any) -> T:
-        return self._decode((await self._update_req(obj, "status", **write).do()).json())  # type: ignore[no-any-return]
+        return self._decode((await self._update_req(obj, "status", **write).do()).json())
 
     async def patch(
         self,
@@ -625,7 +572,7 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         **write: Any,
     ) -> T:
         req = self._patch_req(name, body, patch_type, subresource, **write)
-        return self._decode((await req.do()).json())  # type: ignore[no-any-return]
+        return self._decode((await req.do()).json())
 
     async def apply(
         self,
@@ -643,11 +590,13 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
     async def list(self, **opts: Any) -> Any:
         return self._decode_list((await self._list_req("list", **opts).do()).json())
 
-    def watch(self, **opts: Any) -> _AsyncDecodedWatch[T]:
-        return _AsyncDecodedWatch(self._list_req("watch", **opts).watch(), self._decode)
+    def watch(self, **opts: Any) -> AsyncWatch:
+        """An async iterator of WatchEvents (`async for ev in client.watch(...)`)."""
+        watch: AsyncWatch = self._list_req("watch", **opts).watch(self._decode)
+        return watch
 
     async def delete(self, name: str, **delete_opts: Any) -> T | dict[str, Any]:
-        return self._decode((await self._delete_req(name, **delete_opts).do()).json())  # type: ignore[no-any-return]
+        return self._decode((await self._delete_req(name, **delete_opts).do()).json())
 
     async def delete_collection(
         self,

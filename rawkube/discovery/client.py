@@ -1,0 +1,525 @@
+"""Discovery: asking the API server which groups, versions and resources it serves.
+
+Mirrors k8s.io/client-go/discovery (discovery_client.go, aggregated_discovery.go) and the
+caches kubectl uses (discovery/cached/memory, discovery/cached/disk):
+
+* Aggregated discovery (apidiscovery.k8s.io/v2): two requests, `GET /api` and `GET /apis` with
+  `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`, return every
+  group, version and resource at once. A server that does not offer it answers with the legacy
+  documents instead (`APIVersions`, `APIGroupList`), and then each group/version's resources
+  need one more request (`GET /apis/{group}/{version}` -> `APIResourceList`).
+* Results are kept in memory; with a `cache_dir` they are also written in kubectl's disk layout
+  (`servergroups.json`, `{group}/{version}/serverresources.json` under
+  `~/.kube/cache/discovery/{host_port}/`), and files older than the TTL are ignored.
+* `invalidate()` forgets everything (client-go `Invalidate`): after it, disk files written by
+  another process are ignored, so a freshly created CRD's group shows up. The RESTMapper calls
+  it when a lookup misses on data that did not come fresh from the server.
+
+The documents are returned as the server's JSON dicts (metav1.APIGroupList, APIResourceList),
+converted from aggregated form exactly as client-go's `convertAPIGroup` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rawkube import _json
+from rawkube.errors import StatusError
+
+# What client-go's discovery client asks for (minus protobuf): v2 aggregated, else plain JSON.
+AGGREGATED_ACCEPT = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+)
+AGGREGATED_KIND = "APIGroupDiscoveryList"
+
+# kubectl's disk cache TTL (k8s.io/cli-runtime/pkg/genericclioptions/config_flags.go: 6 hours).
+DEFAULT_TTL = 6 * 60 * 60.0
+
+# k8s.io/cli-runtime config_flags.go `overlyCautiousIllegalFileCharacters`: anything that is not
+# a word character, '/', '.', '(' or ')' becomes '_' in the cache directory name.
+_ILLEGAL_FILE_CHARS = re.compile(r"[^(\w/.)]")
+
+
+def default_cache_dir(host: str, home: str | os.PathLike[str] | None = None) -> Path:
+    """kubectl's discovery cache directory for a server: ~/.kube/cache/discovery/<host_port>.
+
+    `https://127.0.0.1:6443` -> `127.0.0.1_6443` (computeDiscoverCacheDir in cli-runtime).
+    """
+    schemeless = host.replace("https://", "", 1).replace("http://", "", 1)
+    safe = _ILLEGAL_FILE_CHARS.sub("_", schemeless)
+    base = Path(home) if home is not None else Path.home()
+    return base / ".kube" / "cache" / "discovery" / safe
+
+
+# -- aggregated -> legacy shapes (client-go discovery/aggregated_discovery.go) ---------------------
+
+
+def _convert_resource(r: dict[str, Any]) -> dict[str, Any] | None:
+    """An APIResourceDiscovery as a legacy APIResource; None when it has no responseKind."""
+    kind = r.get("responseKind") or {}
+    out: dict[str, Any] = {
+        "name": r.get("resource", ""),
+        "singularName": r.get("singularResource", ""),
+        "namespaced": r.get("scope") == "Namespaced",
+        "kind": kind.get("kind", ""),
+        "verbs": list(r.get("verbs") or []),
+    }
+    if kind.get("group"):
+        out["group"] = kind["group"]
+    if kind.get("version"):
+        out["version"] = kind["version"]
+    if r.get("shortNames"):
+        out["shortNames"] = list(r["shortNames"])
+    if r.get("categories"):
+        out["categories"] = list(r["categories"])
+    return out if out["kind"] else None
+
+
+def _convert_subresource(parent: dict[str, Any], s: dict[str, Any]) -> dict[str, Any] | None:
+    """An APISubresourceDiscovery as a legacy `parent/sub` APIResource (singular = parent's)."""
+    kind = s.get("responseKind") or {}
+    if not kind.get("kind"):
+        return None
+    out: dict[str, Any] = {
+        "name": f"{parent['name']}/{s.get('subresource', '')}",
+        "singularName": parent.get("singularName", ""),
+        "namespaced": parent["namespaced"],
+        "kind": kind["kind"],
+        "verbs": list(s.get("verbs") or []),
+    }
+    if kind.get("group"):
+        out["group"] = kind["group"]
+    if kind.get("version"):
+        out["version"] = kind["version"]
+    return out
+
+
+def convert_aggregated(
+    doc: dict[str, Any],
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """An APIGroupDiscoveryList as (APIGroups, {groupVersion: APIResourceList}).
+
+    Stale versions (an aggregated API server that is down) are left out; the preferred version
+    is the first non-stale one, as in client-go's convertAPIGroup.
+    """
+    groups: list[dict[str, Any]] = []
+    resources: dict[str, dict[str, Any]] = {}
+    for item in doc.get("items") or []:
+        name = (item.get("metadata") or {}).get("name", "")
+        versions: list[dict[str, str]] = []
+        for v in item.get("versions") or []:
+            if v.get("freshness") == "Stale":
+                continue
+            gv = f"{name}/{v['version']}" if name else v["version"]
+            versions.append({"groupVersion": gv, "version": v["version"]})
+            api_resources: list[dict[str, Any]] = []
+            for r in v.get("resources") or []:
+                parent = _convert_resource(r)
+                if parent is not None:
+                    api_resources.append(parent)
+                parent = parent or {
+                    "name": r.get("resource", ""),
+                    "namespaced": r.get("scope") == "Namespaced",
+                }
+                for s in r.get("subresources") or []:
+                    sub = _convert_subresource(parent, s)
+                    if sub is not None:
+                        api_resources.append(sub)
+            resources[gv] = {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": gv,
+                "resources": api_resources,
+            }
+        if versions:
+            groups.append({"name": name, "versions": versions, "preferredVersion": versions[0]})
+    return groups, resources
+
+
+def _core_group(api_versions: dict[str, Any]) -> dict[str, Any] | None:
+    """`/api`'s APIVersions as the legacy core APIGroup (name ""), as client-go ServerGroups."""
+    versions = [{"groupVersion": v, "version": v} for v in api_versions.get("versions") or []]
+    if not versions:
+        return None
+    return {"name": "", "versions": versions, "preferredVersion": versions[0]}
+
+
+def group_list(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": list(groups)}
+
+
+def preferred_resources(
+    groups: list[dict[str, Any]], resources: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One entry per group+resource, in the preferred version when it has it.
+
+    client-go ServerPreferredResources: a resource served in several versions of a group is
+    listed under the preferred version; one only in an older version stays there. Subresources
+    are left out.
+    """
+    chosen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    out: dict[str, dict[str, Any]] = {}
+    for group in groups:
+        preferred = (group.get("preferredVersion") or {}).get("version")
+        for version in group.get("versions") or []:
+            gv = version["groupVersion"]
+            listed = resources.get(gv)
+            if listed is None:
+                continue
+            out[gv] = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv}
+            for r in listed.get("resources") or []:
+                if "/" in r["name"]:
+                    continue
+                key = (group["name"], r["name"])
+                if key in chosen and version["version"] != preferred:
+                    continue
+                chosen[key] = (gv, r)
+    for gv, doc in out.items():
+        doc["resources"] = [r for (chosen_gv, r) in chosen.values() if chosen_gv == gv]
+    return list(out.values())
+
+
+# -- the disk cache (client-go discovery/cached/disk/cached_discovery.go) --------------------------
+
+
+class DiskCache:
+    """kubectl's discovery files, with a TTL and invalidation.
+
+    After `invalidate()`, only files this object wrote itself are trusted (client-go keeps
+    `ourFiles` for the same reason: another kubectl may have left an old copy).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], ttl: float = DEFAULT_TTL) -> None:
+        self.directory = Path(directory)
+        self.ttl = ttl
+        self._ours: set[Path] = set()
+        self._invalidated = False
+
+    def path_for(self, group_version: str | None) -> Path:
+        if group_version is None:
+            return self.directory / "servergroups.json"
+        return self.directory / group_version / "serverresources.json"
+
+    def read(self, group_version: str | None) -> dict[str, Any] | None:
+        """The cached document, or None when missing, expired, unreadable or distrusted."""
+        path = self.path_for(group_version)
+        if self._invalidated and path not in self._ours:
+            return None
+        try:
+            if time.time() > path.stat().st_mtime + self.ttl:
+                return None
+            data = _json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def is_ours(self, group_version: str | None) -> bool:
+        return self.path_for(group_version) in self._ours
+
+    def write(self, group_version: str | None, doc: dict[str, Any]) -> None:
+        """Write atomically (temp file + rename) so a concurrent kubectl never reads half a file."""
+        path = self.path_for(group_version)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+            with os.fdopen(fd, "wb") as f:
+                f.write(_json.dumps(doc))
+            os.chmod(tmp, 0o660)
+            os.replace(tmp, path)
+        except OSError:
+            # A cache that cannot be written is only a slower cache (client-go logs and goes on).
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+            return
+        self._ours.add(path)
+
+    def invalidate(self) -> None:
+        self._ours.clear()
+        self._invalidated = True
+
+
+# -- the client ------------------------------------------------------------------------------------
+
+
+class _DiscoveryState:
+    """What has been discovered so far (client-go's memCacheClient fields)."""
+
+    def __init__(self) -> None:
+        self.groups: list[dict[str, Any]] | None = None
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.failed: dict[str, Exception] = {}
+        # True while everything held came from the server in this process (client-go Fresh()).
+        self.fresh = True
+
+
+class _DiscoveryBase:
+    """The parts of discovery that do no I/O: cache bookkeeping and document handling."""
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        ttl: float = DEFAULT_TTL,
+        aggregated: bool = True,
+    ) -> None:
+        self.config = config
+        self.aggregated = aggregated
+        self.disk = DiskCache(cache_dir, ttl) if cache_dir is not None else None
+        self._state = _DiscoveryState()
+
+    def fresh(self) -> bool:
+        """True if nothing held was read from a possibly stale disk cache (client-go Fresh)."""
+        return self._state.fresh
+
+    def invalidate(self) -> None:
+        """Forget everything; the next call asks the server again (client-go Invalidate)."""
+        self._state = _DiscoveryState()
+        if self.disk is not None:
+            self.disk.invalidate()
+
+    def _from_disk(self, group_version: str | None) -> dict[str, Any] | None:
+        if self.disk is None:
+            return None
+        doc = self.disk.read(group_version)
+        if doc is not None and not self.disk.is_ours(group_version):
+            self._state.fresh = False
+        return doc
+
+    def _to_disk(self, group_version: str | None, doc: dict[str, Any]) -> None:
+        # client-go skips caching empty answers, so an empty (broken) server is asked again.
+        key = "groups" if group_version is None else "resources"
+        if self.disk is not None and doc.get(key):
+            self.disk.write(group_version, doc)
+
+    def _store_groups(
+        self, groups: list[dict[str, Any]], resources: dict[str, dict[str, Any]]
+    ) -> None:
+        self._state.groups = groups
+        self._to_disk(None, group_list(groups))
+        for gv, doc in resources.items():
+            self._store_resources(gv, doc)
+
+    def _store_resources(self, group_version: str, doc: dict[str, Any]) -> None:
+        self._state.resources[group_version] = doc
+        self._to_disk(group_version, doc)
+
+    @staticmethod
+    def _rest_path(group_version: str) -> str:
+        return f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
+
+    def _all_group_versions(self) -> list[str]:
+        return [
+            v["groupVersion"] for g in self._state.groups or [] for v in g.get("versions") or []
+        ]
+
+
+def _parse_root(
+    core: dict[str, Any], apis: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """`/api` + `/apis` answers (aggregated or legacy) as (APIGroups, resources found so far)."""
+    groups: list[dict[str, Any]] = []
+    resources: dict[str, dict[str, Any]] = {}
+    if core.get("kind") == AGGREGATED_KIND:
+        g, r = convert_aggregated(core)
+        groups += g
+        resources.update(r)
+    else:
+        group = _core_group(core)
+        if group is not None:
+            groups.append(group)
+    if apis.get("kind") == AGGREGATED_KIND:
+        g, r = convert_aggregated(apis)
+        groups += g
+        resources.update(r)
+    else:
+        groups += list(apis.get("groups") or [])
+    return groups, resources
+
+
+class DiscoveryClient(_DiscoveryBase):
+    """client-go `discovery.DiscoveryClient` with kubectl's memory + disk caches.
+
+    `DiscoveryClient(config)` caches in memory only; pass `cache_dir=default_cache_dir(host)`
+    (or any directory) for kubectl's disk cache, shared across processes.
+    """
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        ttl: float = DEFAULT_TTL,
+        aggregated: bool = True,
+        client: Any = None,
+    ) -> None:
+        super().__init__(config, cache_dir=cache_dir, ttl=ttl, aggregated=aggregated)
+        from rawkube.rest.client import RESTClient
+
+        self._rest = RESTClient(config, "", "v1", client=client)
+
+    def _get(self, path: str, accept: str | None = None) -> Any:
+        req = self._rest.get().abs_path(path)
+        if accept:
+            req = req.set_header("Accept", accept)
+        return req.do().json()
+
+    def server_version(self) -> dict[str, Any]:
+        """`GET /version`: gitVersion, major, minor, platform, ... (never cached)."""
+        result: dict[str, Any] = self._get("/version")
+        return result
+
+    def _ensure_groups(self) -> list[dict[str, Any]]:
+        if self._state.groups is not None:
+            return self._state.groups
+        cached = self._from_disk(None)
+        if cached is not None:
+            self._state.groups = list(cached.get("groups") or [])
+            return self._state.groups
+        accept = AGGREGATED_ACCEPT if self.aggregated else None
+        groups, resources = _parse_root(self._get("/api", accept), self._get("/apis", accept))
+        self._store_groups(groups, resources)
+        return groups
+
+    def server_groups(self) -> dict[str, Any]:
+        """An APIGroupList; the core group (name "") first, as client-go's ServerGroups."""
+        return group_list(self._ensure_groups())
+
+    def server_resources_for_group_version(self, group_version: str) -> dict[str, Any]:
+        """The APIResourceList of one group/version ("v1", "apps/v1").
+
+        Served from memory, then disk, then the server (a miss fetches, as the disk cache does).
+        """
+        doc = self._state.resources.get(group_version)
+        if doc is not None:
+            return doc
+        doc = self._from_disk(group_version)
+        if doc is None:
+            doc = self._get(self._rest_path(group_version))
+            self._store_resources(group_version, doc)
+        else:
+            self._state.resources[group_version] = doc
+        return doc
+
+    def server_groups_and_resources(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """All groups and every group/version's resources (client-go ServerGroupsAndResources).
+
+        A group/version that fails (e.g. 404, 503 from an aggregated API server) is left out
+        and remembered in `failed_group_versions`, like client-go's ErrGroupDiscoveryFailed.
+        """
+        groups = self._ensure_groups()
+        lists: list[dict[str, Any]] = []
+        for gv in self._all_group_versions():
+            try:
+                lists.append(self.server_resources_for_group_version(gv))
+            except StatusError as err:
+                self._state.failed[gv] = err
+        return groups, lists
+
+    def server_preferred_resources(self) -> list[dict[str, Any]]:
+        groups, _ = self.server_groups_and_resources()
+        return preferred_resources(groups, self._state.resources)
+
+    @property
+    def failed_group_versions(self) -> dict[str, Exception]:
+        return dict(self._state.failed)
+
+    def rest_mapper(self) -> Any:
+        """A RESTMapper over this client (deferred: built on first use, reset on a miss)."""
+        from rawkube.discovery.mapper import RESTMapper
+
+        return RESTMapper(self)
+
+
+class AsyncDiscoveryClient(_DiscoveryBase):
+    """The async twin of `DiscoveryClient` (same caches, awaitable methods)."""
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        ttl: float = DEFAULT_TTL,
+        aggregated: bool = True,
+        client: Any = None,
+    ) -> None:
+        super().__init__(config, cache_dir=cache_dir, ttl=ttl, aggregated=aggregated)
+        from rawkube.aio.rest import AsyncRESTClient
+
+        self._rest = AsyncRESTClient(config, "", "v1", client=client)
+
+    async def _get(self, path: str, accept: str | None = None) -> Any:
+        req = self._rest.get().abs_path(path)
+        if accept:
+            req = req.set_header("Accept", accept)
+        return (await req.do()).json()
+
+    async def server_version(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self._get("/version")
+        return result
+
+    async def _ensure_groups(self) -> list[dict[str, Any]]:
+        if self._state.groups is not None:
+            return self._state.groups
+        cached = self._from_disk(None)
+        if cached is not None:
+            self._state.groups = list(cached.get("groups") or [])
+            return self._state.groups
+        accept = AGGREGATED_ACCEPT if self.aggregated else None
+        core = await self._get("/api", accept)
+        apis = await self._get("/apis", accept)
+        groups, resources = _parse_root(core, apis)
+        self._store_groups(groups, resources)
+        return groups
+
+    async def server_groups(self) -> dict[str, Any]:
+        return group_list(await self._ensure_groups())
+
+    async def server_resources_for_group_version(self, group_version: str) -> dict[str, Any]:
+        doc = self._state.resources.get(group_version)
+        if doc is not None:
+            return doc
+        doc = self._from_disk(group_version)
+        if doc is None:
+            doc = await self._get(self._rest_path(group_version))
+            self._store_resources(group_version, doc)
+        else:
+            self._state.resources[group_version] = doc
+        return doc
+
+    async def server_groups_and_resources(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        groups = await self._ensure_groups()
+        lists: list[dict[str, Any]] = []
+        for gv in self._all_group_versions():
+            try:
+                lists.append(await self.server_resources_for_group_version(gv))
+            except StatusError as err:
+                self._state.failed[gv] = err
+        return groups, lists
+
+    async def server_preferred_resources(self) -> list[dict[str, Any]]:
+        groups, _ = await self.server_groups_and_resources()
+        return preferred_resources(groups, self._state.resources)
+
+
+__all__ = [
+    "AGGREGATED_ACCEPT",
+    "DEFAULT_TTL",
+    "AsyncDiscoveryClient",
+    "DiscoveryClient",
+    "DiskCache",
+    "convert_aggregated",
+    "default_cache_dir",
+    "preferred_resources",
+]
