@@ -22,6 +22,23 @@ class AuthError(RawkubeError):
     """Credentials could not be obtained (e.g. an exec plugin failed or is missing)."""
 
 
+class RequestError(RawkubeError, ValueError):
+    """A request was rejected before it was sent (client-go `Request.err`, `requestPreflightCheck`).
+
+    E.g. an empty or invalid name, a name set twice, an empty namespace on a create. Also a
+    ValueError, since it is always a programming error in the caller's input.
+    """
+
+
+class DecodeError(RawkubeError):
+    """A response body could not be decoded (bad JSON, or a media type rawkube cannot read yet,
+    such as the protobuf envelope `k8s\\x00`). `content_type` names what the server sent."""
+
+    def __init__(self, message: str, *, content_type: str | None = None) -> None:
+        self.content_type = content_type
+        super().__init__(message)
+
+
 class StatusError(RawkubeError):
     """The API server answered with a failure `Status` (or an error the client synthesised).
 
@@ -283,3 +300,119 @@ def is_timeout(err: BaseException) -> bool:
 
 def is_internal_error(err: BaseException) -> bool:
     return _reason_of(err) == "InternalError"
+
+
+def is_service_unavailable(err: BaseException) -> bool:
+    return _reason_of(err) == "ServiceUnavailable"
+
+
+def is_method_not_supported(err: BaseException) -> bool:
+    return _reason_of(err) == "MethodNotAllowed"
+
+
+def is_request_entity_too_large(err: BaseException) -> bool:
+    return _reason_of(err) == "RequestEntityTooLarge"
+
+
+def is_unsupported_media_type(err: BaseException) -> bool:
+    return _reason_of(err) == "UnsupportedMediaType"
+
+
+def is_unexpected_server_error(err: BaseException) -> bool:
+    """True for errors synthesised from a non-Status body (client-go `IsUnexpectedServerError`)."""
+    return isinstance(err, StatusError) and any(
+        c.get("type") == CAUSE_UNEXPECTED_SERVER_RESPONSE for c in err.causes
+    )
+
+
+def suggests_client_delay(err: BaseException) -> int | None:
+    """Seconds the server asked us to wait (client-go `SuggestsClientDelay`), else None."""
+    return err.retry_after_seconds if isinstance(err, StatusError) else None
+
+
+# metav1.CauseTypeUnexpectedServerResponse: marks an error built from a body that was no Status.
+CAUSE_UNEXPECTED_SERVER_RESPONSE = "UnexpectedServerResponse"
+
+# (reason, message) per HTTP code, as k8s.io/apimachinery/pkg/api/errors NewGenericServerResponse
+# chooses them when the server did not send a Status (a proxy's HTML page, an empty body).
+_GENERIC: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "the server rejected our request for an unknown reason"),
+    401: ("Unauthorized", "the server has asked for the client to provide credentials"),
+    403: ("Forbidden", ""),
+    404: ("NotFound", "the server could not find the requested resource"),
+    405: ("MethodNotAllowed", "the server does not allow this method on the requested resource"),
+    406: ("NotAcceptable", ""),
+    409: ("Conflict", "the server reported a conflict"),
+    413: ("RequestEntityTooLarge", "the server rejected the request because it is too large"),
+    415: ("UnsupportedMediaType", ""),
+    422: ("Invalid", "the server rejected our request due to an error in our request"),
+    429: (
+        "TooManyRequests",
+        "the server has received too many requests and has asked us to try again later",
+    ),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    504: (
+        "Timeout",
+        "the server was unable to return a response in the time allotted, "
+        "but may still be processing the request",
+    ),
+}
+
+
+def new_generic_server_response(
+    code: int,
+    method: str,
+    *,
+    group: str = "",
+    resource: str = "",
+    name: str = "",
+    server_message: str = "",
+    retry_after_seconds: int | None = None,
+    url: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> StatusError:
+    """A StatusError for a failed response whose body was not a `metav1.Status`.
+
+    Mirrors apimachinery's `NewGenericServerResponse` as called by client-go's
+    `newUnstructuredResponseError` (rest/request.go): the reason comes from the HTTP code, the
+    message names the verb and resource, and the (truncated) body text is kept as a cause of
+    type UnexpectedServerResponse so nothing the proxy said is lost.
+    """
+    reason, message = _GENERIC.get(code, ("", ""))
+    if code == 409 and method.upper() == "POST":
+        reason = "AlreadyExists"
+    if code in (403, 415) or (code == 406 and server_message not in ("", "unknown")):
+        message = server_message
+    elif code == 406:
+        message = "the server was unable to respond with a content type that the client supports"
+    if not reason:
+        if code >= 500:
+            reason = "InternalError"
+            message = f"an error on the server ({server_message!r}) has prevented the request from succeeding"
+        else:
+            reason = "Unknown"
+            message = f"the server responded with the status code {code} but did not return more information"
+    qualified = f"{resource}.{group}" if group and resource else resource
+    if qualified and name:
+        message = f"{message} ({method.lower()} {qualified} {name})"
+    elif qualified:
+        message = f"{message} ({method.lower()} {qualified})"
+    details: dict[str, Any] = {
+        "causes": [{"type": CAUSE_UNEXPECTED_SERVER_RESPONSE, "message": server_message}]
+    }
+    for key, value in (("group", group), ("kind", resource), ("name", name)):
+        if value:
+            details[key] = value
+    if retry_after_seconds:
+        details["retryAfterSeconds"] = retry_after_seconds
+    status = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "details": details,
+        "code": code,
+    }
+    return from_status(status, code=code, method=method, url=url, headers=headers)

@@ -1,1 +1,45 @@
-"""See the package docs."""
+"""asyncio clients: the same API as the sync ones, with coroutines and async iterators.
+
+Names are imported lazily (PEP 562), so `import rawkube.aio` costs nothing until used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+_LAZY: dict[str, str] = {
+    "AsyncRESTClient": "rawkube.aio.rest",
+    "AsyncRequest": "rawkube.aio.rest",
+    "AsyncClientset": "rawkube.typed.clientset",
+    "AsyncDynamicClient": "rawkube.dynamic",
+    "AsyncDiscoveryClient": "rawkube.discovery.client",
+}
+
+__all__ = [
+    "AsyncRESTClient",
+    "AsyncRequest",
+    "AsyncClientset",
+    "AsyncDynamicClient",
+    "AsyncDiscoveryClient",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rawkube.aio.rest import AsyncRequest, AsyncRESTClient
+    from rawkube.discovery.client import AsyncDiscoveryClient
+    from rawkube.dynamic import AsyncDynamicClient
+    from rawkube.typed.clientset import AsyncClientset
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rawkube.aio' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

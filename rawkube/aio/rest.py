@@ -1,0 +1,208 @@
+"""`AsyncRESTClient`: the asyncio twin of `rawkube.rest.client.RESTClient`.
+
+The builder, the retry/throttle decisions, response checking, warnings, tracing and watch
+decoding all come from the same sans-IO code as the sync client (`rawkube.rest._core`,
+`request`, `result`, `watch`); only the lines that send and sleep differ (`await`).
+
+    async with AsyncRESTClient(config, "apps", "v1") as rc:
+        result = await rc.get().namespace("default").resource("deployments").do()
+        async for ev in await rc.get().resource("deployments").watch(): ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from rawkube.config.types import Config
+from rawkube.rest import trace
+from rawkube.rest._core import _UNSET, ClientCore, elapsed_since
+from rawkube.rest.client import patch_content_type
+from rawkube.rest.ratelimit import Clock, TokenBucket
+from rawkube.rest.request import RequestBase
+from rawkube.rest.result import Result
+from rawkube.rest.warnings import WarningHandler
+from rawkube.rest.watch import AsyncWatch
+from rawkube.rest.with_retry import RetryPolicy
+
+
+class AsyncRequest(RequestBase):
+    """The same builder as `Request`; `do()`, `watch()` and `stream()` are awaitable."""
+
+    def __init__(self, client: AsyncRESTClient, verb: str, **kw: Any) -> None:
+        super().__init__(verb, **kw)
+        self._client = client
+
+    async def do(self) -> Result:
+        return await self._client._do(self)
+
+    async def do_raw(self) -> bytes:
+        return (await self.do()).raw()
+
+    async def watch(self, decode: Callable[[Any], Any] | None = None) -> AsyncWatch:
+        """Start a watch (the request is sent now); `async for ev in watch`."""
+        if "watch" not in self._params:
+            self.param("watch", True)
+        return await self._client._watch(self, decode)
+
+    async def stream(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """Send now; return an async iterator of body chunks, closed when exhausted."""
+        return await self._client._stream(self, chunk_size)
+
+
+class AsyncRESTClient:
+    """Async requests against one API group/version (see `RESTClient` for the arguments)."""
+
+    def __init__(
+        self,
+        config: Config,
+        group: str = "",
+        version: str = "v1",
+        *,
+        client: httpx.AsyncClient | None = None,
+        rate_limiter: TokenBucket | None | Any = _UNSET,
+        retry: RetryPolicy | None = None,
+        warning_handler: WarningHandler | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._core = ClientCore(
+            config,
+            group,
+            version,
+            rate_limiter=rate_limiter,
+            retry=retry,
+            warning_handler=warning_handler,
+            clock=clock,
+        )
+        self._owns_client = client is None
+        if client is None:
+            from rawkube.transport import build_async_client
+
+            client = build_async_client(config)
+        self.client = client
+        self._sleep = sleep
+
+    @property
+    def config(self) -> Config:
+        return self._core.config
+
+    @property
+    def group(self) -> str:
+        return self._core.group
+
+    @property
+    def version(self) -> str:
+        return self._core.version
+
+    @property
+    def rate_limiter(self) -> TokenBucket | None:
+        return self._core.rate_limiter
+
+    def verb(self, method: str, content_type: str = "application/json") -> AsyncRequest:
+        return AsyncRequest(
+            self,
+            method,
+            content_type=content_type,
+            **self._core.request_kwargs(str(self.client.base_url)),
+        )
+
+    def get(self) -> AsyncRequest:
+        return self.verb("GET")
+
+    def post(self) -> AsyncRequest:
+        return self.verb("POST")
+
+    def put(self) -> AsyncRequest:
+        return self.verb("PUT")
+
+    def delete(self) -> AsyncRequest:
+        return self.verb("DELETE")
+
+    def patch(self, patch_type: str) -> AsyncRequest:
+        return self.verb("PATCH", patch_content_type(patch_type))
+
+    async def _send(self, req: AsyncRequest, *, stream: bool) -> httpx.Response:
+        core = self._core
+        http_request = req.to_httpx(self.client)
+        attempt = 0
+        while True:
+            delay = core.throttle_delay(http_request)
+            if delay > 0:
+                await self._sleep(delay)
+            trace.trace_request(http_request)
+            start = core.clock()
+            try:
+                response = await self.client.send(http_request, stream=stream)
+            except httpx.TransportError as err:
+                trace.trace_error(http_request, err, elapsed_since(core.clock, start))
+                delay_or_none = core.retry_after_error(http_request, err, attempt)
+                if delay_or_none is None:
+                    raise
+                await self._sleep(delay_or_none)
+                attempt += 1
+                continue
+            elapsed = elapsed_since(core.clock, start)
+            trace.trace_response(
+                response.request, response, elapsed, None if stream else response.content
+            )
+            delay_or_none = core.retry_after_response(http_request, response, attempt)
+            if delay_or_none is None:
+                return response
+            await response.aclose()
+            await self._sleep(delay_or_none)
+            attempt += 1
+
+    async def _do(self, req: AsyncRequest) -> Result:
+        response = await self._send(req, stream=False)
+        return self._core.finish(req, response, response.content)
+
+    async def _open(self, req: AsyncRequest) -> httpx.Response:
+        response = await self._send(req, stream=True)
+        if 200 <= response.status_code <= 206:
+            self._core.stream_error(req, response, b"")  # handles warnings
+            return response
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        error = self._core.stream_error(req, response, body)
+        assert error is not None
+        raise error
+
+    async def _watch(self, req: AsyncRequest, decode: Callable[[Any], Any] | None) -> AsyncWatch:
+        return AsyncWatch(await self._open(req), self._core.decoder(decode))
+
+    async def _stream(self, req: AsyncRequest, chunk_size: int | None) -> AsyncIterator[bytes]:
+        return _achunks(await self._open(req), chunk_size)
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    async def __aenter__(self) -> AsyncRESTClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncRESTClient({self.client.base_url!s}{self._core.api_path})"
+
+
+async def _achunks(response: httpx.Response, chunk_size: int | None) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.aiter_bytes(chunk_size):
+            yield chunk
+    finally:
+        await response.aclose()

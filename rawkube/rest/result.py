@@ -1,0 +1,212 @@
+"""`Result` and the pure response -> Result / StatusError step (client-go `transformResponse`).
+
+`check_response()` is sans-IO: it takes the status code, headers and body bytes, so the sync
+and async clients (and tests) share it. A failure status raises the `StatusError` subclass for
+the server's `metav1.Status`; a body that is not a Status (a proxy's HTML page, an empty body)
+still becomes a useful error via `errors.new_generic_server_response`, like client-go's
+`newUnstructuredResponseError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeVar
+
+from rawkube import _json
+from rawkube.errors import DecodeError, StatusError, from_status, new_generic_server_response
+
+PROTOBUF_MAGIC = b"k8s\x00"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+# client-go maxUnstructuredResponseTextBytes: how much of a non-Status body an error keeps.
+MAX_UNSTRUCTURED_BYTES = 2048
+
+T = TypeVar("T")
+
+
+class FromDict(Protocol[T]):  # type: ignore[misc]
+    """Anything with a `from_dict` classmethod: the generated models."""
+
+    def from_dict(self, data: Any) -> T: ...
+
+
+def media_type(content_type: str | None) -> str:
+    """ "application/json; charset=utf-8" -> "application/json"."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def decode_body(body: bytes, content_type: str | None) -> Any:
+    """Decode a response body by its media type: JSON (default), YAML, never protobuf.
+
+    An empty body (204 No Content, e.g. fixtures/real-apiserver/058) decodes to None.
+    """
+    if not body:
+        return None
+    media = media_type(content_type)
+    if media == PROTOBUF or body.startswith(PROTOBUF_MAGIC):
+        raise DecodeError(
+            "the server answered in the Kubernetes protobuf envelope (magic 'k8s\\x00'), which "
+            "rawkube cannot decode yet; ask for JSON (Accept: application/json)",
+            content_type=content_type,
+        )
+    if media in ("application/yaml", "application/x-yaml", "text/yaml"):
+        import yaml  # lazily: plain JSON clients never pay for importing yaml
+
+        return yaml.safe_load(body)
+    try:
+        return _json.loads(body)
+    except ValueError as err:
+        snippet = body[:200].decode(errors="replace")
+        raise DecodeError(
+            f"response body is not valid JSON ({content_type or 'no content type'}): {snippet!r}",
+            content_type=content_type,
+        ) from err
+
+
+def is_success(status_code: int) -> bool:
+    # client-go treats 200..206 as success (rest/request.go transformResponse).
+    return 200 <= status_code <= 206
+
+
+def is_text_response(content_type: str | None) -> bool:
+    """client-go `isTextResponse`: no content type, or a text/* one."""
+    if not content_type:
+        return True
+    return media_type(content_type).startswith("text/")
+
+
+def retry_after_header(headers: Mapping[str, str]) -> int | None:
+    """The `Retry-After` header as whole seconds (client-go `retryAfterSeconds`), else None."""
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None  # an HTTP date is not honoured, as in client-go
+
+
+def error_from_response(
+    status_code: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    url: str,
+    group: str = "",
+    resource: str = "",
+    name: str = "",
+) -> StatusError:
+    """The StatusError for a failed response (pure)."""
+    content_type = headers.get("content-type")
+    plain_headers = {k.lower(): v for k, v in headers.items()}
+    status: Any = None
+    if body and not body.startswith(PROTOBUF_MAGIC):
+        try:
+            status = decode_body(body, content_type)
+        except DecodeError:
+            status = None
+    # client-go `Result.Error()`: a decodable Status with status Failure wins.
+    if (
+        isinstance(status, dict)
+        and status.get("kind") == "Status"
+        and status.get("status") != "Success"
+    ):
+        err = from_status(status, code=status_code, method=method, url=url, headers=plain_headers)
+        if err.retry_after_seconds is None:
+            header_delay = retry_after_header(plain_headers)
+            if header_delay:
+                err.details["retryAfterSeconds"] = header_delay
+        return err
+    text = body[:MAX_UNSTRUCTURED_BYTES].decode(errors="replace").strip()
+    return new_generic_server_response(
+        status_code,
+        method,
+        group=group,
+        resource=resource,
+        name=name,
+        server_message=text if is_text_response(content_type) else "unknown",
+        retry_after_seconds=retry_after_header(plain_headers),
+        url=url,
+        headers=plain_headers,
+    )
+
+
+class Result:
+    """The outcome of `Request.do()` (client-go `rest.Result`): a successful response."""
+
+    __slots__ = ("status_code", "headers", "warnings", "content_type", "_body", "_decoded", "url")
+
+    _UNSET: Any = object()
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        warnings: list[str] | None = None,
+        url: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content_type: str | None = headers.get("content-type")
+        self.warnings: list[str] = warnings or []
+        self.url = url
+        self._body = body
+        self._decoded: Any = Result._UNSET
+
+    def raw(self) -> bytes:
+        """The body bytes as received (client-go `Result.Raw()`)."""
+        return self._body
+
+    def text(self) -> str:
+        return self._body.decode(errors="replace")
+
+    def json(self) -> Any:
+        """The decoded body (JSON, or YAML for application/yaml); None for an empty body."""
+        if self._decoded is Result._UNSET:
+            self._decoded = decode_body(self._body, self.content_type)
+        return self._decoded
+
+    def into(self, model: FromDict[T]) -> T:
+        """`model.from_dict(self.json())` (client-go `Result.Into(obj)`).
+
+        Like client-go, a `Status` body whose status is not Success is raised as its error.
+        """
+        data = self.json()
+        if (
+            isinstance(data, dict)
+            and data.get("kind") == "Status"
+            and data.get("status") == "Failure"
+        ):
+            raise from_status(data, code=self.status_code, url=self.url)
+        return model.from_dict(data)
+
+    def __repr__(self) -> str:
+        return f"<Result {self.status_code} {self.content_type or ''} {len(self._body)} bytes>"
+
+
+def check_response(
+    status_code: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    url: str,
+    warnings: list[str] | None = None,
+    resource_info: tuple[str, str, str] = ("", "", ""),
+) -> Result:
+    """A Result for a 2xx response; raises the matching StatusError otherwise (pure)."""
+    if not is_success(status_code):
+        group, resource, name = resource_info
+        raise error_from_response(
+            status_code,
+            headers,
+            body,
+            method=method,
+            url=url,
+            group=group,
+            resource=resource,
+            name=name,
+        )
+    return Result(status_code, headers, body, warnings=warnings, url=url)

@@ -1,0 +1,179 @@
+"""An HTTP trace like kubectl's `-v=N`, on the logger `rawkube.http`.
+
+client-go's round_trippers.go (debuggingRoundTripper) and rest/request.go log, by verbosity:
+
+- 6: method, URL, status and latency          `GET https://host/api/v1/pods 200 OK in 5 milliseconds`
+- 7: + request headers
+- 8: + response headers and bodies truncated to 1024 characters (9: 10240)
+- 9: + the request as an equivalent curl command
+
+Credentials never appear: Authorization / Proxy-Authorization / Cookie values are masked,
+token-like JSON fields in bodies are masked, and the curl command carries no key material
+(client certificates are configured on the transport, never in headers).
+
+Verbosity is process-wide, like klog's `-v` flag: `set_verbosity(8)`. Records go to
+`logging.getLogger("rawkube.http")` at INFO level; the CLI attaches a handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+
+import httpx
+
+logger = logging.getLogger("rawkube.http")
+
+_verbosity = 0
+
+MASKED = "<masked>"
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+# JSON string fields whose values are credentials (TokenRequest, kubeconfig-like bodies, Secrets
+# are left alone: their data is base64 the user asked for, but tokens are masked).
+_SECRET_FIELDS = re.compile(
+    rb'("(?:token|password|bearerToken|client-key-data|client-certificate-data|id-token|'
+    rb'refresh-token|client-secret)"\s*:\s*)"(?:[^"\\]|\\.)*"'
+)
+
+
+def set_verbosity(level: int) -> None:
+    """Set the trace level (0 = off; 6, 7, 8, 9 as kubectl's -v)."""
+    global _verbosity
+    _verbosity = int(level)
+
+
+def get_verbosity() -> int:
+    return _verbosity
+
+
+def enabled(level: int) -> bool:
+    return _verbosity >= level and logger.isEnabledFor(logging.INFO)
+
+
+def mask_header(name: str, value: str) -> str:
+    """Keep the scheme ("Bearer", "Basic") so the trace still teaches, hide the credential."""
+    if name.lower() not in _SECRET_HEADERS:
+        return value
+    scheme, _, rest = value.partition(" ")
+    if rest and scheme.lower() in ("bearer", "basic", "negotiate", "digest"):
+        return f"{scheme} {MASKED}"
+    return MASKED
+
+
+def mask_body(body: bytes) -> bytes:
+    return _SECRET_FIELDS.sub(rb'\1"' + MASKED.encode() + rb'"', body)
+
+
+def _header_lines(headers: Iterable[tuple[str, str]]) -> str:
+    return "".join(f"\n\t{k}: {mask_header(k, v)}" for k, v in headers)
+
+
+def _truncate(text: str) -> str:
+    # client-go truncateBody: 1024 chars at -v=8, 10240 at -v=9, everything at -v=10.
+    limit = None if _verbosity >= 10 else 10240 if _verbosity >= 9 else 1024
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:limit] + f" [truncated {len(text) - limit} chars]"
+
+
+def _body_text(body: bytes) -> str:
+    if any(b < 0x0A for b in body[:4096]):  # binary (protobuf): client-go logs a hex dump
+        return body[:64].hex(" ") + (" ..." if len(body) > 64 else "")
+    return mask_body(body).decode(errors="replace")
+
+
+def curl_command(request: httpx.Request) -> str:
+    """The request as a curl command line, credentials masked (client-go `toCurl`)."""
+    parts = ["curl", "-v", f"-X{request.method}"]
+    for name, value in request.headers.multi_items():
+        if name.lower() in ("content-length", "host", "accept-encoding", "connection"):
+            continue
+        parts += ["-H", shlex.quote(f"{_title(name)}: {mask_header(name, value)}")]
+    parts.append(shlex.quote(str(request.url)))
+    return " ".join(parts)
+
+
+def _title(name: str) -> str:
+    return "-".join(p[:1].upper() + p[1:] for p in name.split("-"))
+
+
+def _titled(headers: httpx.Headers | Mapping[str, str]) -> list[tuple[str, str]]:
+    items = headers.multi_items() if isinstance(headers, httpx.Headers) else list(headers.items())
+    return [(_title(k), v) for k, v in sorted(items)]
+
+
+def trace_request(request: httpx.Request) -> None:
+    """Log a request about to be sent (levels 7-9; level 6 logs with the response)."""
+    if not enabled(7):
+        return
+    if enabled(9):
+        logger.info("Request curlCommand=\n\t%s", curl_command(request))
+    else:
+        logger.info(
+            'Request verb="%s" url="%s" headers=<%s\n >',
+            request.method,
+            request.url,
+            _header_lines(_titled(request.headers)),
+        )
+    if enabled(8) and request.content:
+        logger.info('Request Body body="%s"', _truncate(_body_text(request.content)))
+
+
+def trace_response(
+    request: httpx.Request, response: httpx.Response, elapsed: float, body: bytes | None
+) -> None:
+    """Log a response: status line and latency at 6, headers and body at 8."""
+    if not enabled(6):
+        return
+    millis = int(elapsed * 1000)
+    status = f"{response.status_code} {response.reason_phrase}".strip()
+    if enabled(8):
+        logger.info(
+            'Response verb="%s" url="%s" status="%s" headers=<%s\n > milliseconds=%d',
+            request.method,
+            request.url,
+            status,
+            _header_lines(_titled(response.headers)),
+            millis,
+        )
+        if body:
+            logger.info('Response Body body="%s"', _truncate(_body_text(body)))
+    else:
+        logger.info("%s %s %s in %d milliseconds", request.method, request.url, status, millis)
+
+
+def trace_error(request: httpx.Request, error: BaseException, elapsed: float) -> None:
+    if enabled(6):
+        logger.info(
+            "%s %s failed after %d milliseconds: %s",
+            request.method,
+            request.url,
+            int(elapsed * 1000),
+            type(error).__name__,
+        )
+
+
+def trace_retry(request: httpx.Request, delay: float, attempt: int, why: str) -> None:
+    # client-go logs "Got a Retry-After response" at V(4); shown from 6 up here, with the URL.
+    if enabled(6):
+        logger.info(
+            "Retrying %s %s in %.3gs (attempt %d): %s",
+            request.method,
+            request.url,
+            delay,
+            attempt,
+            why,
+        )
+
+
+def trace_throttle(request: httpx.Request, delay: float) -> None:
+    # kubectl: "Waited for 1.1s due to client-side throttling, not priority and fairness".
+    if delay >= 1.0 and enabled(1) or delay > 0 and enabled(6):
+        logger.info(
+            "Waited for %.3gs due to client-side throttling, request: %s:%s",
+            delay,
+            request.method,
+            request.url,
+        )

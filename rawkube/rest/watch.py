@@ -1,0 +1,247 @@
+"""Watch streams: the sans-IO `WatchDecoder`, `WatchEvent`, and the `Watch` iterators.
+
+A watch response (`GET ...?watch=true`) is a stream of JSON objects, one per line:
+`{"type": "ADDED", "object": {...}}\\n` (apimachinery `metav1.WatchEvent`; client-go decodes it
+in rest/watch/decoder.go and hands it to `watch.StreamWatcher`). Types are ADDED, MODIFIED,
+DELETED, BOOKMARK (only `metadata.resourceVersion` is meaningful: "you are up to date to here")
+and ERROR (the object is a `metav1.Status`; a 410 means the resourceVersion is too old and the
+caller must re-list).
+
+`WatchDecoder.feed(chunk)` accepts bytes cut anywhere and returns the complete events; it keeps
+only the unfinished line, and refuses a line longer than `max_frame_bytes` so a broken server
+cannot make it grow without bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from rawkube import _json
+from rawkube.errors import DecodeError, StatusError, from_status
+
+# Larger than any object etcd accepts (1.5 MiB by default) with plenty of room for a List-sized
+# initial event; a line this long without a newline means the stream is not a watch stream.
+DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
+
+EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One watch event. `object` is the decoded object (a dict unless a decode function was
+    given); `raw` is the event exactly as received."""
+
+    type: str
+    object: Any
+    raw: dict[str, Any]
+
+    @property
+    def resource_version(self) -> str | None:
+        """`metadata.resourceVersion` of the event's object (for a BOOKMARK: where to resume)."""
+        obj = self.raw.get("object")
+        meta = obj.get("metadata") if isinstance(obj, dict) else None
+        rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
+        return rv if isinstance(rv, str) else None
+
+    def error(self) -> StatusError | None:
+        """The StatusError an ERROR event carries (410 -> Gone / Expired), else None."""
+        if self.type != "ERROR":
+            return None
+        status = self.raw.get("object")
+        if not isinstance(status, dict):
+            return StatusError("watch ERROR event without a Status object", code=500)
+        return from_status(status)
+
+    def __repr__(self) -> str:
+        return f"WatchEvent(type={self.type!r}, resource_version={self.resource_version!r})"
+
+
+def decode_event(line: bytes, decode: Callable[[Any], Any] | None = None) -> WatchEvent:
+    """One JSON line -> WatchEvent (pure). `decode` is applied to the object of every event
+    but ERROR, whose object stays the Status dict."""
+    try:
+        raw = _json.loads(line)
+    except ValueError as err:
+        raise DecodeError(f"watch stream line is not JSON: {line[:200]!r}") from err
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str) or "object" not in raw:
+        raise DecodeError(f"watch stream line is not a watch event: {line[:200]!r}")
+    obj = raw["object"]
+    if decode is not None and raw["type"] != "ERROR":
+        obj = decode(obj)
+    return WatchEvent(raw["type"], obj, raw)
+
+
+class WatchDecoder:
+    """Incremental, sans-IO decoder of a newline-delimited watch stream."""
+
+    def __init__(
+        self,
+        decode: Callable[[Any], Any] | None = None,
+        *,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    ) -> None:
+        self._decode = decode
+        self._max = max_frame_bytes
+        self._buffer = bytearray()
+        # Where to resume searching for "\n": bytes before it are known to have none, so a
+        # frame fed one byte at a time is scanned once, not once per byte.
+        self._scanned = 0
+
+    def feed(self, chunk: bytes) -> list[WatchEvent]:
+        """Add bytes; return every event completed by them (possibly none)."""
+        self._buffer += chunk
+        events: list[WatchEvent] = []
+        start = 0
+        while True:
+            newline = self._buffer.find(b"\n", max(start, self._scanned))
+            if newline < 0:
+                break
+            line = bytes(self._buffer[start:newline]).strip()
+            start = newline + 1
+            self._scanned = start
+            if line:
+                events.append(decode_event(line, self._decode))
+        if start:
+            del self._buffer[:start]
+            self._scanned = 0
+        self._scanned = len(self._buffer)
+        if len(self._buffer) > self._max:
+            raise DecodeError(f"watch event larger than {self._max} bytes without a newline")
+        return events
+
+    def close(self) -> list[WatchEvent]:
+        """The stream ended: decode a last event not followed by a newline, if any."""
+        rest = bytes(self._buffer).strip()
+        self._buffer.clear()
+        self._scanned = 0
+        return [decode_event(rest, self._decode)] if rest else []
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held for an unfinished event (bounded by max_frame_bytes)."""
+        return len(self._buffer)
+
+
+class Watch:
+    """A running watch (client-go `watch.Interface`): iterate for events, `stop()` to end it.
+
+    ERROR events are raised as their StatusError; a stream the server closes (e.g. at
+    `timeoutSeconds`) ends the iteration cleanly. The response is closed when the iteration
+    ends, on `stop()`, on leaving a `with` block, or when the Watch is garbage-collected.
+    """
+
+    def __init__(
+        self, response: httpx.Response, decoder: WatchDecoder, *, chunk_size: int | None = None
+    ) -> None:
+        self.response = response
+        self._decoder = decoder
+        self._chunk_size = chunk_size
+        self._events = self._generate()
+        self._stopped = False
+
+    def _generate(self) -> Generator[WatchEvent, None, None]:
+        try:
+            for chunk in self.response.iter_bytes(self._chunk_size):
+                yield from self._checked(self._decoder.feed(chunk))
+            yield from self._checked(self._decoder.close())
+        except httpx.StreamClosed:
+            return  # stop() closed the response under us: a clean end
+        except httpx.ReadError:
+            if self._stopped:
+                return
+            raise
+        finally:
+            self.response.close()
+
+    @staticmethod
+    def _checked(events: list[WatchEvent]) -> Iterator[WatchEvent]:
+        for event in events:
+            err = event.error()
+            if err is not None:
+                raise err
+            yield event
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        return self
+
+    def __next__(self) -> WatchEvent:
+        if self._stopped:
+            raise StopIteration
+        return next(self._events)
+
+    def stop(self) -> None:
+        """End the watch and release the connection (client-go `Stop()`)."""
+        self._stopped = True
+        self._events.close()
+        self.response.close()
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class AsyncWatch:
+    """The async twin of `Watch`: `async for ev in watch`, `await watch.stop()`."""
+
+    def __init__(
+        self, response: httpx.Response, decoder: WatchDecoder, *, chunk_size: int | None = None
+    ) -> None:
+        self.response = response
+        self._decoder = decoder
+        self._chunk_size = chunk_size
+        self._events = self._generate()
+        self._stopped = False
+
+    async def _generate(self) -> AsyncGenerator[WatchEvent, None]:
+        try:
+            async for chunk in self.response.aiter_bytes(self._chunk_size):
+                for event in Watch._checked(self._decoder.feed(chunk)):
+                    yield event
+            for event in Watch._checked(self._decoder.close()):
+                yield event
+        except httpx.StreamClosed:
+            return
+        except httpx.ReadError:
+            if self._stopped:
+                return
+            raise
+        finally:
+            await self.response.aclose()
+
+    def __aiter__(self) -> AsyncIterator[WatchEvent]:
+        return self
+
+    async def __anext__(self) -> WatchEvent:
+        if self._stopped:
+            raise StopAsyncIteration
+        return await self._events.__anext__()
+
+    async def stop(self) -> None:
+        self._stopped = True
+        with contextlib.suppress(RuntimeError):  # closing while another task awaits it
+            await self._events.aclose()
+        await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncWatch:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
