@@ -373,7 +373,7 @@ def test_construction_fills_api_version_and_kind_and_maps_names() -> None:
 
 def test_constructor_is_keyword_only_and_rejects_unknown_names() -> None:
     with pytest.raises(TypeError):
-        Deployment(ObjectMeta(name="x"))  # type: ignore[misc, arg-type]
+        Deployment(ObjectMeta(name="x"))  # type: ignore[call-arg, arg-type]
     with pytest.raises(TypeError):
         Deployment(metadta=ObjectMeta(name="x"))  # type: ignore[call-arg]
 
