@@ -46,7 +46,7 @@ from rawkube.testing.fixture import (
     save_fixture,
 )
 
-__all__ = ["Recorder", "record", "RecordingTransport", "AsyncRecordingTransport", "scrub"]
+__all__ = ["Recorder", "record", "RecordingTransport", "scrub"]
 
 # Headers worth keeping: they change how a client behaves (content negotiation, warnings,
 # throttling) or help correlate with the server's audit log. Everything else is noise or secret.
@@ -70,11 +70,8 @@ RESPONSE_HEADERS = (
 REDACTED = "<redacted>"
 # base64("REDACTED"): masked Secret values stay valid base64 so typed models still decode them.
 MASKED_SECRET_VALUE = base64.b64encode(b"REDACTED").decode("ascii")
-# Keys whose string values are credentials wherever they appear in a body (kubeconfig-like
-# documents, TokenRequest.status.token, TokenReview.spec.token).
-SECRET_KEYS = frozenset(
-    {"token", "password", "client-key-data", "id-token", "refresh-token", "client-secret"}
-)
+# Objects carrying a bearer token in their body: (kind, field holding the token).
+TOKEN_FIELDS = {"TokenRequest": "status", "TokenReview": "spec"}
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.DOTALL
 )
@@ -114,12 +111,8 @@ def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
 
 def _scrub(value: Any, needles: list[str]) -> Any:
     if isinstance(value, dict):
-        return {
-            k: REDACTED
-            if str(k).lower() in SECRET_KEYS and isinstance(v, str) and v
-            else _scrub(v, needles)
-            for k, v in value.items()
-        }
+        value = _redact_token_field(value)
+        return {k: _scrub(v, needles) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub(v, needles) for v in value]
     if isinstance(value, str):
@@ -127,6 +120,15 @@ def _scrub(value: Any, needles: list[str]) -> Any:
             value = value.replace(needle, REDACTED)
         return _PRIVATE_KEY.sub("<redacted private key>", value)
     return value
+
+
+def _redact_token_field(obj: dict[str, Any]) -> dict[str, Any]:
+    """TokenRequest.status.token (a minted service-account token), TokenReview.spec.token."""
+    parent = TOKEN_FIELDS.get(str(obj.get("kind")))
+    inner = obj.get(parent) if parent else None
+    if parent is None or not isinstance(inner, dict) or not inner.get("token"):
+        return obj
+    return {**obj, parent: {**inner, "token": REDACTED}}
 
 
 def credentials_in_authorization(header: str) -> list[str]:
@@ -331,10 +333,14 @@ class _AsyncRecordingStream(httpx.AsyncByteStream):
             self._capture._recorder._finish(self._capture)
 
 
-class RecordingTransport(httpx.BaseTransport):
-    """Sends through `inner`, recording each exchange into its `Recorder`."""
+class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Sends through `inner`, recording each exchange into its `Recorder`.
 
-    def __init__(self, recorder: Recorder, inner: httpx.BaseTransport) -> None:
+    Both sync and async: the same wrapper serves `httpx.Client` and `httpx.AsyncClient`, as
+    `Config.wrap_transport` applies to both kinds of client.
+    """
+
+    def __init__(self, recorder: Recorder, inner: Any) -> None:
         self.recorder = recorder
         self.inner = inner
 
@@ -343,27 +349,33 @@ class RecordingTransport(httpx.BaseTransport):
         capture = self.recorder._begin(request)
         response = self.inner.handle_request(request)
         capture.start(response, is_streamed(request, response))
-        response.stream = _RecordingStream(response.stream, capture)
+        if not self._record_in_memory(response, capture):
+            response.stream = _RecordingStream(response.stream, capture)
         return response
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class AsyncRecordingTransport(httpx.AsyncBaseTransport):
-    """The async twin of `RecordingTransport`."""
-
-    def __init__(self, recorder: Recorder, inner: httpx.AsyncBaseTransport) -> None:
-        self.recorder = recorder
-        self.inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
         capture = self.recorder._begin(request)
         response = await self.inner.handle_async_request(request)
         capture.start(response, is_streamed(request, response))
-        response.stream = _AsyncRecordingStream(response.stream, capture)
+        if not self._record_in_memory(response, capture):
+            response.stream = _AsyncRecordingStream(response.stream, capture)
         return response
+
+    def _record_in_memory(self, response: httpx.Response, capture: _Capture) -> bool:
+        """A body already in memory (httpx.MockTransport, other fakes) is recorded at once.
+
+        httpx never iterates such a response's stream (it already has the content), so
+        wrapping the stream would record nothing.
+        """
+        if not isinstance(response.stream, httpx.ByteStream):
+            return False
+        capture.feed(b"".join(response.stream))
+        self.recorder._finish(capture)
+        return True
+
+    def close(self) -> None:
+        self.inner.close()
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -399,10 +411,8 @@ class Recorder:
     def __repr__(self) -> str:  # the learned secrets must never show
         return f"Recorder(path={str(self.path)!r}, exchanges={len(self._captures)})"
 
-    def wrap(self, transport: Any) -> Any:
-        """`Config.wrap_transport` hook: sync or async wrapper matching the inner transport."""
-        if isinstance(transport, httpx.AsyncBaseTransport):
-            return AsyncRecordingTransport(self, transport)
+    def wrap(self, transport: Any) -> RecordingTransport:
+        """The `Config.wrap_transport` hook (client-go `rest.Config.WrapTransport`)."""
         return RecordingTransport(self, transport)
 
     def config(self, base: Any) -> Any:
