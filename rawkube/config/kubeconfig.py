@@ -335,13 +335,13 @@ def _resolve_paths(body: dict[str, Any], section: str, base: str) -> None:
     for key in keys:
         value = body.get(key)
         if value and not os.path.isabs(value):
-            body[key] = os.path.join(base, value)
+            body[key] = os.path.normpath(os.path.join(base, value))  # Go filepath.Join cleans
     exec_ = body.get("exec") if section == "users" else None
     if isinstance(exec_, dict):
         command = exec_.get("command")
         # Only a command containing a path separator is a path; a bare name is looked up in $PATH.
         if command and os.sep in command and not os.path.isabs(command):
-            exec_["command"] = os.path.join(base, command)
+            exec_["command"] = os.path.normpath(os.path.join(base, command))
 
 
 def _b64decode(path: str, where: str, value: str) -> bytes:

@@ -96,8 +96,8 @@ class Config:
                 value is None
                 or value == f.default
                 or (
-                    f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
-                    and value == f.default_factory()  # type: ignore[misc]
+                    f.default_factory is not dataclasses.MISSING
+                    and value == f.default_factory()
                 )
             ):
                 continue
