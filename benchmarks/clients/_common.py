@@ -1,0 +1,200 @@
+"""The scenario runner shared by every client script (run once per fresh subprocess).
+
+A client script defines a small adapter (`Adapter` below): how to import the library, build a
+client, GET one Deployment, LIST, WATCH, and do one create/update/delete cycle. This module
+times those calls the same way for every client and prints one `RESULT {json}` line.
+
+It imports only `os`, `sys`, `time` before the measured import, so the import scenario charges
+each library for everything it pulls in (json, re, ssl, ... included). The harness passes its
+settings in environment variables (BENCH_*) rather than argv for the same reason: no argparse.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any, Protocol
+
+# rawkube's `fast` extra uses orjson when it is importable; BENCH_BLOCK_ORJSON measures the
+# stdlib-json path in the same environment (a None entry makes `import orjson` fail).
+if os.environ.get("BENCH_BLOCK_ORJSON"):
+    sys.modules["orjson"] = None  # type: ignore[assignment]
+
+NAMESPACE = "bench"
+NAME = "bench-0"
+
+
+class Settings:
+    """What the harness asked for (all from BENCH_* environment variables)."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.scenario = env["BENCH_SCENARIO"]
+        self.server = env["BENCH_SERVER"]  # http://127.0.0.1:PORT
+        self.token = env.get("BENCH_TOKEN", "bench-token")
+        self.kubeconfig = env.get("BENCH_KUBECONFIG", "")
+        self.exec_kubeconfig = env.get("BENCH_EXEC_KUBECONFIG", "")
+        self.n = int(env.get("BENCH_N", "1"))
+        self.list_size = int(env.get("BENCH_LIST_SIZE", "10000"))
+        self.namespace = NAMESPACE
+        self.name = NAME
+
+    def list_namespace(self) -> str:
+        """The benchmark server answers a LIST in namespace `list-N` with N items."""
+        return f"list-{self.list_size}"
+
+
+class Adapter(Protocol):
+    """What one client script provides. `handle` is whatever its client object is."""
+
+    def imports(self) -> None: ...
+    def connect(self, s: Settings, kubeconfig: str | None) -> Any: ...
+    def get(self, h: Any, s: Settings) -> Any: ...
+    def list_typed(self, h: Any, s: Settings) -> Any: ...
+    def list_dynamic(self, h: Any, s: Settings) -> Any: ...
+    def watch(self, h: Any, s: Settings) -> int: ...
+    def crud(self, h: Any, s: Settings, i: int) -> None: ...
+
+
+def manifest(i: int, namespace: str = NAMESPACE) -> dict[str, Any]:
+    """The Deployment a CRUD cycle creates: what a user writes, not what the server returns."""
+    labels = {"app": "demo"}
+    container = {
+        "name": "web",
+        "image": "nginx:1.12",
+        "ports": [{"name": "http", "containerPort": 80, "protocol": "TCP"}],
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": f"crud-{i}", "namespace": namespace, "labels": labels},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        },
+    }
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident set size (or its peak with VmHWM) of this process, from /proc (Linux)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def reset_peak_rss() -> None:
+    """Reset VmHWM to the current RSS (Linux `clear_refs` 5), so a peak belongs to one step."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _warm(a: Adapter, s: Settings) -> Any:
+    """Import, connect and do one GET, so loops measure steady state, not start-up."""
+    a.imports()
+    h = a.connect(s, None)
+    a.get(h, s)
+    prepare = getattr(a, "prepare", None)
+    if prepare is not None:
+        prepare(h, s)
+    return h
+
+
+def scenario_import(a: Adapter, s: Settings) -> dict[str, float]:
+    t0 = time.perf_counter()
+    a.imports()
+    return {"seconds": time.perf_counter() - t0, "rss_mb": rss_mb()}
+
+
+def scenario_first_request(a: Adapter, s: Settings, kubeconfig: str | None) -> dict[str, float]:
+    t0 = time.perf_counter()
+    a.imports()
+    t1 = time.perf_counter()
+    h = a.connect(s, kubeconfig)
+    a.get(h, s)
+    t2 = time.perf_counter()
+    return {"seconds": t2 - t0, "construct_get_s": t2 - t1, "rss_mb": rss_mb()}
+
+
+def scenario_get_loop(a: Adapter, s: Settings, kubeconfig: str | None = None) -> dict[str, float]:
+    a.imports()
+    h = a.connect(s, kubeconfig)
+    t0 = time.perf_counter()
+    for _ in range(s.n):
+        a.get(h, s)
+    return {"seconds": time.perf_counter() - t0, "ops": s.n}
+
+
+def scenario_list(a: Adapter, s: Settings, typed: bool) -> dict[str, float]:
+    h = _warm(a, s)
+    base = rss_mb()
+    reset_peak_rss()
+    t0 = time.perf_counter()
+    result = a.list_typed(h, s) if typed else a.list_dynamic(h, s)
+    seconds = time.perf_counter() - t0
+    peak = rss_mb("VmHWM")
+    count = len(result)
+    if count != s.list_size:
+        raise RuntimeError(f"listed {count} items, expected {s.list_size}")
+    return {"seconds": seconds, "peak_rss_mb": peak, "peak_delta_mb": peak - base}
+
+
+def scenario_watch(a: Adapter, s: Settings) -> dict[str, float]:
+    h = _warm(a, s)
+    t0 = time.perf_counter()
+    count = a.watch(h, s)
+    seconds = time.perf_counter() - t0
+    if count != s.n:
+        raise RuntimeError(f"watched {count} events, expected {s.n}")
+    return {"seconds": seconds, "ops": count}
+
+
+def scenario_crud(a: Adapter, s: Settings) -> dict[str, float]:
+    h = _warm(a, s)
+    t0 = time.perf_counter()
+    for i in range(s.n):
+        a.crud(h, s, i)
+    return {"seconds": time.perf_counter() - t0, "ops": s.n}
+
+
+def run(a: Adapter) -> None:
+    """Run the scenario named in BENCH_SCENARIO and print `RESULT {json}` on stdout."""
+    s = Settings()
+    try:
+        out = _dispatch(a, s)
+    except NotImplementedError as e:
+        out = {"unsupported": str(e) or "not supported by this client"}
+    out["max_rss_mb"] = rss_mb("VmHWM")
+    import json  # only now: the import scenario must not have had it for free
+
+    sys.stdout.write("RESULT " + json.dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+def _dispatch(a: Adapter, s: Settings) -> dict[str, Any]:
+    sc = s.scenario
+    out: dict[str, Any]
+    if sc == "import":
+        out = scenario_import(a, s)
+    elif sc == "first_request":
+        out = scenario_first_request(a, s, None)
+    elif sc == "first_request_kubeconfig":
+        out = scenario_first_request(a, s, s.kubeconfig)
+    elif sc == "get_loop":
+        out = scenario_get_loop(a, s)
+    elif sc == "list_typed":
+        out = scenario_list(a, s, typed=True)
+    elif sc == "list_dynamic":
+        out = scenario_list(a, s, typed=False)
+    elif sc == "watch":
+        out = scenario_watch(a, s)
+    elif sc == "crud":
+        out = scenario_crud(a, s)
+    elif sc == "exec_get_loop":
+        out = scenario_get_loop(a, s, s.exec_kubeconfig)
+    else:
+        raise SystemExit(f"unknown scenario {sc!r}")
+    return out

@@ -1,0 +1,58 @@
+"""Peer: kr8s (async-first over httpx, objects wrapping the raw dict; sync API used here)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import _common
+from _common import Settings
+
+
+class Kr8s:
+    def imports(self) -> None:
+        global kr8s, Deployment
+        import kr8s
+        from kr8s.objects import Deployment
+
+    def connect(self, s: Settings, kubeconfig: str | None) -> Any:
+        if kubeconfig:
+            return kr8s.api(kubeconfig=kubeconfig)
+        return kr8s.api(url=s.server)
+
+    def get(self, h: Any, s: Settings) -> Any:
+        obj = Deployment.get(s.name, namespace=s.namespace, api=h)
+        obj.name
+        return obj
+
+    def list_typed(self, h: Any, s: Settings) -> Any:
+        items = list(h.get("deployments", namespace=s.list_namespace()))
+        for item in items:
+            item.name, item.spec.replicas
+        return items
+
+    def list_dynamic(self, h: Any, s: Settings) -> Any:
+        items = list(h.get("deployments", namespace=s.list_namespace(), raw=True))
+        for item in items:
+            item["metadata"]["name"], item["spec"]["replicas"]
+        return items
+
+    def watch(self, h: Any, s: Settings) -> int:
+        count = 0
+        for typ, obj in h.watch("deployments", namespace="watch"):
+            typ, obj.name
+            count += 1
+            if count == s.n:
+                break
+        return count
+
+    def crud(self, h: Any, s: Settings, i: int) -> None:
+        obj = Deployment(_common.manifest(i), api=h)
+        obj.create()
+        # kr8s has no replace/update: a merge PATCH is how its users change an object.
+        obj.patch({"spec": {"replicas": 3}})
+        obj.delete()
+
+
+if __name__ == "__main__":
+    sys.exit(_common.run(Kr8s()))

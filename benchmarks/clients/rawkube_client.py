@@ -1,0 +1,80 @@
+"""rawkube: the typed Clientset for the typed scenarios, DynamicClient for `list_dynamic`.
+
+Client-side rate limiting is switched off (`qps=0`): client-go's default of 5 QPS would make
+the loops measure the limiter, and no peer limits at all. Everything else is rawkube's default.
+Set BENCH_BLOCK_ORJSON=1 to measure the stdlib-json path (rawkube/_json.py falls back to it).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import _common
+from _common import Settings
+
+
+class Rawkube:
+    def imports(self) -> None:
+        global Clientset, Config
+        from rawkube import Clientset, Config
+
+    def _config(self, s: Settings, kubeconfig: str | None) -> Any:
+        if kubeconfig:
+            from rawkube import load_config
+
+            config = load_config(kubeconfig=kubeconfig)
+            config.qps = 0
+            return config
+        return Config(host=s.server, bearer_token=s.token, namespace=s.namespace, qps=0)
+
+    def connect(self, s: Settings, kubeconfig: str | None) -> Any:
+        config = self._config(s, kubeconfig)
+        cs = Clientset(config)
+        return {"config": config, "cs": cs, "deployments": cs.apps_v1().deployments(s.namespace)}
+
+    def prepare(self, h: Any, s: Settings) -> None:
+        if s.scenario == "list_dynamic":
+            from rawkube import DynamicClient, GroupVersionResource
+
+            gvr = GroupVersionResource("apps", "v1", "deployments")
+            h["dynamic"] = DynamicClient(h["config"]).resource(gvr)
+
+    def get(self, h: Any, s: Settings) -> Any:
+        obj = h["deployments"].get(s.name)
+        obj.metadata.name
+        return obj
+
+    def list_typed(self, h: Any, s: Settings) -> Any:
+        items = h["cs"].apps_v1().deployments(s.list_namespace()).list().items
+        for item in items:
+            item.metadata.name, item.spec.replicas
+        return items
+
+    def list_dynamic(self, h: Any, s: Settings) -> Any:
+        items = h["dynamic"].namespace(s.list_namespace()).list()["items"]
+        for item in items:
+            item["metadata"]["name"], item["spec"]["replicas"]
+        return items
+
+    def watch(self, h: Any, s: Settings) -> int:
+        count = 0
+        for ev in h["cs"].apps_v1().deployments("watch").watch():
+            ev.type, ev.object.metadata.name
+            count += 1
+            if count == s.n:
+                break
+        return count
+
+    def crud(self, h: Any, s: Settings, i: int) -> None:
+        from rawkube.models.apps_v1 import Deployment
+
+        deployments = h["deployments"]
+        created = deployments.create(Deployment.from_dict(_common.manifest(i)))
+        created.spec.replicas = 3
+        deployments.update(created)
+        deployments.delete(created.metadata.name)
+
+
+if __name__ == "__main__":
+    sys.exit(_common.run(Rawkube()))

@@ -1,0 +1,134 @@
+"""Benchmark payloads, derived from Deployments recorded from a real Kubernetes 1.36 API server.
+
+Every payload is built once, serialised once, and then served as bytes: the benchmark measures
+the clients, not the server. The template is the `demo-deployment` item of
+`fixtures/real-apiserver/014-list-deployments-page1.json` (managedFields for two managers, spec,
+status with conditions), with a few labels and annotations added so each object is ~3 KB of
+compact JSON, the size kubectl sees for a small real Deployment.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures" / "real-apiserver"
+TEMPLATE_FIXTURE = "014-list-deployments-page1.json"
+
+# The namespace a client LISTs (or watches) selects the size of the answer: the server keeps one
+# pre-serialised body per namespace, so a request costs it a dict lookup and a send.
+NAMESPACE = "bench"
+GET_NAME = "bench-0"
+
+
+def _fixture(name: str) -> dict[str, Any]:
+    with open(FIXTURES / name, encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def compact(obj: Any) -> bytes:
+    """Compact JSON, as the API server writes it (no spaces, UTF-8)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def template_deployment() -> dict[str, Any]:
+    """The recorded Deployment, with labels/annotations a real workload usually carries."""
+    item: dict[str, Any] = copy.deepcopy(_fixture(TEMPLATE_FIXTURE)["response"]["body"]["items"][0])
+    meta = item["metadata"]
+    meta["labels"] = {
+        "app": "demo",
+        "app.kubernetes.io/name": "demo",
+        "app.kubernetes.io/part-of": "bench",
+        "app.kubernetes.io/version": "1.12",
+        "team": "platform",
+    }
+    meta.setdefault("annotations", {})["kubernetes.io/change-cause"] = "image updated to nginx:1.12"
+    return item
+
+
+def _item_template(namespace: str) -> bytes:
+    """The compact template with placeholders, so n items cost n `bytes.replace`, not n deepcopies."""
+    obj = template_deployment()
+    meta = obj["metadata"]
+    meta["name"] = "@NAME@"
+    meta["namespace"] = namespace
+    meta["uid"] = "@UID@"
+    meta["resourceVersion"] = "@RV@"
+    return compact(obj)
+
+
+def _fill(template: bytes, i: int) -> bytes:
+    return (
+        template.replace(b"@NAME@", b"bench-%d" % i)
+        .replace(b"@UID@", b"c8482464-ffa4-4597-b72c-%012d" % i)
+        .replace(b"@RV@", b"%d" % (1000 + i))
+    )
+
+
+def _with_kind(item: bytes) -> bytes:
+    """A list item carries no kind/apiVersion; a GET answer or a watch event's object does."""
+    return b'{"kind":"Deployment","apiVersion":"apps/v1",' + item[1:]
+
+
+def deployment_bytes(i: int, namespace: str = NAMESPACE) -> bytes:
+    """The i-th benchmark Deployment as GET returns it: unique name, uid and resourceVersion."""
+    return _with_kind(_fill(_item_template(namespace), i))
+
+
+def items_bytes(n: int, namespace: str) -> list[bytes]:
+    template = _item_template(namespace)
+    return [_fill(template, i) for i in range(n)]
+
+
+def list_body(n: int, namespace: str) -> bytes:
+    """A DeploymentList of n items, as `GET .../deployments` returns it."""
+    head = b'{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"%d"},"items":[' % (1000 + n)
+    return head + b",".join(items_bytes(n, namespace)) + b"]}"
+
+
+def watch_events(n: int, namespace: str) -> list[bytes]:
+    """n watch events, one JSON document + newline each (the server sends one chunk per event).
+
+    The mix mirrors a busy controller: objects are ADDED, then MODIFIED, with a DELETED now and
+    then; the object bodies are all full-size Deployments, as on a real watch.
+    """
+    events = []
+    for i, obj in enumerate(items_bytes(n, namespace)):
+        kind = b"ADDED" if i % 10 == 0 else (b"DELETED" if i % 10 == 9 else b"MODIFIED")
+        events.append(b'{"type":"%s","object":%s}\n' % (kind, _with_kind(obj)))
+    return events
+
+
+def status_success(name: str) -> bytes:
+    """The Status a DELETE with background propagation returns (fixture 042)."""
+    body = _fixture("042-delete-background.json")["response"]["body"]
+    body = copy.deepcopy(body)
+    body["details"]["name"] = name
+    return compact(body)
+
+
+def discovery_bodies() -> dict[tuple[str, bool], tuple[bytes, str]]:
+    """Discovery documents recorded from the real server, keyed by (path, aggregated?).
+
+    kr8s and the official client's DynamicClient discover resources before their first call;
+    serving the real documents keeps their start-up honest.
+    """
+    out: dict[tuple[str, bool], tuple[bytes, str]] = {}
+    names = {
+        "001-version.json": ("/version", False),
+        "002-discovery-api.json": ("/api", False),
+        "003-discovery-apis.json": ("/apis", False),
+        "004-discovery-api-v1.json": ("/api/v1", False),
+        "005-discovery-apps-v1.json": ("/apis/apps/v1", False),
+        "006-discovery-aggregated-api.json": ("/api", True),
+        "007-discovery-aggregated-apis.json": ("/apis", True),
+    }
+    for fname, key in names.items():
+        fx = _fixture(fname)
+        ctype = fx["response"]["headers"].get("content-type", "application/json")
+        out[key] = (compact(fx["response"]["body"]), ctype)
+    return out

@@ -1,0 +1,197 @@
+"""A benchmark API server: plain HTTP/1.1 on 127.0.0.1, every answer pre-serialised at start-up.
+
+It speaks just enough of the Kubernetes API for the benchmark clients (apps/v1 Deployments:
+get, list, watch, create, update, delete; /version and discovery for clients that look first),
+and does as little as possible per request: parse the request head, look the answer up, send
+bytes. A watch is sent the way kube-apiserver sends it: `Transfer-Encoding: chunked`, one chunk
+per event, each written (flushed) on its own (apiserver's `watchEncoder` flushes after every
+event), so a client sees event boundaries as they arrive on a real connection.
+
+Routing by namespace keeps lookups trivial: `list-N` holds the N-item list, any other namespace
+holds the single object served by GET / POST / PUT, and DELETE answers with a Status.
+
+Run: `python benchmarks/server.py [--list-sizes 10,1000,10000] [--watch-events 10000]`; it prints
+`READY http://127.0.0.1:PORT` once listening, and exits when its stdin closes (the harness died)
+or after `--max-seconds`, so it can never outlive a benchmark run for long.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import data  # noqa: E402  (the benchmark dir is not a package; see sys.path above)
+
+Response = tuple[int, bytes, bytes]  # status, content-type, body
+
+REASONS = {200: b"OK", 201: b"Created", 404: b"Not Found", 405: b"Method Not Allowed"}
+DEPLOYMENTS_PREFIX = "/apis/apps/v1/namespaces/"
+
+
+class Answers:
+    """Every response the server can give, serialised once."""
+
+    def __init__(self, list_sizes: list[int], watch_events: int) -> None:
+        self.object = data.deployment_bytes(0)
+        self.lists = {f"list-{n}": data.list_body(n, f"list-{n}") for n in list_sizes}
+        self.watch_chunks = [
+            b"%x\r\n%s\r\n" % (len(ev), ev) for ev in data.watch_events(watch_events, "watch")
+        ]
+        self.discovery = data.discovery_bodies()
+        self.deleted = data.status_success(data.GET_NAME)
+        self.not_found = data.compact(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": "the server could not find the requested resource",
+                "reason": "NotFound",
+                "code": 404,
+            }
+        )
+
+    def route(self, method: str, path: str, accept: str) -> Response:
+        """Map a request to a canned response (never a watch: see `is_watch`)."""
+        json_type = b"application/json"
+        path = path.rstrip("/") or "/"  # kr8s asks for `/version/`
+        if method == "GET" and (path, "as=APIGroupDiscoveryList" in accept) in self.discovery:
+            body, ctype = self.discovery[(path, "as=APIGroupDiscoveryList" in accept)]
+            return 200, ctype.encode(), body
+        if method == "GET" and (path, False) in self.discovery:
+            body, ctype = self.discovery[(path, False)]
+            return 200, ctype.encode(), body
+        if not path.startswith(DEPLOYMENTS_PREFIX):
+            return 404, json_type, self.not_found
+        parts = path[len(DEPLOYMENTS_PREFIX) :].split("/")
+        if len(parts) < 2 or parts[1] != "deployments":
+            return 404, json_type, self.not_found
+        namespace, named = parts[0], len(parts) > 2
+        if method == "GET" and not named:
+            return 200, json_type, self.lists.get(namespace, self.lists[min(self.lists)])
+        if method == "GET" and named:
+            return 200, json_type, self.object
+        if method == "POST" and not named:
+            return 201, json_type, self.object
+        if method in ("PUT", "PATCH") and named:
+            return 200, json_type, self.object
+        if method == "DELETE" and named:
+            return 200, json_type, self.deleted
+        return 405, json_type, self.not_found
+
+
+def is_watch(query: str) -> bool:
+    """client-go sends `watch=true`, some clients `watch=1` or `watch=True`."""
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key == "watch" and value.lower() in ("true", "1"):
+            return True
+    return False
+
+
+def read_head(conn: socket.socket, buf: bytearray) -> bytes | None:
+    """Read until the end of a request head; None when the client closed the connection."""
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            head = bytes(buf[:end])
+            del buf[: end + 4]
+            return head
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+
+
+def discard_body(conn: socket.socket, buf: bytearray, length: int) -> None:
+    while len(buf) < length:
+        chunk = conn.recv(max(65536, length - len(buf)))
+        if not chunk:
+            break
+        buf += chunk
+    del buf[:length]
+
+
+def send_watch(conn: socket.socket, answers: Answers) -> None:
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Cache-Control: no-cache, private\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    for chunk in answers.watch_chunks:
+        conn.sendall(chunk)
+    conn.sendall(b"0\r\n\r\n")
+
+
+def serve_connection(conn: socket.socket, answers: Answers) -> None:
+    """One keep-alive connection: requests in, canned responses out, until the client closes."""
+    buf = bytearray()
+    with conn:
+        while True:
+            head = read_head(conn, buf)
+            if head is None:
+                return
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            discard_body(conn, buf, int(headers.get("content-length", "0")))
+            path, _, query = target.partition("?")
+            if method == "GET" and is_watch(query):
+                send_watch(conn, answers)
+            else:
+                status, ctype, body = answers.route(method, path, headers.get("accept", ""))
+                if status >= 400:  # visible in the harness's report: a client asked for more
+                    sys.stderr.write(f"benchmark server: {status} for {method} {target}\n")
+                conn.sendall(
+                    b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+                    % (status, REASONS[status], ctype, len(body), body)
+                )
+            if headers.get("connection", "").lower() == "close":
+                return
+
+
+def serve(sock: socket.socket, answers: Answers) -> None:
+    while True:
+        conn, _ = sock.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        threading.Thread(target=_guarded, args=(conn, answers), daemon=True).start()
+
+
+def _guarded(conn: socket.socket, answers: Answers) -> None:
+    try:
+        serve_connection(conn, answers)
+    except (ConnectionError, OSError, ValueError):
+        pass  # a client that hangs up mid-stream is not the server's problem
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--list-sizes", default="10,1000,10000")
+    parser.add_argument("--watch-events", type=int, default=10000)
+    parser.add_argument("--max-seconds", type=float, default=900.0)
+    args = parser.parse_args(argv)
+    answers = Answers([int(n) for n in args.list_sizes.split(",")], args.watch_events)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    sock.listen(64)
+    threading.Thread(target=serve, args=(sock, answers), daemon=True).start()
+    print(f"READY http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    # Exit when the harness closes our stdin (or dies), or at the deadline, whichever is first.
+    done = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    done.wait(args.max_seconds)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
