@@ -248,7 +248,8 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         key = self._keys[index]
         score = 0 if key.method == sent.key.method else 4
         a, b = key.path.split("/"), sent.key.path.split("/")
-        score += 2 * (sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b)))
+        # A different name (p1 vs p2) is closer than a different shape (collection vs item).
+        score += 2 * sum(x != y for x, y in zip(a, b, strict=False)) + 3 * abs(len(a) - len(b))
         diff = Counter(key.query)
         diff.subtract(Counter(sent.key.query))
         score += sum(abs(n) for n in diff.values())
