@@ -193,9 +193,12 @@ def test_async_replay_of_a_watch() -> None:
     [ex] = load_fixture(path)
 
     async def run() -> list[Any]:
-        async with httpx.AsyncClient(base_url=REPLAY_HOST, transport=ReplayTransport(path)) as c:
-            async with c.stream("GET", ex.request.target) as response:
-                return [json.loads(line) async for line in response.aiter_lines()]
+        transport = ReplayTransport(path)
+        async with (
+            httpx.AsyncClient(base_url=REPLAY_HOST, transport=transport) as c,
+            c.stream("GET", ex.request.target) as response,
+        ):
+            return [json.loads(line) async for line in response.aiter_lines()]
 
     assert asyncio.run(asyncio.wait_for(run(), 10)) == ex.response.body_lines
 
