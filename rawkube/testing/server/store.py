@@ -22,7 +22,8 @@ Contract (the controllers in `controllers.py` and the HTTP layer both build on i
   store.go, ``Delete`` + ``deletionFinalizersForGarbageCollection``): propagationPolicy ``Orphan``
   adds the ``orphan`` finalizer, ``Foreground`` adds ``foregroundDeletion``; if the object then has
   finalizers (or is a namespace whose ``spec.finalizers`` is not empty) it is kept with
-  ``deletionTimestamp`` + ``deletionGracePeriodSeconds: 0`` and a MODIFIED event; otherwise it is
+  ``deletionTimestamp`` + ``deletionGracePeriodSeconds: 0`` and a MODIFIED event (with
+  ``grace_period_seconds > 0`` it is kept too: graceful deletion of pods); otherwise it is
   removed with a DELETED event. An `update`/`mutate` that leaves a deleting object without
   finalizers removes it (the apiserver's "delete during update"). Garbage collection itself
   (removing dependents, clearing those finalizers) is the controllers' job.
@@ -182,9 +183,10 @@ def expired(message: str) -> APIError:
     return APIError(410, "Expired", message)
 
 
-def now_rfc3339() -> str:
-    """metav1.Time's wire form: UTC, second precision."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def now_rfc3339(offset_seconds: int = 0) -> str:
+    """metav1.Time's wire form: UTC, second precision (optionally ``offset_seconds`` from now)."""
+    moment = datetime.now(timezone.utc) + timedelta(seconds=offset_seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def order_metadata(meta: Obj) -> Obj:
