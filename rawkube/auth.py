@@ -79,13 +79,14 @@ class _RefreshingAuth(httpx.Auth):
         if "Authorization" in request.headers:  # set by the caller: respect it (client-go does)
             yield request
             return
+        replayable = _replayable(request)  # decided before sending: sending consumes a stream
         creds = yield _Fetch()
         self._apply(request, creds)
         response: httpx.Response = yield request
-        if response.status_code != 401 or not _replayable(request):
+        if response.status_code != 401:
             return
-        fresh = yield _Fetch(stale=creds)
-        if fresh is not None and fresh != creds:  # only worth a replay with new credentials
+        fresh = yield _Fetch(stale=creds)  # refresh even when we cannot replay: the next request gains
+        if replayable and fresh is not None and fresh != creds:
             self._apply(request, fresh)
             yield request
 
@@ -463,10 +464,11 @@ def exec_cluster_info(config: Config) -> dict[str, Any]:
     return cluster
 
 
-def exec_plugin_for(config: Config, *, timeout: float = EXEC_TIMEOUT_SECONDS) -> ExecPlugin:
+def exec_plugin_for(config: Config) -> ExecPlugin:
     """The shared ExecPlugin for this exec config and cluster (one cache per distinct pair)."""
     assert config.exec_provider is not None
     e = config.exec_provider
+    timeout = e.timeout_seconds or EXEC_TIMEOUT_SECONDS
     cluster = exec_cluster_info(config) if e.provide_cluster_info else None
     key = json.dumps(
         [

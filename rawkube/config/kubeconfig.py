@@ -490,6 +490,8 @@ def _pick(
             )
         return {}
     if name not in entries:
+        # client-go silently treats a missing user as anonymous; a named-but-absent entry is
+        # almost always a typo, so rawkube says so.
         raise ConfigError(
             f"{ctx_file}: context {ctx_name!r} refers to {section[:-1]} {name!r}, which is not defined "
             f"in {section} of {', '.join(raw.files)}; expected one of {sorted(entries)}"

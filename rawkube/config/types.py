@@ -29,6 +29,9 @@ class ExecConfig:
     # Cluster info passed in KUBERNETES_EXEC_INFO when provide_cluster_info is set
     # (the kubeconfig cluster's `extensions[client.authentication.k8s.io/exec].extension`).
     cluster_config: Any = None
+    # rawkube extension (not in kubeconfig): stop a plugin that runs longer than this.
+    # None = rawkube.auth.EXEC_TIMEOUT_SECONDS.
+    timeout_seconds: float | None = None
 
 
 @dataclass
