@@ -1,0 +1,253 @@
+"""The pytest plugin, exercised in separate pytest runs (pytester): marker, fixture, --kube-record."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "fixtures" / "real-apiserver"
+SUPPORT = Path(__file__).resolve().parent / "test_record_support.py"
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A throwaway project holding two recorded exchanges as one cassette."""
+    exchanges = [
+        json.loads((REAL / n).read_text()) for n in ("001-version.json", "002-discovery-api.json")
+    ]
+    (pytester.path / "cassettes").mkdir()
+    (pytester.path / "cassettes" / "version.json").write_text(json.dumps({"exchanges": exchanges}))
+    return pytester
+
+
+REPLAY_TEST = """
+import pytest
+from rawkube.transport import build_client
+
+@pytest.mark.kube_fixture("cassettes/version.json")
+def test_replay(kube_fixture):
+    assert not kube_fixture.recording
+    rc = kube_fixture.rest()
+    assert rc.get().abs_path("/version").do().json()["gitVersion"] == "v1.36.2"
+    with build_client(kube_fixture.config) as client:
+        assert client.get("/api").json()["kind"] == "APIVersions"
+"""
+
+
+def test_marker_and_fixture_replay_a_file(project: pytest.Pytester) -> None:
+    project.makepyfile(test_a=REPLAY_TEST)
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_unused_exchange_fails_the_test_at_teardown_unless_opted_out(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        test_b="""
+        import pytest
+
+        @pytest.mark.kube_fixture("cassettes/version.json")
+        def test_uses_one(kube_fixture):
+            kube_fixture.rest().get().abs_path("/version").do()
+
+        @pytest.mark.kube_fixture("cassettes/version.json", check_unused=False)
+        def test_opted_out(kube_fixture):
+            kube_fixture.rest().get().abs_path("/version").do()
+        """
+    )
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*1 of 2 recorded exchange(s)*were never requested:*", '*#1 GET /api "discovery-api"*']
+    )
+
+
+def test_unmatched_request_fails_with_a_readable_diff(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_c="""
+        import pytest
+
+        @pytest.mark.kube_fixture("cassettes/version.json", check_unused=False)
+        def test_wrong_path(kube_fixture):
+            kube_fixture.rest().get().abs_path("/versions").do()
+        """
+    )
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ReplayMismatch: rawkube replay: no recorded exchange in *version.json matches",
+            "*GET /versions",
+            "*closest recorded exchange #0 (unused):",
+            "*path:   /version -> /versions",
+        ]
+    )
+
+
+def test_missing_marker_or_file_is_explained(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_d="""
+        import pytest
+
+        def test_no_marker(kube_fixture):
+            pass
+
+        @pytest.mark.kube_fixture("cassettes/nope.yaml")
+        def test_no_file(kube_fixture):
+            pass
+        """
+    )
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            '*needs @pytest.mark.kube_fixture("path/to/fixture.yaml")*',
+            "*nope.yaml: fixture file not found (record it with `pytest --kube-record`)*",
+        ]
+    )
+
+
+def test_fixtures_dir_ini_option(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\nkube_fixtures_dir = cassettes\n")
+    project.makepyfile(test_e=REPLAY_TEST.replace("cassettes/version.json", "version.json"))
+    project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+RECORD_CONFTEST = """
+import pytest
+from support import TOKEN, fake_apiserver
+from rawkube.config.types import Config
+
+@pytest.fixture
+def kube_record_config():
+    with fake_apiserver() as url:
+        yield Config(host=url, bearer_token=TOKEN, qps=0)
+"""
+
+RECORD_TEST = """
+import pytest
+from rawkube.transport import build_client
+from support import seed_flow_httpx
+
+@pytest.mark.kube_fixture("recorded/seed.yaml")
+def test_seed_flow(kube_fixture):
+    with build_client(kube_fixture.config) as client:
+        results = seed_flow_httpx(client)
+    assert [status for status, _ in results] == [201, 409, 200, 200, 409, 200, 200, 200, 404]
+"""
+
+
+def test_kube_record_records_then_the_same_test_replays_offline(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(support=SUPPORT.read_text())
+    pytester.makeconftest(RECORD_CONFTEST)
+    pytester.makepyfile(test_flow=RECORD_TEST)
+    # Without a recording, replay mode says how to make one.
+    first = pytester.runpytest("-p", "no:cacheprovider")
+    first.assert_outcomes(errors=1)
+    first.stdout.fnmatch_lines(["*seed.yaml: fixture file not found*--kube-record*"])
+
+    recorded = pytester.runpytest("-p", "no:cacheprovider", "--kube-record")
+    recorded.assert_outcomes(passed=1)
+    text = (pytester.path / "recorded" / "seed.yaml").read_text()
+    assert "watch-deployments" in text
+    assert "s3cr3t-token-do-not-record" not in text and "authorization" not in text.lower()
+
+    # Replay: the conftest's server is never started (kube_record_config is not requested).
+    (pytester.path / "conftest.py").write_text(
+        "import pytest\n\n@pytest.fixture\ndef kube_record_config():\n    raise AssertionError('no server in replay')\n"
+    )
+    replayed = pytester.runpytest("-p", "no:cacheprovider")
+    replayed.assert_outcomes(passed=1)
+
+
+def test_a_failing_test_does_not_overwrite_its_recording(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(support=SUPPORT.read_text())
+    pytester.makeconftest(RECORD_CONFTEST)
+    pytester.makepyfile(
+        test_fail="""
+        import pytest
+        from rawkube.transport import build_client
+
+        @pytest.mark.kube_fixture("recorded/never.yaml")
+        def test_fails(kube_fixture):
+            with build_client(kube_fixture.config) as client:
+                client.get("/apis/apps/v1/namespaces/default/deployments")
+            assert False, "the test's own failure"
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--kube-record")
+    result.assert_outcomes(failed=1)
+    assert not (pytester.path / "recorded" / "never.yaml").exists()
+
+
+def test_kube_httpx_mock_loads_a_fixture_into_pytest_httpx(project: pytest.Pytester) -> None:
+    shutil.copy(REAL / "039-watch-deployments.json", project.path / "cassettes" / "watch.json")
+    project.makepyfile(
+        test_f="""
+        import json
+        import pytest
+        from rawkube.transport import build_client
+
+        @pytest.mark.kube_fixture("cassettes/version.json")
+        def test_with_httpx_mock(kube_httpx_mock, httpx_mock):
+            with build_client(kube_httpx_mock) as client:
+                assert client.get("/version").json()["minor"] == "36"
+                assert client.get("/api").json()["kind"] == "APIVersions"
+            assert len(httpx_mock.get_requests()) == 2
+
+        @pytest.mark.kube_fixture("cassettes/watch.json")
+        def test_watch_stream(kube_httpx_mock):
+            query = "watch=1&resourceVersion=326&allowWatchBookmarks=true&timeoutSeconds=4"
+            with build_client(kube_httpx_mock) as client:
+                lines = client.get("/apis/apps/v1/namespaces/default/deployments?" + query).text
+            recorded = json.load(open("cassettes/watch.json"))["response"]["body_lines"]
+            assert [json.loads(line) for line in lines.splitlines()] == recorded
+        """
+    )
+    project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_kube_httpx_mock_reports_unused_exchanges_through_pytest_httpx(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        test_g="""
+        import pytest
+        from rawkube.transport import build_client
+
+        @pytest.mark.kube_fixture("cassettes/version.json")
+        def test_only_version(kube_httpx_mock):
+            with build_client(kube_httpx_mock) as client:
+                client.get("/version")
+        """
+    )
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*The following responses are mocked but not requested*"])
+
+
+def test_plugin_registers_options_and_marker(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["*--kube-record*", "*kube_fixtures_dir*"])
+    markers = pytester.runpytest("--markers")
+    markers.stdout.fnmatch_lines(["@pytest.mark.kube_fixture(path, *, strict=True*"])
+
+
+def test_plugin_imports_nothing_heavy_at_start_up() -> None:
+    code = (
+        "import sys; import rawkube.testing.pytest_plugin; "
+        "heavy = [m for m in ('httpx', 'yaml', 'cryptography', 'rawkube.testing.replay', "
+        "'rawkube.testing.record', 'rawkube.rest', 'pytest_httpx') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
