@@ -426,3 +426,29 @@ def test_sync_raises_when_controllers_never_settle(store: Store) -> None:
     manager.controllers.append(("restless", Restless()))
     with pytest.raises(RuntimeError, match="did not settle"):
         manager.sync(max_ticks=5)
+
+
+def test_terminating_pod_with_a_finalizer_waits_for_it_without_spinning(
+    store: Store, manager: ControllerManager, clock: FakeClock
+) -> None:
+    store.create(
+        PODS,
+        {
+            "metadata": {
+                "name": "held",
+                "namespace": "default",
+                "finalizers": ["example.com/hold"],
+            },
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        },
+    )
+    settle(manager, clock)
+    obj, removed = store.delete(PODS, "default", "held")
+    assert not removed and obj["metadata"]["deletionGracePeriodSeconds"] == 30
+    settle(manager, clock)  # sync() would raise if the kubelet kept "writing" the same delete
+    pod = store.must_get(PODS, "default", "held")
+    assert (
+        pod["metadata"]["deletionTimestamp"] and pod["metadata"]["deletionGracePeriodSeconds"] == 0
+    )
+    store.mutate(PODS, "default", "held", lambda p: p["metadata"].pop("finalizers"))
+    assert store.get(PODS, "default", "held") is None

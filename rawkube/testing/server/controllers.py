@@ -40,7 +40,9 @@ from rawkube.testing.server.gc import (
     apply_change,
     delete_object,
 )
+from rawkube.testing.server.selectors import label_selector_predicate
 from rawkube.testing.server.store import APIError, ResourceKey, Store
+from rawkube.testing.server.validation import default_pod_spec
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -150,27 +152,15 @@ def owner_reference(owner: Obj, *, block: bool = True) -> Obj:
 
 
 def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
-    """metav1.LabelSelectorAsSelector(...).Matches: matchLabels and matchExpressions.
+    """Does a LabelSelector (matchLabels + matchExpressions) select these labels?
 
-    An empty or missing selector matches nothing here, as for ReplicaSets and Deployments
-    (their validation forbids an empty selector; a nil one must select no pods).
+    An empty selector selects nothing here: the deployment controller refuses to act on one
+    ("selecting all pods ... is not allowed", sync.go), and adopting every Pod of a namespace
+    would be a worse surprise than doing nothing.
     """
     if not selector or not (selector.get("matchLabels") or selector.get("matchExpressions")):
         return False
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
+    return label_selector_predicate(selector)(labels)
 
 
 def condition(
@@ -373,13 +363,14 @@ def pod_from_template(rs: Obj) -> Obj:
     }
     if tmeta.get("annotations"):
         metadata["annotations"] = dict(tmeta["annotations"])
-    metadata["ownerReferences"] = [owner_reference(rs)]
+    metadata["ownerReferences"] = [owner_reference(_with_kind(rs, "apps/v1", "ReplicaSet"))]
     if tmeta.get("finalizers"):
         metadata["finalizers"] = list(tmeta["finalizers"])
     spec = json.loads(json.dumps(template.get("spec") or {}))
+    default_pod_spec(spec)  # the API server would default a Pod created over HTTP
     return {
-        "apiVersion": "v1",
         "kind": "Pod",
+        "apiVersion": "v1",
         "metadata": metadata,
         "spec": spec,
         "status": {"phase": "Pending", "qosClass": qos_class(spec)},
@@ -507,7 +498,7 @@ class ReplicaSetController:
                 log.debug(
                     "replicaset %s adopts pod %s", rs["metadata"]["name"], pod["metadata"]["name"]
                 )
-                ref = owner_reference(rs)
+                ref = owner_reference(_with_kind(rs, "apps/v1", "ReplicaSet"))
                 adopt = _add_owner_ref(ref)
                 if apply_change(self.store, PODS, pod, adopt):
                     writes += 1
@@ -643,8 +634,8 @@ def new_replicaset_for(d: Obj, revision: int, replicas: int) -> Obj:
     rs_spec["selector"] = selector
     rs_spec["template"] = template
     return {
-        "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
+        "apiVersion": "apps/v1",
         "metadata": {
             "name": f"{d['metadata']['name']}-{hash_}",
             "namespace": d["metadata"].get("namespace", "default"),

@@ -82,10 +82,11 @@ def delete_object(
     policy: str | None = None,
     grace_period_seconds: int | None = None,
 ) -> bool:
-    """DELETE with a uid precondition (as the GC does); False if it was already gone."""
+    """DELETE with a uid precondition (as the GC does); True if the store wrote anything
+    (removed the object or marked it terminating), False if it was gone or unchanged."""
     m = obj["metadata"]
     try:
-        store.delete(
+        after, removed = store.delete(
             key,
             m.get("namespace") or "",
             m["name"],
@@ -97,7 +98,8 @@ def delete_object(
         if err.code in (404, 409):
             return False
         raise
-    return True
+    # A delete that only re-confirms a pending deletion (finalizers still there) writes nothing.
+    return removed or after["metadata"].get("resourceVersion") != m.get("resourceVersion")
 
 
 def _finalizers(obj: Obj) -> list[str]:

@@ -422,10 +422,12 @@ class Store:
             if finalizers or grace > 0 or _namespace_pending(rkey, obj):
                 if finalizers:
                     meta["finalizers"] = finalizers
+                previous = int(meta.get("deletionGracePeriodSeconds") or 0)
                 if grace > 0:
-                    meta["deletionTimestamp"] = _seconds_from_now(grace)
-                    meta["deletionGracePeriodSeconds"] = grace
-                elif not meta.get("deletionTimestamp"):
+                    if not meta.get("deletionTimestamp") or grace < previous:
+                        meta["deletionTimestamp"] = _seconds_from_now(grace)
+                        meta["deletionGracePeriodSeconds"] = grace
+                elif not meta.get("deletionTimestamp") or previous:
                     meta["deletionTimestamp"] = now_rfc3339()
                     meta["deletionGracePeriodSeconds"] = 0
                 if rkey == ResourceKey("", "namespaces"):
