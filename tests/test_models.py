@@ -448,6 +448,10 @@ def test_repr_is_short_and_readable() -> None:
     assert repr(dep) == "Deployment(name='demo-deployment', namespace='default')"
     port = ContainerPort(container_port=80, protocol="TCP")
     assert repr(port) == "ContainerPort(container_port=80, protocol='TCP')"
+    assert dep.metadata is not None
+    assert repr(dep.metadata).startswith(
+        "ObjectMeta(name='demo-deployment', namespace='default', creation_timestamp="
+    )
     assert dep.spec is not None
     text = repr(dep.spec)
     assert text.startswith("DeploymentSpec(") and len(text) < 200

@@ -50,6 +50,7 @@ _MODELS_PACKAGE = "rawkube.models"
 
 # Field names whose values a repr must never show (credentials travel in e.g.
 # TokenRequestStatus.token, TokenReviewSpec.token, Secret.data, CSR.status.certificate).
+_IDENTIFYING = frozenset({"name", "namespace", "type"})
 _SENSITIVE = ("token", "password", "secret", "key", "data", "cert", "credential", "ca_bundle")
 
 
@@ -158,6 +159,8 @@ def _repr_parts(model: Model, limit: int = 4) -> list[str]:
         for a, w in _field_names(type(model))
         if w in data and w not in ("apiVersion", "kind")
     ]
+    # Identifying fields first (ObjectMeta's name, a condition's type), then declaration order.
+    present.sort(key=lambda pair: pair[1] not in _IDENTIFYING)
     parts = [f"{attr}={_short(attr, data[wire])}" for attr, wire in present[:limit]]
     if len(present) > limit:
         parts.append("...")
