@@ -86,7 +86,10 @@ def items_bytes(n: int, namespace: str) -> list[bytes]:
 
 def list_body(n: int, namespace: str) -> bytes:
     """A DeploymentList of n items, as `GET .../deployments` returns it."""
-    head = b'{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"%d"},"items":[' % (1000 + n)
+    head = (
+        b'{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"%d"},"items":['
+        % (1000 + n)
+    )
     return head + b",".join(items_bytes(n, namespace)) + b"]}"
 
 

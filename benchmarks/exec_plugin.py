@@ -23,6 +23,9 @@ expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hour
 credential = {
     "apiVersion": api_version,
     "kind": "ExecCredential",
-    "status": {"token": "bench-exec-token", "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    "status": {
+        "token": "bench-exec-token",
+        "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    },
 }
 sys.stdout.write(json.dumps(credential))

@@ -10,8 +10,9 @@ event), so a client sees event boundaries as they arrive on a real connection.
 Routing by namespace keeps lookups trivial: `list-N` holds the N-item list, any other namespace
 holds the single object served by GET / POST / PUT, and DELETE answers with a Status.
 
-Run: `python benchmarks/server.py [--list-sizes 10,1000,10000] [--watch-events 10000]`; it prints
-`READY http://127.0.0.1:PORT` once listening, and exits when its stdin closes (the harness died)
+Run: `python benchmarks/server.py [--list-sizes 10,1000,10000] [--watch-events 10000]
+[--tls-dir DIR]`; it prints `READY http://127.0.0.1:PORT [https://127.0.0.1:PORT]` once listening
+(with --tls-dir it also serves HTTPS with a throw-away CA written to DIR/ca.crt), and exits when its stdin closes (the harness died)
 or after `--max-seconds`, so it can never outlive a benchmark run for long.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import ssl
 import sys
 import threading
 from pathlib import Path
@@ -30,8 +32,16 @@ import data  # noqa: E402  (the benchmark dir is not a package; see sys.path abo
 
 Response = tuple[int, bytes, bytes]  # status, content-type, body
 
-REASONS = {200: b"OK", 201: b"Created", 404: b"Not Found", 405: b"Method Not Allowed"}
+REASONS = {
+    200: b"OK",
+    201: b"Created",
+    401: b"Unauthorized",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+}
 DEPLOYMENTS_PREFIX = "/apis/apps/v1/namespaces/"
+# The static token of the benchmark kubeconfig, and the one benchmarks/exec_plugin.py issues.
+TOKENS = frozenset({"Bearer bench-token", "Bearer bench-exec-token"})
 
 
 class Answers:
@@ -45,6 +55,17 @@ class Answers:
         ]
         self.discovery = data.discovery_bodies()
         self.deleted = data.status_success(data.GET_NAME)
+        self.unauthorized = data.compact(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": "Unauthorized",
+                "reason": "Unauthorized",
+                "code": 401,
+            }
+        )
         self.not_found = data.compact(
             {
                 "kind": "Status",
@@ -144,7 +165,16 @@ def serve_connection(conn: socket.socket, answers: Answers) -> None:
                 headers[name.strip().lower()] = value.strip()
             discard_body(conn, buf, int(headers.get("content-length", "0")))
             path, _, query = target.partition("?")
-            if method == "GET" and is_watch(query):
+            if headers.get("authorization") not in TOKENS:
+                # A client that dropped its credential (e.g. never ran the exec plugin) must
+                # fail loudly, not be timed as if it had worked.
+                sys.stderr.write(f"benchmark server: 401 for {method} {target}\n")
+                conn.sendall(
+                    b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s"
+                    % (len(answers.unauthorized), answers.unauthorized)
+                )
+            elif method == "GET" and is_watch(query):
                 send_watch(conn, answers)
             else:
                 status, ctype, body = answers.route(method, path, headers.get("accept", ""))
@@ -158,34 +188,56 @@ def serve_connection(conn: socket.socket, answers: Answers) -> None:
                 return
 
 
-def serve(sock: socket.socket, answers: Answers) -> None:
+def serve(sock: socket.socket, answers: Answers, tls: ssl.SSLContext | None = None) -> None:
     while True:
         conn, _ = sock.accept()
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=_guarded, args=(conn, answers), daemon=True).start()
+        threading.Thread(target=_guarded, args=(conn, answers, tls), daemon=True).start()
 
 
-def _guarded(conn: socket.socket, answers: Answers) -> None:
+def _guarded(conn: socket.socket, answers: Answers, tls: ssl.SSLContext | None) -> None:
     try:
+        if tls is not None:  # the handshake runs in this connection's thread, not the acceptor's
+            conn = tls.wrap_socket(conn, server_side=True)
         serve_connection(conn, answers)
     except (ConnectionError, OSError, ValueError):
         pass  # a client that hangs up mid-stream is not the server's problem
 
 
+def listen() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
+def tls_context(directory: Path) -> ssl.SSLContext:
+    from tls import write_certs  # cryptography: only when HTTPS is asked for
+
+    _, cert, key = write_certs(directory)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tls-dir", default="", help="also serve HTTPS; ca.crt is written here")
     parser.add_argument("--list-sizes", default="10,1000,10000")
     parser.add_argument("--watch-events", type=int, default=10000)
     parser.add_argument("--max-seconds", type=float, default=900.0)
     args = parser.parse_args(argv)
     answers = Answers([int(n) for n in args.list_sizes.split(",")], args.watch_events)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
-    sock.listen(64)
+    sock = listen()
     threading.Thread(target=serve, args=(sock, answers), daemon=True).start()
-    print(f"READY http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    ready = f"READY http://127.0.0.1:{sock.getsockname()[1]}"
+    if args.tls_dir:
+        tls_sock = listen()
+        tls = tls_context(Path(args.tls_dir))
+        threading.Thread(target=serve, args=(tls_sock, answers, tls), daemon=True).start()
+        ready += f" https://127.0.0.1:{tls_sock.getsockname()[1]}"
+    print(ready, flush=True)
     # Exit when the harness closes our stdin (or dies), or at the deadline, whichever is first.
     done = threading.Event()
     threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()

@@ -33,7 +33,8 @@ class Settings:
         self.scenario = env["BENCH_SCENARIO"]
         self.server = env["BENCH_SERVER"]  # http://127.0.0.1:PORT
         self.token = env.get("BENCH_TOKEN", "bench-token")
-        self.kubeconfig = env.get("BENCH_KUBECONFIG", "")
+        self.kubeconfig = env.get("BENCH_KUBECONFIG", "")  # HTTPS + token
+        self.http_kubeconfig = env.get("BENCH_HTTP_KUBECONFIG", "")  # plain HTTP + token
         self.exec_kubeconfig = env.get("BENCH_EXEC_KUBECONFIG", "")
         self.n = int(env.get("BENCH_N", "1"))
         self.list_size = int(env.get("BENCH_LIST_SIZE", "10000"))

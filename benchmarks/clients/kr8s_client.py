@@ -16,9 +16,9 @@ class Kr8s:
         from kr8s.objects import Deployment
 
     def connect(self, s: Settings, kubeconfig: str | None) -> Any:
-        if kubeconfig:
-            return kr8s.api(kubeconfig=kubeconfig)
-        return kr8s.api(url=s.server)
+        # kr8s takes a URL but no token without a kubeconfig, so it always reads one: the
+        # plain-HTTP static-token kubeconfig unless a scenario names another.
+        return kr8s.api(kubeconfig=kubeconfig or s.http_kubeconfig)
 
     def get(self, h: Any, s: Settings) -> Any:
         obj = Deployment.get(s.name, namespace=s.namespace, api=h)

@@ -1,0 +1,757 @@
+"""Benchmark rawkube against the raw-HTTP floors and the peer clients, in one command.
+
+    python benchmarks/run.py                 # full run: own venv, peers from PyPI, 3 rounds
+    python benchmarks/run.py --rounds 5      # more rounds, tighter medians
+    python benchmarks/run.py --smoke         # seconds: rawkube + floors, tiny sizes, no install
+    python benchmarks/run.py --profile rawkube:list_typed   # cProfile one client/scenario
+
+What it does, in order:
+1. makes `benchmarks/.venv` (rawkube installed editable + `requirements-peers.txt`; a peer
+   that fails to install is reported in the table, not fatal). `--smoke` skips this and uses
+   the running interpreter.
+2. starts `benchmarks/server.py` on 127.0.0.1 (pre-serialised answers; nothing else is
+   contacted), and writes two kubeconfigs: a static token, and an exec plugin that counts runs.
+3. runs every (client, scenario) in a fresh subprocess, interleaved: each round runs one
+   scenario for all clients back to back, in a rotated order, so machine noise hits all alike.
+4. prints a table of medians with ratios against raw httpx and against the best peer, checks
+   rawkube's targets, and saves `benchmarks/results/latest.json` and `latest.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+VENV = HERE / ".venv"
+RESULTS = HERE / "results"
+REQUIREMENTS = HERE / "requirements-peers.txt"
+CLIENTS_DIR = HERE / "clients"
+
+
+@dataclasses.dataclass(frozen=True)
+class Client:
+    name: str
+    script: str
+    kind: str  # "rawkube" | "floor" | "peer"
+    needs: str  # the distribution that must be importable, for the "not installed" check
+    env: tuple[tuple[str, str], ...] = ()
+
+
+CLIENTS = [
+    Client("rawkube", "rawkube_client.py", "rawkube", "rawkube"),
+    Client(
+        "rawkube-stdjson", "rawkube_client.py", "rawkube", "rawkube", (("BENCH_BLOCK_ORJSON", "1"),)
+    ),
+    Client("httpx+json", "raw_httpx.py", "floor", "httpx"),
+    Client("urllib3+json", "raw_urllib3.py", "floor", "urllib3"),
+    Client("lightkube", "lightkube_client.py", "peer", "lightkube"),
+    Client("kubernetes", "kubernetes_client.py", "peer", "kubernetes"),
+    Client("kr8s", "kr8s_client.py", "peer", "kr8s"),
+]
+FLOOR = "httpx+json"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    metrics: tuple[str, ...]  # first one is the headline (lower is better for all)
+    n: int = 1
+    list_size: int = 0
+
+
+def scenarios(smoke: bool) -> list[Scenario]:
+    """The issue's scenarios; `--smoke` keeps them all but shrinks every count."""
+    get_n, list_n, watch_n, crud_n = (20, 100, 100, 5) if smoke else (1000, 10000, 10000, 200)
+    return [
+        Scenario("import", "cold import", ("seconds", "rss_mb")),
+        Scenario("first_request", "import + construct + first GET", ("seconds", "construct_get_s")),
+        Scenario("first_request_kubeconfig", "same, config from a kubeconfig file", ("seconds",)),
+        Scenario("get_loop", f"{get_n} sequential GETs", ("seconds",), n=get_n),
+        Scenario(
+            "list_typed",
+            f"LIST {list_n} Deployments, typed",
+            ("seconds", "peak_delta_mb"),
+            list_size=list_n,
+        ),
+        Scenario(
+            "list_dynamic",
+            f"LIST {list_n} Deployments, dicts",
+            ("seconds", "peak_delta_mb"),
+            list_size=list_n,
+        ),
+        Scenario("watch", f"watch, {watch_n} events", ("seconds",), n=watch_n),
+        Scenario("crud", f"{crud_n} create+update+delete", ("seconds",), n=crud_n),
+        Scenario(
+            "exec_get_loop",
+            f"{get_n} GETs, exec-plugin credential",
+            ("seconds", "plugin_runs"),
+            n=get_n,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def ensure_venv(log: list[str]) -> dict[str, str]:
+    """Create/refresh benchmarks/.venv; returns {requirement line: error} for failed installs.
+
+    Re-running is cheap: pip runs only when requirements-peers.txt or pyproject.toml changed.
+    """
+    if not venv_python().exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    stamp = VENV / ".bench-installed"
+    digest = hashlib.sha256(
+        REQUIREMENTS.read_bytes() + (REPO / "pyproject.toml").read_bytes()
+    ).hexdigest()
+    failures_file = VENV / ".bench-failures.json"
+    if stamp.exists() and stamp.read_text() == digest:
+        return json.loads(failures_file.read_text()) if failures_file.exists() else {}
+    pip = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-e", str(REPO)], check=True)
+    failures: dict[str, str] = {}
+    if subprocess.run([*pip, "-r", str(REQUIREMENTS)], capture_output=True, text=True).returncode:
+        # One at a time, so one peer that cannot be installed costs only its own column.
+        for line in requirement_lines():
+            r = subprocess.run([*pip, line], capture_output=True, text=True)
+            if r.returncode:
+                failures[line] = _last_line(r.stderr) or "pip failed"
+                log.append(f"could not install {line}: {failures[line]}")
+    failures_file.write_text(json.dumps(failures))
+    stamp.write_text(digest)
+    return failures
+
+
+def requirement_lines() -> list[str]:
+    lines = [ln.split("#")[0].strip() for ln in REQUIREMENTS.read_text().splitlines()]
+    return [ln for ln in lines if ln]
+
+
+def versions(python: str) -> dict[str, str | None]:
+    """Installed versions of everything measured, read inside the environment that runs them."""
+    names = [
+        "rawkube",
+        "httpx",
+        "urllib3",
+        "orjson",
+        "lightkube",
+        "lightkube-models",
+        "kubernetes",
+        "kr8s",
+    ]
+    code = (
+        "import json, importlib.metadata as m\n"
+        "def v(n):\n"
+        "    try: return m.version(n)\n"
+        "    except m.PackageNotFoundError: return None\n"
+        f"print(json.dumps({{n: v(n) for n in {names!r}}}))"
+    )
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+    return dict(json.loads(out.stdout)) if out.returncode == 0 else {}
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+# --------------------------------------------------------------------------- server
+
+
+class Server:
+    """benchmarks/server.py in a subprocess; its CPU time is read from /proc for each run."""
+
+    def __init__(
+        self, python: str, list_sizes: list[int], watch_events: int, tls_dir: Path
+    ) -> None:
+        cmd = [
+            python,
+            str(HERE / "server.py"),
+            "--list-sizes",
+            ",".join(map(str, list_sizes)),
+            "--watch-events",
+            str(watch_events),
+            "--tls-dir",
+            str(tls_dir),
+        ]
+        self.ca_file = tls_dir / "ca.crt"
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.url, self.tls_url = self._wait_ready(timeout=60.0)
+        self.complaints: list[str] = []
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+
+    def _wait_ready(self, timeout: float) -> tuple[str, str]:
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline()))  # type: ignore[union-attr]
+        reader.daemon = True
+        reader.start()
+        reader.join(timeout)
+        if not result or not result[0].startswith("READY "):
+            self.stop()
+            raise RuntimeError("benchmark server did not start")
+        _, http_url, https_url = result[0].split()
+        return http_url, https_url
+
+    def _drain_stderr(self) -> None:
+        for line in self.proc.stderr:  # type: ignore[union-attr]
+            self.complaints.append(line.strip())
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]  # the server exits on stdin EOF
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@dataclasses.dataclass(frozen=True)
+class Kubeconfigs:
+    token: Path  # HTTPS + static token: the kubeconfig scenarios
+    token_http: Path  # plain HTTP + static token: for clients that cannot be built without one
+    exec: Path  # HTTPS + the counting exec plugin
+    counter: Path  # one byte per plugin run
+
+
+def write_kubeconfigs(tmp: Path, server: Server, python: str) -> Kubeconfigs:
+    """The kubeconfigs the clients read, and the exec plugin's run counter file.
+
+    Credentials go over HTTPS, since client-go (and so rawkube) sends kubeconfig credentials
+    only to a TLS server. JSON is valid YAML, so no yaml library is needed here.
+    """
+    counter = tmp / "exec-runs"
+    ca_data = base64.b64encode(server.ca_file.read_bytes()).decode()
+
+    def config(user: dict[str, Any], tls: bool = True) -> dict[str, Any]:
+        cluster: dict[str, Any] = {"server": server.tls_url if tls else server.url}
+        if tls:
+            cluster["certificate-authority-data"] = ca_data
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "bench", "cluster": cluster}],
+            "users": [{"name": "bench", "user": user}],
+            "contexts": [
+                {
+                    "name": "bench",
+                    "context": {"cluster": "bench", "user": "bench", "namespace": "bench"},
+                }
+            ],
+            "current-context": "bench",
+        }
+
+    token = tmp / "kubeconfig"
+    token.write_text(json.dumps(config({"token": "bench-token"})))
+    token_http = tmp / "kubeconfig-http"
+    token_http.write_text(json.dumps(config({"token": "bench-token"}, tls=False)))
+    exec_user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": python,
+            "args": [str(HERE / "exec_plugin.py"), str(counter)],
+            "interactiveMode": "Never",
+        }
+    }
+    exec_cfg = tmp / "kubeconfig-exec"
+    exec_cfg.write_text(json.dumps(config(exec_user)))
+    return Kubeconfigs(token, token_http, exec_cfg, counter)
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclasses.dataclass
+class Run:
+    client: str
+    scenario: str
+    round: int
+    wall_s: float
+    server_cpu_s: float
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def client_env(client: Client, sc: Scenario, server: Server, kc: Kubeconfigs) -> dict[str, str]:
+    """The environment of one client run: ours, minus stale BENCH_*, plus the scenario's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_")}
+    env.update(
+        {
+            "BENCH_SCENARIO": sc.name,
+            "BENCH_SERVER": server.url,
+            "BENCH_KUBECONFIG": str(kc.token),
+            "BENCH_HTTP_KUBECONFIG": str(kc.token_http),
+            "BENCH_EXEC_KUBECONFIG": str(kc.exec),
+            "BENCH_N": str(sc.n),
+            "BENCH_LIST_SIZE": str(sc.list_size),
+            "KUBECONFIG": str(kc.token_http),  # clients that look for a default find ours
+        }
+    )
+    env.update(dict(client.env))
+    return env
+
+
+def run_one(
+    python: str,
+    client: Client,
+    sc: Scenario,
+    rnd: int,
+    server: Server,
+    kc: Kubeconfigs,
+    timeout: float,
+) -> Run:
+    env = client_env(client, sc, server, kc)
+    counter = kc.counter
+    counter.write_bytes(b"")
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [python, str(CLIENTS_DIR / client.script)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return Run(
+            client.name,
+            sc.name,
+            rnd,
+            timeout,
+            server.cpu_seconds() - cpu0,
+            error=f"timed out after {timeout:.0f} s",
+        )
+    run = Run(client.name, sc.name, rnd, time.perf_counter() - t0, server.cpu_seconds() - cpu0)
+    line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT ")), None)
+    if line is None:
+        run.error = _last_line(proc.stderr) or f"exit code {proc.returncode}, no result"
+        return run
+    run.result = json.loads(line[len("RESULT ") :])
+    if "unsupported" in run.result:
+        run.error = "n/a: " + str(run.result.pop("unsupported"))
+        run.result = None
+    elif sc.name == "exec_get_loop":
+        run.result["plugin_runs"] = len(counter.read_bytes())
+    return run
+
+
+def importable(python: str, client: Client) -> bool:
+    code = (
+        f"import importlib.util, sys; sys.exit(importlib.util.find_spec({client.needs!r}) is None)"
+    )
+    return subprocess.run([python, "-c", code], capture_output=True, timeout=60).returncode == 0
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def medians(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{scenario: {client: {metric: median, ...} or {"error": text}}}."""
+    grouped: dict[tuple[str, str], list[Run]] = {}
+    for r in runs:
+        grouped.setdefault((r.scenario, r.client), []).append(r)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for (sc, client), rs in grouped.items():
+        good = [r.result for r in rs if r.result is not None]
+        if not good:
+            out.setdefault(sc, {})[client] = {"error": rs[-1].error}
+            continue
+        keys = set().union(*good)
+        cell = {k: statistics.median(g[k] for g in good if k in g) for k in sorted(keys)}
+        cell["rounds"] = len(good)
+        out.setdefault(sc, {})[client] = cell
+    return out
+
+
+def fmt(metric: str, value: float) -> str:
+    if metric.endswith("_mb"):
+        return f"{value:.0f} MB"
+    if metric == "plugin_runs":
+        return f"{value:.0f} runs"
+    if value < 1:
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def best_peer(
+    cells: dict[str, dict[str, Any]], metric: str, peers: list[str]
+) -> tuple[str, float] | None:
+    vals = [(c, cells[c][metric]) for c in peers if c in cells and metric in cells[c]]
+    return min(vals, key=lambda cv: cv[1]) if vals else None
+
+
+def table(
+    med: dict[str, dict[str, dict[str, Any]]], scs: list[Scenario], clients: list[str]
+) -> str:
+    peers = [c.name for c in CLIENTS if c.kind == "peer" and c.name in clients]
+    head = ["scenario", "metric", *clients, "rawkube / httpx", "rawkube / best peer"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for sc in scs:
+        cells = med.get(sc.name, {})
+        for metric in sc.metrics:
+            row = [sc.title if metric == sc.metrics[0] else "", metric.replace("_", " ")]
+            for c in clients:
+                cell = cells.get(c)
+                if cell is None:
+                    row.append("-")
+                elif "error" in cell:
+                    row.append(_short_error(cell["error"]))
+                else:
+                    row.append(fmt(metric, cell[metric]) if metric in cell else "-")
+            row.append(_ratio(cells, "rawkube", FLOOR, metric))
+            bp = best_peer(cells, metric, peers)
+            row.append(_ratio(cells, "rawkube", bp[0], metric) + f" ({bp[0]})" if bp else "-")
+            rows.append("| " + " | ".join(row) + " |")
+    return "\n".join(rows)
+
+
+def _short_error(error: str) -> str:
+    """Table cells stay short; the full text is in latest.json."""
+    if error.startswith("n/a"):
+        return "n/a"
+    if error == "not installed" or error.startswith("timed out"):
+        return error
+    return "error: " + error.replace("|", "/")[:40]
+
+
+def _ratio(cells: dict[str, dict[str, Any]], a: str, b: str, metric: str) -> str:
+    va, vb = cells.get(a, {}).get(metric), cells.get(b, {}).get(metric)
+    if va is None or vb is None or metric == "plugin_runs" or vb == 0:
+        return "-"
+    return f"{va / vb:.2f}x"
+
+
+def targets(med: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """rawkube's targets from issue 7, each as a ratio (lower is better) and a verdict."""
+    peers = [c.name for c in CLIENTS if c.kind == "peer"]
+    checks: list[dict[str, Any]] = []
+
+    def check(name: str, scenario: str, metric: str, other: str | None, limit: float) -> None:
+        cells = med.get(scenario, {})
+        mine = cells.get("rawkube", {}).get(metric)
+        theirs = cells.get(other, {}).get(metric) if other else None
+        if mine is None or theirs is None or theirs == 0:
+            checks.append({"target": name, "ratio": None, "met": None})
+            return
+        ratio = mine / theirs
+        checks.append(
+            {
+                "target": name,
+                "against": other,
+                "ratio": round(ratio, 3),
+                "limit": limit,
+                "met": ratio <= limit,
+            }
+        )
+
+    for sc in (
+        "first_request",
+        "get_loop",
+        "list_typed",
+        "list_dynamic",
+        "watch",
+        "crud",
+        "exec_get_loop",
+        "import",
+    ):
+        bp = best_peer(med.get(sc, {}), "seconds", peers)
+        check(f"{sc}: ahead of every peer", sc, "seconds", bp[0] if bp else None, 1.0)
+    check("import + first request within 1.2x of raw httpx", "first_request", "seconds", FLOOR, 1.2)
+    check("GET loop at or above raw httpx", "get_loop", "seconds", FLOOR, 1.0)
+    check("CRUD at or above raw httpx", "crud", "seconds", FLOOR, 1.0)
+    check("typed LIST at or above lightkube", "list_typed", "seconds", "lightkube", 1.0)
+    check("dynamic LIST at or above lightkube", "list_dynamic", "seconds", "lightkube", 1.0)
+    check("WATCH at or above lightkube", "watch", "seconds", "lightkube", 1.0)
+    check(
+        "typed LIST (GET + decode) within 2x of httpx + json.loads",
+        "list_typed",
+        "seconds",
+        FLOOR,
+        2.0,
+    )
+    check("typed LIST peak RSS at or below raw json", "list_typed", "peak_delta_mb", FLOOR, 1.0)
+    runs = med.get("exec_get_loop", {}).get("rawkube", {}).get("plugin_runs")
+    checks.append(
+        {
+            "target": "exec plugin runs once for 1,000 GETs",
+            "ratio": runs,
+            "met": None if runs is None else runs == 1,
+        }
+    )
+    return checks
+
+
+def targets_md(checks: list[dict[str, Any]]) -> str:
+    rows = ["| target | against | rawkube ratio | met |", "|---|---|---|---|"]
+    for c in checks:
+        met = {True: "yes", False: "**no**", None: "not measured"}[c["met"]]
+        ratio = (
+            "-"
+            if c["ratio"] is None
+            else (f"{c['ratio']:.2f}x" if isinstance(c["ratio"], float) else str(c["ratio"]))
+        )
+        rows.append(f"| {c['target']} | {c.get('against') or '-'} | {ratio} | {met} |")
+    return "\n".join(rows)
+
+
+def server_share(runs: list[Run]) -> dict[str, float]:
+    """Server CPU seconds / client wall seconds, per scenario: how busy the server was."""
+    out: dict[str, float] = {}
+    for sc in dict.fromkeys(r.scenario for r in runs):
+        rs = [r for r in runs if r.scenario == sc]
+        wall = sum(r.wall_s for r in rs)
+        out[sc] = round(sum(r.server_cpu_s for r in rs) / wall, 3) if wall else 0.0
+    return out
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        cpu = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            "",
+        )
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "load_avg_start": os.getloadavg(),
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def profile(python: str, spec: str, server: Server, kc: Kubeconfigs, scs: list[Scenario]) -> None:
+    """Run one client/scenario under cProfile and print the top functions by own time."""
+    name, _, scenario = spec.partition(":")
+    client = next(c for c in CLIENTS if c.name == name)
+    sc = next(s for s in scs if s.name == scenario)
+    out = Path(tempfile.mkdtemp()) / "profile.out"
+    env = client_env(client, sc, server, kc)
+    subprocess.run(
+        [python, "-m", "cProfile", "-o", str(out), str(CLIENTS_DIR / client.script)],
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    code = f"import pstats; p = pstats.Stats({str(out)!r}); p.sort_stats('tottime').print_stats(25); p.sort_stats('cumulative').print_stats(25)"
+    subprocess.run([python, "-c", code], timeout=60, check=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark rawkube against the floors and the peers.")
+    ap.add_argument(
+        "--smoke", action="store_true", help="seconds: rawkube + floors, tiny sizes, no install"
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="rounds per (client, scenario); default 3 (1 in smoke)",
+    )
+    ap.add_argument(
+        "--clients",
+        default="",
+        help="comma-separated subset of: " + ",".join(c.name for c in CLIENTS),
+    )
+    ap.add_argument("--scenarios", default="", help="comma-separated subset of scenario names")
+    ap.add_argument(
+        "--python", default="", help="run clients with this interpreter instead of benchmarks/.venv"
+    )
+    ap.add_argument(
+        "--out", default="", help="directory for latest.json/latest.md (default benchmarks/results)"
+    )
+    ap.add_argument(
+        "--budget", type=float, default=540.0, help="seconds; no new round starts after this"
+    )
+    ap.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds allowed to one client run"
+    )
+    ap.add_argument(
+        "--profile", default="", metavar="CLIENT:SCENARIO", help="cProfile one run instead"
+    )
+    args = ap.parse_args(argv)
+
+    started = time.monotonic()
+    log: list[str] = []
+    install_failures: dict[str, str] = {}
+    if args.python:
+        python = args.python
+    elif args.smoke:
+        python = sys.executable
+    else:
+        install_failures = ensure_venv(log)
+        python = str(venv_python())
+    rounds = args.rounds or (1 if args.smoke else 3)
+    scs = scenarios(args.smoke)
+    if args.scenarios:
+        wanted = set(args.scenarios.split(","))
+        scs = [s for s in scs if s.name in wanted]
+    chosen = [c for c in CLIENTS if not args.smoke or c.kind != "peer"]
+    if args.clients:
+        wanted = set(args.clients.split(","))
+        chosen = [c for c in CLIENTS if c.name in wanted]
+    available = [c for c in chosen if importable(python, c)]
+    missing = {c.name: "not installed" for c in chosen if c not in available}
+    for line, error in install_failures.items():
+        log.append(f"install failed: {line}: {error}")
+
+    list_sizes = sorted(
+        {10, 100 if args.smoke else 1000, *(s.list_size for s in scs if s.list_size)}
+    )
+    watch_n = max([s.n for s in scs if s.name == "watch"] or [10])
+    tmp = Path(tempfile.mkdtemp(prefix="rawkube-bench-"))
+    server = Server(python, list_sizes, watch_n, tmp / "tls")
+    runs: list[Run] = []
+    rounds_done = 0
+    try:
+        kubeconfigs = write_kubeconfigs(tmp, server, python)
+        if args.profile:
+            profile(python, args.profile, server, kubeconfigs, scs)
+            return 0
+        timed_out: set[tuple[str, str]] = set()
+        for rnd in range(rounds):
+            if rnd and time.monotonic() - started > args.budget:
+                log.append(f"budget of {args.budget:.0f} s reached: stopped after {rnd} round(s)")
+                break
+            order = (
+                available[rnd % len(available) :] + available[: rnd % len(available)]
+                if available
+                else []
+            )
+            for sc in scs:
+                for client in order:
+                    if (client.name, sc.name) in timed_out:
+                        continue
+                    run = run_one(python, client, sc, rnd, server, kubeconfigs, args.timeout)
+                    runs.append(run)
+                    if run.error and run.error.startswith("timed out"):
+                        timed_out.add((client.name, sc.name))
+                    _progress(run)
+            rounds_done = rnd + 1
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    names = [c.name for c in chosen]
+    med = medians(runs)
+    for sc in scs:
+        for name, why in missing.items():
+            med.setdefault(sc.name, {})[name] = {"error": why}
+    checks = targets(med)
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": "python benchmarks/run.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "smoke": args.smoke,
+        "machine": machine(),
+        "versions": versions(python),
+        "rounds": rounds_done,
+        "runtime_s": round(time.monotonic() - started, 1),
+        "install_failures": install_failures,
+        "log": log,
+        "server_cpu_share": server_share(runs),
+        "server_complaints": sorted(set(server.complaints))[:20],
+        "scenarios": [dataclasses.asdict(s) for s in scs],
+        "medians": med,
+        "targets": checks,
+        "runs": [dataclasses.asdict(r) for r in runs],
+    }
+    md = markdown(report, scs, names)
+    out_dir = Path(args.out) if args.out else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(report, indent=1) + "\n")
+    (out_dir / "latest.md").write_text(md)
+    print(md)
+    print(f"saved {out_dir / 'latest.json'} and {out_dir / 'latest.md'}")
+    return 0
+
+
+def markdown(report: dict[str, Any], scs: list[Scenario], names: list[str]) -> str:
+    m = report["machine"]
+    v = report["versions"]
+    shares = ", ".join(f"{k} {v_ * 100:.0f}%" for k, v_ in report["server_cpu_share"].items())
+    lines = [
+        f"## Benchmark run {report['date']}"
+        + (" (smoke: tiny sizes, not a measurement)" if report["smoke"] else ""),
+        "",
+        f"Machine: {m['cpu'] or 'unknown CPU'}, {m['cores']} cores, {m['os']}, CPython {m['python']}; "
+        f"load average at start {', '.join(f'{x:.2f}' for x in m['load_avg_start'])}.",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + ".",
+        f"Command: `{report['command'].strip()}`; {report['rounds']} round(s), medians shown; "
+        f"runtime {report['runtime_s']:.0f} s.",
+        "",
+        "Lower is better everywhere. Ratios: rawkube's figure divided by the other's (below 1.00x: rawkube is faster/smaller).",
+        "`peak delta` is the peak RSS during the LIST minus the RSS just before it.",
+        "",
+        table(report["medians"], scs, names),
+        "",
+        "### rawkube's targets (issue 7)",
+        "",
+        targets_md(report["targets"]),
+        "",
+        f"Benchmark server CPU time / client wall time: {shares}.",
+    ]
+    if report["server_complaints"]:
+        lines += [
+            "",
+            "Requests the benchmark server did not know (answered 404): "
+            + "; ".join(f"`{c}`" for c in report["server_complaints"]),
+        ]
+    if report["log"]:
+        lines += ["", "Notes: " + "; ".join(report["log"])]
+    return "\n".join(lines) + "\n"
+
+
+def _progress(run: Run) -> None:
+    if run.result is not None:
+        detail = f"{run.result.get('seconds', 0) * 1000:9.1f} ms"
+    else:
+        detail = re.sub(r"\s+", " ", run.error or "")[:70]
+    print(
+        f"  round {run.round + 1}  {run.scenario:26s} {run.client:16s} {detail}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

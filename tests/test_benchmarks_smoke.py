@@ -1,0 +1,118 @@
+"""The benchmark harness in smoke mode, so it cannot rot (issue 7).
+
+`benchmarks/run.py --smoke` runs every scenario for rawkube and the raw-HTTP floors with tiny
+sizes, in the test's interpreter, against the benchmark server on 127.0.0.1. No peers, no
+network, no venv, and no timing assertions: only that every piece ran and reported sensibly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+RUN = REPO / "benchmarks" / "run.py"
+SCENARIOS = [
+    "import",
+    "first_request",
+    "first_request_kubeconfig",
+    "get_loop",
+    "list_typed",
+    "list_dynamic",
+    "watch",
+    "crud",
+    "exec_get_loop",
+]
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--smoke", "--out", str(out), "--timeout", "60"],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report: dict[str, Any] = json.loads((out / "latest.json").read_text())
+    report["_stdout"] = proc.stdout
+    report["_md"] = (out / "latest.md").read_text()
+    return report
+
+
+def test_smoke_runs_rawkube_and_floors_only(smoke: dict[str, Any]) -> None:
+    assert smoke["smoke"] is True
+    clients = {r["client"] for r in smoke["runs"]}
+    assert {"rawkube", "httpx+json"} <= clients
+    assert not clients & {"lightkube", "kubernetes", "kr8s"}, "smoke mode must not need the peers"
+    assert [s["name"] for s in smoke["scenarios"]] == SCENARIOS
+
+
+@pytest.mark.parametrize("client", ["rawkube", "httpx+json"])
+def test_every_scenario_reports_a_figure(smoke: dict[str, Any], client: str) -> None:
+    for scenario in SCENARIOS:
+        cell = smoke["medians"][scenario][client]
+        if client == "httpx+json" and scenario in ("first_request_kubeconfig", "exec_get_loop"):
+            assert cell["error"].startswith("n/a"), "a floor reads no kubeconfig"
+            continue
+        assert "error" not in cell, (scenario, cell)
+        assert cell["seconds"] > 0, (scenario, cell)
+
+
+def test_urllib3_floor_runs_where_installed(smoke: dict[str, Any]) -> None:
+    cell = smoke["medians"]["get_loop"]["urllib3+json"]
+    if importlib.util.find_spec("urllib3") is None:
+        assert cell == {"error": "not installed"}
+    else:
+        assert cell["seconds"] > 0
+
+
+def test_list_scenarios_measure_peak_memory(smoke: dict[str, Any]) -> None:
+    for scenario in ("list_typed", "list_dynamic"):
+        cell = smoke["medians"][scenario]["rawkube"]
+        assert cell["peak_rss_mb"] >= cell["peak_delta_mb"] >= 0
+
+
+def test_exec_plugin_runs_are_counted(smoke: dict[str, Any]) -> None:
+    """client-go caches an exec credential until it expires: one run for the whole loop."""
+    cell = smoke["medians"]["exec_get_loop"]["rawkube"]
+    assert cell["plugin_runs"] == 1
+
+
+def test_report_has_table_targets_and_server_share(smoke: dict[str, Any]) -> None:
+    md = smoke["_md"]
+    assert md.startswith("## Benchmark run") and "smoke" in md
+    assert "| scenario | metric | rawkube |" in md
+    assert "rawkube / httpx" in md and "### rawkube's targets" in md
+    assert set(smoke["server_cpu_share"]) == set(SCENARIOS)
+    assert all(0 <= share < 5 for share in smoke["server_cpu_share"].values())
+    assert md in smoke["_stdout"], "the table is printed, not only saved"
+    assert smoke["versions"]["rawkube"]
+
+
+def test_server_answers_like_the_api_server(tmp_path: Path) -> None:
+    """The benchmark server's bytes parse as the recorded real server's would."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import data
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    lst = json.loads(data.list_body(3, "list-3"))
+    assert lst["kind"] == "DeploymentList" and len(lst["items"]) == 3
+    assert [i["metadata"]["name"] for i in lst["items"]] == ["bench-0", "bench-1", "bench-2"]
+    assert "kind" not in lst["items"][0], "list items carry no kind, as on the real server"
+    obj = json.loads(data.deployment_bytes(0))
+    assert obj["kind"] == "Deployment" and obj["status"]["conditions"]
+    assert 2500 < len(data.deployment_bytes(0)) < 4000, "realistic size: ~3 KB"
+    events = data.watch_events(10, "watch")
+    assert all(ev.endswith(b"\n") and ev.count(b"\n") == 1 for ev in events)
+    assert json.loads(events[0])["type"] == "ADDED"
+    assert json.loads(events[9])["type"] == "DELETED"
