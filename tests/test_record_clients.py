@@ -1,0 +1,73 @@
+"""The seed's flow through rawkube's own clients: record live, stop the server, replay identically.
+
+The flows are those of `scripts/record_fixtures.py`, the script that records the shipped
+`fixtures/seed-flow-*.yaml` and `fixtures/discovery.yaml`, so these tests and the files agree.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from test_record_support import TOKEN, fake_apiserver
+
+from rawkube.config.types import Config
+from rawkube.testing import load_fixture, replay
+from rawkube.testing.replay import ReplayMismatch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "record_fixtures", ROOT / "scripts" / "record_fixtures.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+script = _load_script()
+Flow = Callable[[Config], list[tuple[str, Any]]]
+
+
+@pytest.mark.parametrize(
+    "flow", [script.seed_flow_typed, script.seed_flow_dynamic], ids=["typed", "dynamic"]
+)
+def test_seed_flow_through_clients_replays_identically_after_the_server_stops(
+    flow: Flow, tmp_path: Path
+) -> None:
+    path = tmp_path / "flow.yaml"
+    with fake_apiserver() as url:
+        live, _ = script.record_flow(flow, Config(host=url, bearer_token=TOKEN, qps=0), path)
+    with replay(path) as rp:
+        replayed = flow(rp.config())
+    assert replayed == live
+    ops = [op for op, _ in live]
+    assert ops == ["create", "get", "update", "list", "watch", "delete"]
+    assert TOKEN not in path.read_text()
+    delete = load_fixture(path)[-1]
+    assert delete.request.body["propagationPolicy"] == "Foreground"
+
+
+def test_replay_catches_a_changed_flow(tmp_path: Path) -> None:
+    """A test replaying a recording fails when the code under test changes its requests."""
+    path = tmp_path / "flow.yaml"
+    with fake_apiserver() as url:
+        script.record_flow(
+            script.seed_flow_typed, Config(host=url, bearer_token=TOKEN, qps=0), path
+        )
+    original = script.NAME
+    script.NAME = "renamed-deployment"
+    try:
+        with pytest.raises(ReplayMismatch) as info, replay(path) as rp:
+            script.seed_flow_typed(rp.config())
+    finally:
+        script.NAME = original
+    assert "renamed-deployment" in str(info.value)
+    assert "closest recorded exchange" in str(info.value)
