@@ -79,6 +79,7 @@ def seed_flow_typed(config: Config) -> list[tuple[str, Any]]:
 
     def scale_to_three() -> Any:
         current = deployments.get(NAME)
+        assert current.spec is not None
         current.spec.replicas = 3
         return deployments.update(current)
 
@@ -87,6 +88,7 @@ def seed_flow_typed(config: Config) -> list[tuple[str, Any]]:
     results.append(("update", updated.to_dict()))
     listed = deployments.list(label_selector="app=demo")
     results.append(("list", [item.to_dict() for item in listed.items]))
+    assert created.metadata is not None
     watch = deployments.watch(
         resource_version=created.metadata.resource_version, timeout_seconds=WATCH_TIMEOUT_SECONDS
     )
