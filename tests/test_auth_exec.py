@@ -71,10 +71,12 @@ class Plugin:
         return len(runs.read_text().splitlines()) if runs.exists() else 0
 
     def exec_info(self, run: int) -> dict[str, Any]:
-        return json.loads((self.dir / f"exec-info-{run}.json").read_text())  # type: ignore[no-any-return]
+        return json.loads((self.dir / f"exec-info-{run}.json").read_text())
 
     def config(self, api_version: str = "client.authentication.k8s.io/v1", **kw: Any) -> ExecConfig:
-        return ExecConfig(command=str(self.path), api_version=api_version, interactive_mode="Never", **kw)
+        return ExecConfig(
+            command=str(self.path), api_version=api_version, interactive_mode="Never", **kw
+        )
 
 
 @pytest.fixture
@@ -97,15 +99,26 @@ class Server:
 
 
 def config_for(exec_config: ExecConfig, server: Server, **kw: Any) -> Config:
-    return Config(host="https://127.0.0.1:6443", exec_provider=exec_config, transport=httpx.MockTransport(server), **kw)
+    return Config(
+        host="https://127.0.0.1:6443",
+        exec_provider=exec_config,
+        transport=httpx.MockTransport(server),
+        **kw,
+    )
 
 
-@pytest.mark.parametrize("api_version", ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"])
+@pytest.mark.parametrize(
+    "api_version", ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]
+)
 def test_cached_across_requests_and_clients(plugin: Plugin, api_version: str) -> None:
     server = Server({"token-1"})
     cfg = config_for(plugin.config(api_version), server)
     with build_client(cfg) as a, build_client(cfg.copy()) as b:
-        assert [a.get("/api").status_code, a.get("/api").status_code, b.get("/api").status_code] == [200] * 3
+        assert [
+            a.get("/api").status_code,
+            a.get("/api").status_code,
+            b.get("/api").status_code,
+        ] == [200] * 3
     assert plugin.runs == 1
     assert server.seen == ["Bearer token-1"] * 3
     assert plugin.exec_info(1)["apiVersion"] == api_version
@@ -155,7 +168,13 @@ def test_streaming_body_not_replayed_but_credential_refreshed(plugin: Plugin) ->
 def test_exec_info_with_cluster(plugin: Plugin) -> None:
     ca = b"-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n"
     exec_config = plugin.config(provide_cluster_info=True, cluster_config={"audience": "x"})
-    cfg = config_for(exec_config, Server({"token-1"}), ca_data=ca, tls_server_name="kubernetes", proxy_url="http://127.0.0.1:1")
+    cfg = config_for(
+        exec_config,
+        Server({"token-1"}),
+        ca_data=ca,
+        tls_server_name="kubernetes",
+        proxy_url="http://127.0.0.1:1",
+    )
     build_client(cfg).get("/")
     info = plugin.exec_info(1)
     assert info == {
@@ -177,7 +196,11 @@ def test_exec_info_with_cluster(plugin: Plugin) -> None:
 def test_exec_info_without_cluster_and_env_passed(plugin: Plugin) -> None:
     exec_config = plugin.config(env=[{"name": "PLUGIN_FLAVOUR", "value": "mint"}])
     build_client(config_for(exec_config, Server({"token-1"}))).get("/")
-    assert plugin.exec_info(1) == {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "spec": {"interactive": False}}
+    assert plugin.exec_info(1) == {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "spec": {"interactive": False},
+    }
 
 
 def test_failure_shows_install_hint_and_stderr(plugin: Plugin) -> None:
@@ -193,14 +216,20 @@ def test_failure_shows_install_hint_and_stderr(plugin: Plugin) -> None:
 
 
 def test_missing_command(tmp_path: Path) -> None:
-    exec_config = ExecConfig(command=str(tmp_path / "no-such-plugin"), interactive_mode="Never", install_hint="get it from example.com")
+    exec_config = ExecConfig(
+        command=str(tmp_path / "no-such-plugin"),
+        interactive_mode="Never",
+        install_hint="get it from example.com",
+    )
     with pytest.raises(AuthError, match=r"(?s)not found.*get it from example\.com"):
         build_client(config_for(exec_config, Server(set()))).get("/")
 
 
 def test_bad_output(plugin: Plugin) -> None:
     plugin.control(apiVersion="client.authentication.k8s.io/v1beta1")
-    with pytest.raises(AuthError, match="is configured for client.authentication.k8s.io/v1 but returned apiVersion"):
+    with pytest.raises(
+        AuthError, match="is configured for client.authentication.k8s.io/v1 but returned apiVersion"
+    ):
         build_client(config_for(plugin.config(), Server(set()))).get("/")
 
 
@@ -238,7 +267,9 @@ def test_plugin_client_certificate_used_for_tls(plugin: Plugin) -> None:
     ca = CA()
     server_cert = ca.issue("server", ips=["127.0.0.1"])
     client_cert = ca.issue("exec-user", client=True)
-    plugin.control(token=False, cert=client_cert.cert_pem.decode(), key=client_cert.key_pem.decode())
+    plugin.control(
+        token=False, cert=client_cert.cert_pem.decode(), key=client_cert.key_pem.decode()
+    )
     with TLSServer(server_cert, ca=ca, require_client_cert=True) as srv:
         cfg = Config(host=srv.url, ca_data=ca.cert_pem, exec_provider=plugin.config())
         assert isinstance(build_client(cfg).auth, ExecAuth)

@@ -25,31 +25,186 @@ def ctx(cluster: str = "c", user: str = "u") -> dict[str, Any]:
 
 # (id, file content (dict -> YAML, str -> raw text), regexes the message must contain)
 BAD: list[tuple[str, Any, list[str]]] = [
-    ("not-yaml", "clusters: [\n  - name: {{", [r"not valid YAML at line \d+", "expected a kubeconfig"]),
-    ("top-level-list", "- just\n- a list\n", ["expected a kubeconfig mapping at the top level, got a list"]),
-    ("clusters-not-a-list", {"clusters": {"c": 1}}, [r"clusters: expected a list of \{name, cluster\} entries, got a mapping"]),
-    ("entry-without-name", {"clusters": [{"cluster": GOOD_CLUSTER}]}, [r"clusters\[0\]\.name: expected a non-empty string"]),
-    ("server-wrong-type", kubeconfig({"c": {"server": 6443}}, {}, ctx(), "x"), [r"clusters\[0\]\.cluster\.server: expected a string, got an integer"]),
-    ("insecure-wrong-type", kubeconfig({"c": {"server": "https://a", "insecure-skip-tls-verify": "yes please"}}), [r"insecure-skip-tls-verify: expected a boolean, got a string"]),
-    ("args-wrong-type", kubeconfig({}, {"u": {"exec": {"command": "x", "apiVersion": "client.authentication.k8s.io/v1", "args": "--a"}}}), [r"users\[0\]\.user\.exec\.args: expected a list of strings"]),
-    ("bad-base64-ca", kubeconfig({"c": {"server": "https://a", "certificate-authority-data": "not base64!!"}}), [r"clusters\[0\]\.cluster\.certificate-authority-data: expected base64"]),
-    ("bad-base64-key", kubeconfig({}, {"u": {"client-certificate-data": "Q0VSVA==", "client-key-data": "%%%"}}), [r"users\[0\]\.user\.client-key-data: expected base64"]),
-    ("duplicate-name", {"users": [{"name": "u", "user": {}}, {"name": "u", "user": {}}]}, [r"users\[1\]\.name: duplicate name 'u'"]),
-    ("missing-context", kubeconfig({"c": GOOD_CLUSTER}, {}, ctx(), "nope"), [r"context 'nope' \(current-context in .*\) not found", r"expected one of \['x'\]"]),
-    ("missing-cluster", kubeconfig({"c": GOOD_CLUSTER}, {"u": {}}, ctx(cluster="gone"), "x"), ["refers to cluster 'gone', which is not defined", r"expected one of \['c'\]"]),
-    ("missing-user", kubeconfig({"c": GOOD_CLUSTER}, {"u": {}}, ctx(user="ghost"), "x"), ["refers to user 'ghost', which is not defined"]),
-    ("no-server", kubeconfig({"c": {"tls-server-name": "a"}}, {}, ctx(user=""), "x"), [r"clusters\['c'\]\.cluster\.server: expected the API server URL"]),
-    ("no-current-context", kubeconfig({"c": GOOD_CLUSTER}, {}, ctx()), ["no current-context is set", "load_config\\(context=...\\)"]),
-    ("unreadable-ca-file", kubeconfig({"c": {"server": "https://a", "certificate-authority": "missing-ca.crt"}}, {}, ctx(user=""), "x"), [r"certificate-authority: cannot read .*missing-ca\.crt"]),
-    ("unreadable-token-file", kubeconfig({"c": GOOD_CLUSTER}, {"u": {"tokenFile": "no.tok"}}, ctx(), "x"), [r"users\['u'\]\.user\.tokenFile: cannot read .*no\.tok"]),
-    ("ca-data-and-file", kubeconfig({"c": {"server": "https://a", "certificate-authority": "/etc/hostname", "certificate-authority-data": "Q0E="}}, {}, ctx(user=""), "x"), ["certificate-authority-data and certificate-authority are both set"]),
-    ("insecure-with-ca", kubeconfig({"c": {"server": "https://a", "insecure-skip-tls-verify": True, "certificate-authority-data": "Q0E="}}, {}, ctx(user=""), "x"), ["specifying a root certificates file with the insecure flag is not allowed"]),
-    ("token-and-basic", kubeconfig({"c": GOOD_CLUSTER}, {"u": {"token": "t", "username": "a", "password": "p"}}, ctx(), "x"), ["both a token and username/password are set"]),
-    ("cert-without-key", kubeconfig({"c": GOOD_CLUSTER}, {"u": {"client-certificate-data": "Q0VSVA=="}}, ctx(), "x"), ["no client-key or client-key-data"]),
-    ("exec-without-api-version", kubeconfig({"c": GOOD_CLUSTER}, {"u": {"exec": {"command": "x"}}}, ctx(), "x"), [r"exec\.apiVersion: expected"]),
-    ("exec-v1-without-interactive-mode", kubeconfig({"c": GOOD_CLUSTER}, {"u": {"exec": {"command": "x", "apiVersion": "client.authentication.k8s.io/v1"}}}, ctx(), "x"), [r"exec\.interactiveMode: expected Never, IfAvailable or Always"]),
-    ("exec-and-auth-provider", kubeconfig({"c": GOOD_CLUSTER}, {"u": {"auth-provider": {"name": "oidc"}, "exec": {"command": "x", "apiVersion": "client.authentication.k8s.io/v1beta1"}}}, ctx(), "x"), ["auth-provider cannot be combined with an exec plugin"]),
-    ("bad-proxy-scheme", kubeconfig({"c": {"server": "https://a", "proxy-url": "ftp://p"}}, {}, ctx(user=""), "x"), [r"proxy-url: expected an http://, https:// or socks5:// URL"]),
+    (
+        "not-yaml",
+        "clusters: [\n  - name: {{",
+        [r"not valid YAML at line \d+", "expected a kubeconfig"],
+    ),
+    (
+        "top-level-list",
+        "- just\n- a list\n",
+        ["expected a kubeconfig mapping at the top level, got a list"],
+    ),
+    (
+        "clusters-not-a-list",
+        {"clusters": {"c": 1}},
+        [r"clusters: expected a list of \{name, cluster\} entries, got a mapping"],
+    ),
+    (
+        "entry-without-name",
+        {"clusters": [{"cluster": GOOD_CLUSTER}]},
+        [r"clusters\[0\]\.name: expected a non-empty string"],
+    ),
+    (
+        "server-wrong-type",
+        kubeconfig({"c": {"server": 6443}}, {}, ctx(), "x"),
+        [r"clusters\[0\]\.cluster\.server: expected a string, got an integer"],
+    ),
+    (
+        "insecure-wrong-type",
+        kubeconfig({"c": {"server": "https://a", "insecure-skip-tls-verify": "yes please"}}),
+        [r"insecure-skip-tls-verify: expected a boolean, got a string"],
+    ),
+    (
+        "args-wrong-type",
+        kubeconfig(
+            {},
+            {
+                "u": {
+                    "exec": {
+                        "command": "x",
+                        "apiVersion": "client.authentication.k8s.io/v1",
+                        "args": "--a",
+                    }
+                }
+            },
+        ),
+        [r"users\[0\]\.user\.exec\.args: expected a list of strings"],
+    ),
+    (
+        "bad-base64-ca",
+        kubeconfig({"c": {"server": "https://a", "certificate-authority-data": "not base64!!"}}),
+        [r"clusters\[0\]\.cluster\.certificate-authority-data: expected base64"],
+    ),
+    (
+        "bad-base64-key",
+        kubeconfig({}, {"u": {"client-certificate-data": "Q0VSVA==", "client-key-data": "%%%"}}),
+        [r"users\[0\]\.user\.client-key-data: expected base64"],
+    ),
+    (
+        "duplicate-name",
+        {"users": [{"name": "u", "user": {}}, {"name": "u", "user": {}}]},
+        [r"users\[1\]\.name: duplicate name 'u'"],
+    ),
+    (
+        "missing-context",
+        kubeconfig({"c": GOOD_CLUSTER}, {}, ctx(), "nope"),
+        [r"context 'nope' \(current-context in .*\) not found", r"expected one of \['x'\]"],
+    ),
+    (
+        "missing-cluster",
+        kubeconfig({"c": GOOD_CLUSTER}, {"u": {}}, ctx(cluster="gone"), "x"),
+        ["refers to cluster 'gone', which is not defined", r"expected one of \['c'\]"],
+    ),
+    (
+        "missing-user",
+        kubeconfig({"c": GOOD_CLUSTER}, {"u": {}}, ctx(user="ghost"), "x"),
+        ["refers to user 'ghost', which is not defined"],
+    ),
+    (
+        "no-server",
+        kubeconfig({"c": {"tls-server-name": "a"}}, {}, ctx(user=""), "x"),
+        [r"clusters\['c'\]\.cluster\.server: expected the API server URL"],
+    ),
+    (
+        "no-current-context",
+        kubeconfig({"c": GOOD_CLUSTER}, {}, ctx()),
+        ["no current-context is set", "load_config\\(context=...\\)"],
+    ),
+    (
+        "unreadable-ca-file",
+        kubeconfig(
+            {"c": {"server": "https://a", "certificate-authority": "missing-ca.crt"}},
+            {},
+            ctx(user=""),
+            "x",
+        ),
+        [r"certificate-authority: cannot read .*missing-ca\.crt"],
+    ),
+    (
+        "unreadable-token-file",
+        kubeconfig({"c": GOOD_CLUSTER}, {"u": {"tokenFile": "no.tok"}}, ctx(), "x"),
+        [r"users\['u'\]\.user\.tokenFile: cannot read .*no\.tok"],
+    ),
+    (
+        "ca-data-and-file",
+        kubeconfig(
+            {
+                "c": {
+                    "server": "https://a",
+                    "certificate-authority": "/etc/hostname",
+                    "certificate-authority-data": "Q0E=",
+                }
+            },
+            {},
+            ctx(user=""),
+            "x",
+        ),
+        ["certificate-authority-data and certificate-authority are both set"],
+    ),
+    (
+        "insecure-with-ca",
+        kubeconfig(
+            {
+                "c": {
+                    "server": "https://a",
+                    "insecure-skip-tls-verify": True,
+                    "certificate-authority-data": "Q0E=",
+                }
+            },
+            {},
+            ctx(user=""),
+            "x",
+        ),
+        ["specifying a root certificates file with the insecure flag is not allowed"],
+    ),
+    (
+        "token-and-basic",
+        kubeconfig(
+            {"c": GOOD_CLUSTER}, {"u": {"token": "t", "username": "a", "password": "p"}}, ctx(), "x"
+        ),
+        ["both a token and username/password are set"],
+    ),
+    (
+        "cert-without-key",
+        kubeconfig({"c": GOOD_CLUSTER}, {"u": {"client-certificate-data": "Q0VSVA=="}}, ctx(), "x"),
+        ["no client-key or client-key-data"],
+    ),
+    (
+        "exec-without-api-version",
+        kubeconfig({"c": GOOD_CLUSTER}, {"u": {"exec": {"command": "x"}}}, ctx(), "x"),
+        [r"exec\.apiVersion: expected"],
+    ),
+    (
+        "exec-v1-without-interactive-mode",
+        kubeconfig(
+            {"c": GOOD_CLUSTER},
+            {"u": {"exec": {"command": "x", "apiVersion": "client.authentication.k8s.io/v1"}}},
+            ctx(),
+            "x",
+        ),
+        [r"exec\.interactiveMode: expected Never, IfAvailable or Always"],
+    ),
+    (
+        "exec-and-auth-provider",
+        kubeconfig(
+            {"c": GOOD_CLUSTER},
+            {
+                "u": {
+                    "auth-provider": {"name": "oidc"},
+                    "exec": {"command": "x", "apiVersion": "client.authentication.k8s.io/v1beta1"},
+                }
+            },
+            ctx(),
+            "x",
+        ),
+        ["auth-provider cannot be combined with an exec plugin"],
+    ),
+    (
+        "bad-proxy-scheme",
+        kubeconfig({"c": {"server": "https://a", "proxy-url": "ftp://p"}}, {}, ctx(user=""), "x"),
+        [r"proxy-url: expected an http://, https:// or socks5:// URL"],
+    ),
 ]
 
 
@@ -72,7 +227,9 @@ def test_bad_kubeconfig(content: Any, patterns: list[str], kube_env: Path) -> No
 
 
 def test_explicit_missing_path(kube_env: Path) -> None:
-    with pytest.raises(ConfigError, match=r"missing\.yaml: the kubeconfig file given explicitly does not exist"):
+    with pytest.raises(
+        ConfigError, match=r"missing\.yaml: the kubeconfig file given explicitly does not exist"
+    ):
         load_config(str(kube_env / "missing.yaml"))
 
 
@@ -92,13 +249,21 @@ def test_unreadable_kubeconfig(kube_env: Path) -> None:
 def test_error_text_never_contains_the_secret(kube_env: Path) -> None:
     secret = "s3cr3t-token-value"
     path = kube_env / "k"
-    path.write_text(yaml.safe_dump(kubeconfig({"c": GOOD_CLUSTER}, {"u": {"token": secret, "password": 42}}, ctx(), "x")))
+    path.write_text(
+        yaml.safe_dump(
+            kubeconfig({"c": GOOD_CLUSTER}, {"u": {"token": secret, "password": 42}}, ctx(), "x")
+        )
+    )
     with pytest.raises(ConfigError) as err:
         load_config(str(path))
     assert "password: expected a string, got an integer" in str(err.value)
     assert secret not in str(err.value) and "42" not in str(err.value)
     key = base64.b64encode(b"-----BEGIN PRIVATE KEY-----\nzzz").decode()
-    path.write_text(yaml.safe_dump(kubeconfig({"c": GOOD_CLUSTER}, {"u": {"client-key-data": key + "@"}}, ctx(), "x")))
+    path.write_text(
+        yaml.safe_dump(
+            kubeconfig({"c": GOOD_CLUSTER}, {"u": {"client-key-data": key + "@"}}, ctx(), "x")
+        )
+    )
     with pytest.raises(ConfigError) as err:
         load_config(str(path))
     assert key not in str(err.value)

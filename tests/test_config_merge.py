@@ -71,7 +71,10 @@ CASES: list[Case] = [
                 # same names: the whole entries of a.yaml win, even b's extra fields
                 {"c": {"server": "https://b.example", "tls-server-name": "from-b"}},
                 {"u": {"token": "token-from-b"}},
-                {"ctx": {"cluster": "c", "user": "u", "namespace": "ns-b"}, "ctx-b": {"cluster": "c"}},
+                {
+                    "ctx": {"cluster": "c", "user": "u", "namespace": "ns-b"},
+                    "ctx-b": {"cluster": "c"},
+                },
                 current="ctx-b",
             ),
         },
@@ -87,7 +90,9 @@ CASES: list[Case] = [
     Case(
         "current-context-from-second-file-when-first-has-none",
         {
-            "a.yaml": kubeconfig({"c1": {"server": "https://one:1"}}, {}, {"one": {"cluster": "c1"}}),
+            "a.yaml": kubeconfig(
+                {"c1": {"server": "https://one:1"}}, {}, {"one": {"cluster": "c1"}}
+            ),
             "b.yaml": kubeconfig(
                 {"c2": {"server": "https://two:2", "insecure-skip-tls-verify": True}},
                 {"u2": {"username": "bob", "password": "pw-b"}},
@@ -96,7 +101,13 @@ CASES: list[Case] = [
             ),
         },
         kubeconfig_env=["a.yaml", "b.yaml"],
-        expect={"host": "https://two:2", "insecure": True, "username": "bob", "password": "pw-b", "namespace": "default"},
+        expect={
+            "host": "https://two:2",
+            "insecure": True,
+            "username": "bob",
+            "password": "pw-b",
+            "namespace": "default",
+        },
     ),
     Case(
         "relative-paths-resolve-against-the-file-that-set-them",
@@ -108,7 +119,9 @@ CASES: list[Case] = [
                 current="mixed",
             ),
             "one/tokens/a.tok": b"token-in-file\n",
-            "two/b.yaml": kubeconfig({"cb": {"server": "https://b:443", "certificate-authority": "../pki/ca.crt"}}),
+            "two/b.yaml": kubeconfig(
+                {"cb": {"server": "https://b:443", "certificate-authority": "../pki/ca.crt"}}
+            ),
             "pki/ca.crt": CA_PEM,
         },
         kubeconfig_env=["one/a.yaml", "two/b.yaml"],
@@ -122,14 +135,20 @@ CASES: list[Case] = [
     ),
     Case(
         "missing-kubeconfig-entries-are-skipped",
-        {"real.yaml": kubeconfig({"c": {"server": "https://real:6443"}}, {}, {"x": {"cluster": "c"}}, current="x")},
+        {
+            "real.yaml": kubeconfig(
+                {"c": {"server": "https://real:6443"}}, {}, {"x": {"cluster": "c"}}, current="x"
+            )
+        },
         kubeconfig_env=["missing-1.yaml", "real.yaml", "missing-2.yaml", "real.yaml"],
         expect={"host": "https://real:6443"},
     ),
     Case(
         "explicit-path-beats-KUBECONFIG",
         {
-            "env.yaml": kubeconfig({"c": {"server": "https://env:1"}}, {}, {"x": {"cluster": "c"}}, current="x"),
+            "env.yaml": kubeconfig(
+                {"c": {"server": "https://env:1"}}, {}, {"x": {"cluster": "c"}}, current="x"
+            ),
             "explicit.yaml": kubeconfig(
                 {"c": {"server": "https://explicit:2", "certificate-authority-data": b64(CA_PEM)}},
                 {"u": {"client-certificate-data": b64(b"CERT"), "client-key-data": b64(b"KEY")}},
@@ -139,18 +158,30 @@ CASES: list[Case] = [
         },
         kubeconfig_env=["env.yaml"],
         explicit="explicit.yaml",
-        expect={"host": "https://explicit:2", "ca_data": CA_PEM, "cert_data": b"CERT", "key_data": b"KEY"},
+        expect={
+            "host": "https://explicit:2",
+            "ca_data": CA_PEM,
+            "cert_data": b"CERT",
+            "key_data": b"KEY",
+        },
     ),
     Case(
         "context-override-and-tls-server-name",
         {
             "k.yaml": kubeconfig(
                 {
-                    "prod": {"server": "https://10.0.0.1:6443/k8s", "tls-server-name": "kubernetes.default", "certificate-authority-data": b64(CA2_PEM)},
+                    "prod": {
+                        "server": "https://10.0.0.1:6443/k8s",
+                        "tls-server-name": "kubernetes.default",
+                        "certificate-authority-data": b64(CA2_PEM),
+                    },
                     "dev": {"server": "https://dev:6443"},
                 },
                 {"admin": {"client-certificate": "admin.crt", "client-key": "admin.key"}},
-                {"prod": {"cluster": "prod", "user": "admin", "namespace": "payments"}, "dev": {"cluster": "dev"}},
+                {
+                    "prod": {"cluster": "prod", "user": "admin", "namespace": "payments"},
+                    "dev": {"cluster": "dev"},
+                },
                 current="dev",
             ),
             "admin.crt": b"CERT-FILE",
@@ -173,28 +204,60 @@ CASES: list[Case] = [
             "sub/k.yaml": kubeconfig(
                 {"c": {"server": "https://e:1"}},
                 {
-                    "path": {"exec": {"command": "./bin/get-token", "apiVersion": "client.authentication.k8s.io/v1", "interactiveMode": "Never", "args": ["--a", "b"], "env": [{"name": "E", "value": "v"}]}},
-                    "bare": {"exec": {"command": "aws", "apiVersion": "client.authentication.k8s.io/v1beta1"}},
+                    "path": {
+                        "exec": {
+                            "command": "./bin/get-token",
+                            "apiVersion": "client.authentication.k8s.io/v1",
+                            "interactiveMode": "Never",
+                            "args": ["--a", "b"],
+                            "env": [{"name": "E", "value": "v"}],
+                        }
+                    },
+                    "bare": {
+                        "exec": {
+                            "command": "aws",
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        }
+                    },
                 },
-                {"path": {"cluster": "c", "user": "path"}, "bare": {"cluster": "c", "user": "bare"}},
+                {
+                    "path": {"cluster": "c", "user": "path"},
+                    "bare": {"cluster": "c", "user": "bare"},
+                },
                 current="path",
             )
         },
         kubeconfig_env=["sub/k.yaml"],
-        expect={"exec_provider.command": "@sub/bin/get-token", "exec_provider.args": ["--a", "b"], "exec_provider.env": [{"name": "E", "value": "v"}]},
+        expect={
+            "exec_provider.command": "@sub/bin/get-token",
+            "exec_provider.args": ["--a", "b"],
+            "exec_provider.env": [{"name": "E", "value": "v"}],
+        },
     ),
     Case(
         "exec-bare-command-and-v1beta1-default-interactive-mode",
         {
             "k.yaml": kubeconfig(
                 {"c": {"server": "https://e:1"}},
-                {"bare": {"exec": {"command": "aws", "args": ["eks", "get-token"], "apiVersion": "client.authentication.k8s.io/v1beta1"}}},
+                {
+                    "bare": {
+                        "exec": {
+                            "command": "aws",
+                            "args": ["eks", "get-token"],
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        }
+                    }
+                },
                 {"bare": {"cluster": "c", "user": "bare"}},
                 current="bare",
             )
         },
         explicit="k.yaml",
-        expect={"exec_provider.command": "aws", "exec_provider.interactive_mode": "IfAvailable", "exec_provider.api_version": "client.authentication.k8s.io/v1beta1"},
+        expect={
+            "exec_provider.command": "aws",
+            "exec_provider.interactive_mode": "IfAvailable",
+            "exec_provider.api_version": "client.authentication.k8s.io/v1beta1",
+        },
     ),
     Case(
         "token-and-token-file-both-kept",
@@ -208,20 +271,34 @@ CASES: list[Case] = [
             "t.tok": b"from-file",
         },
         explicit="k.yaml",
-        expect={"bearer_token": "static", "bearer_token_file": "@t.tok", "proxy_url": "http://127.0.0.1:3128"},
+        expect={
+            "bearer_token": "static",
+            "bearer_token_file": "@t.tok",
+            "proxy_url": "http://127.0.0.1:3128",
+        },
     ),
     Case(
         "oidc-auth-provider",
         {
             "k.yaml": kubeconfig(
                 {"c": {"server": "https://o:1"}},
-                {"u": {"auth-provider": {"name": "oidc", "config": {"id-token": "idtok", "client-id": "k8s"}}}},
+                {
+                    "u": {
+                        "auth-provider": {
+                            "name": "oidc",
+                            "config": {"id-token": "idtok", "client-id": "k8s"},
+                        }
+                    }
+                },
                 {"x": {"cluster": "c", "user": "u"}},
                 current="x",
             )
         },
         explicit="k.yaml",
-        expect={"auth_provider.name": "oidc", "auth_provider.config": {"id-token": "idtok", "client-id": "k8s"}},
+        expect={
+            "auth_provider.name": "oidc",
+            "auth_provider.config": {"id-token": "idtok", "client-id": "k8s"},
+        },
     ),
 ]
 
@@ -230,12 +307,16 @@ def write_case(case: Case, root: Path) -> None:
     for rel, content in case.files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else yaml.safe_dump(content).encode())
+        path.write_bytes(
+            content if isinstance(content, bytes) else yaml.safe_dump(content).encode()
+        )
 
 
 def case_args(case: Case, root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     if case.kubeconfig_env is not None:
-        monkeypatch.setenv("KUBECONFIG", os.pathsep.join(str(root / p) for p in case.kubeconfig_env))
+        monkeypatch.setenv(
+            "KUBECONFIG", os.pathsep.join(str(root / p) for p in case.kubeconfig_env)
+        )
     kw: dict[str, Any] = {}
     if case.explicit:
         kw["kubeconfig"] = str(root / case.explicit)
@@ -271,11 +352,19 @@ def _write(path: Path, doc: dict[str, Any]) -> Path:
     return path
 
 
-def test_preferences_and_origins_first_file_wins(kube_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    a = _write(kube_env / "a", kubeconfig({"c": {"server": "https://a"}}, preferences={"colors": True}))
+def test_preferences_and_origins_first_file_wins(
+    kube_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = _write(
+        kube_env / "a", kubeconfig({"c": {"server": "https://a"}}, preferences={"colors": True})
+    )
     b = _write(
         kube_env / "b",
-        kubeconfig({"c": {"server": "https://b"}, "d": {"server": "https://d"}}, current="x", preferences={"colors": False, "extensions": [{"name": "e"}]}),
+        kubeconfig(
+            {"c": {"server": "https://b"}, "d": {"server": "https://d"}},
+            current="x",
+            preferences={"colors": False, "extensions": [{"name": "e"}]},
+        ),
     )
     monkeypatch.setenv("KUBECONFIG", f"{a}{os.pathsep}{b}")
     raw = load_raw_kubeconfig()
@@ -288,7 +377,10 @@ def test_preferences_and_origins_first_file_wins(kube_env: Path, monkeypatch: py
 
 
 def test_home_kubeconfig_used_without_KUBECONFIG(kube_env: Path) -> None:
-    _write(kube_env / "home" / ".kube" / "config", kubeconfig({"c": {"server": "https://home:1"}}, {}, {"x": {"cluster": "c"}}, current="x"))
+    _write(
+        kube_env / "home" / ".kube" / "config",
+        kubeconfig({"c": {"server": "https://home:1"}}, {}, {"x": {"cluster": "c"}}, current="x"),
+    )
     assert load_config().host == "https://home:1"
 
 
@@ -296,7 +388,10 @@ def test_overrides_cluster_user_namespace_and_master_url(kube_env: Path) -> None
     path = _write(
         kube_env / "k",
         kubeconfig(
-            {"c": {"server": "https://c:1", "tls-server-name": "sni"}, "other": {"server": "https://o:2"}},
+            {
+                "c": {"server": "https://c:1", "tls-server-name": "sni"},
+                "other": {"server": "https://o:2"},
+            },
             {"u": {"token": "t-u"}, "v": {"token": "t-v"}},
             {"x": {"cluster": "c", "user": "u", "namespace": "ctx-ns"}},
             current="x",
@@ -306,17 +401,31 @@ def test_overrides_cluster_user_namespace_and_master_url(kube_env: Path) -> None
     assert (cfg.host, cfg.bearer_token, cfg.namespace) == ("https://o:2", "t-v", "override")
     # BuildConfigFromFlags: master_url replaces the server and clears tls-server-name.
     cfg = load_config(str(path), master_url="https://127.0.0.1:9999")
-    assert cfg.host == "https://127.0.0.1:9999" and cfg.tls_server_name is None and cfg.bearer_token == "t-u"
+    assert (
+        cfg.host == "https://127.0.0.1:9999"
+        and cfg.tls_server_name is None
+        and cfg.bearer_token == "t-u"
+    )
 
 
 def test_no_credentials_sent_over_plain_http(kube_env: Path) -> None:
     """client_config.go only applies the user's credentials when the transport is TLS."""
-    path = _write(kube_env / "k", kubeconfig({"c": {"server": "http://127.0.0.1:8080"}}, {"u": {"token": "t"}}, {"x": {"cluster": "c", "user": "u"}}, current="x"))
+    path = _write(
+        kube_env / "k",
+        kubeconfig(
+            {"c": {"server": "http://127.0.0.1:8080"}},
+            {"u": {"token": "t"}},
+            {"x": {"cluster": "c", "user": "u"}},
+            current="x",
+        ),
+    )
     cfg = load_config(str(path))
     assert cfg.host == "http://127.0.0.1:8080" and cfg.bearer_token is None
 
 
-def test_nothing_found_names_every_place_tried(kube_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_found_names_every_place_tried(
+    kube_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(kube_env / "nope.yaml"))
     with pytest.raises(ConfigError) as err:
         load_config()
@@ -334,9 +443,14 @@ def test_master_url_alone_is_enough(kube_env: Path) -> None:
     assert cfg.host == "https://127.0.0.1:6443" and cfg.namespace == "default"
 
 
-def test_empty_file_in_chain_is_an_empty_config(kube_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_file_in_chain_is_an_empty_config(
+    kube_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (kube_env / "empty").write_text("")
-    good = _write(kube_env / "good", kubeconfig({"c": {"server": "https://g:1"}}, {}, {"x": {"cluster": "c"}}, current="x"))
+    good = _write(
+        kube_env / "good",
+        kubeconfig({"c": {"server": "https://g:1"}}, {}, {"x": {"cluster": "c"}}, current="x"),
+    )
     monkeypatch.setenv("KUBECONFIG", f"{kube_env / 'empty'}{os.pathsep}{good}")
     assert load_config().host == "https://g:1"
 

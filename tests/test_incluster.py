@@ -13,7 +13,9 @@ from rawkube.errors import ConfigError
 from rawkube.transport import build_client
 
 
-def sa_dir(tmp_path: Path, token: str = "sa-token-1", namespace: str | None = "team-a") -> dict[str, str]:
+def sa_dir(
+    tmp_path: Path, token: str = "sa-token-1", namespace: str | None = "team-a"
+) -> dict[str, str]:
     (tmp_path / "token").write_text(token + "\n")
     (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
     if namespace is not None:
@@ -75,7 +77,9 @@ def test_rotated_token_is_reread(tmp_path: Path) -> None:
     assert seen == ["Bearer sa-token-1", "Bearer sa-token-2"]
 
 
-def test_load_config_falls_back_to_in_cluster(kube_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_load_config_falls_back_to_in_cluster(
+    kube_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
     monkeypatch.setattr("rawkube.config.incluster.SERVICE_ACCOUNT_DIR", str(kube_env))

@@ -44,7 +44,7 @@ def kubectl_view(case: Case, root: Path) -> dict[str, Any]:
         argv += ["--context", case.context]
     out = subprocess.run(argv, env=env, capture_output=True, timeout=30, check=False)
     assert out.returncode == 0, out.stderr.decode()
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def _resolve(path: str | None, origin: str | None) -> str | None:
@@ -70,7 +70,9 @@ def compare(view: dict[str, Any], cfg: Config, user_origin: str | None) -> None:
     user = view["users"][0]["user"] if view.get("users") else {}
     assert cluster["server"] == cfg.host
     assert (context.get("namespace") or "default") == cfg.namespace
-    assert _b64(cluster.get("certificate-authority-data")) == _file_or_data(cfg.ca_data, cfg.ca_file)
+    assert _b64(cluster.get("certificate-authority-data")) == _file_or_data(
+        cfg.ca_data, cfg.ca_file
+    )
     assert (cluster.get("tls-server-name") or None) == cfg.tls_server_name
     assert bool(cluster.get("insecure-skip-tls-verify")) == cfg.insecure
     assert (cluster.get("proxy-url") or None) == cfg.proxy_url

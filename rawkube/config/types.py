@@ -33,6 +33,14 @@ class ExecConfig:
     # None = rawkube.auth.EXEC_TIMEOUT_SECONDS.
     timeout_seconds: float | None = None
 
+    def __repr__(self) -> str:  # env values often carry secrets (cloud keys, tokens)
+        env = [v.get("name", "") for v in self.env]
+        return (
+            f"ExecConfig(command={self.command!r}, api_version={self.api_version!r}, "
+            f"args=<{len(self.args)} args>, env_names={env!r}, "
+            f"provide_cluster_info={self.provide_cluster_info!r}, interactive_mode={self.interactive_mode!r})"
+        )
+
 
 @dataclass
 class AuthProviderConfig:

@@ -106,7 +106,9 @@ class CA:
         attrs = [x509.NameAttribute(NameOID.COMMON_NAME, name)]
         attrs += [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups or []]
         start = _now() - datetime.timedelta(days=3 if expired else 0, minutes=5)
-        end = _now() - datetime.timedelta(days=1) if expired else _now() + datetime.timedelta(days=1)
+        end = (
+            _now() - datetime.timedelta(days=1) if expired else _now() + datetime.timedelta(days=1)
+        )
         usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
         builder = (
             x509.CertificateBuilder()

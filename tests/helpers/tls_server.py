@@ -51,7 +51,6 @@ def echo(req: Received) -> tuple[int, dict[str, str], bytes]:
 class _State:
     requests: list[Received] = field(default_factory=list)
     responder: Responder = echo
-    sni: dict[int, str | None] = field(default_factory=dict)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
             {k: v for k, v in self.headers.items()},
             body,
             cn,
-            self.server.state.sni.get(id(self.request._sslobj)),  # type: ignore[attr-defined]
+            getattr(self.request, "rawkube_sni", None),
         )
         self.server.state.requests.append(received)
         status, headers, payload = self.server.state.responder(received)
@@ -123,7 +122,7 @@ class TLSServer:
             ctx.load_verify_locations(cadata=ca.cert_pem.decode())
             ctx.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
         self.state = _State(responder=responder)
-        ctx.sni_callback = self._remember_sni
+        ctx.sni_callback = self._remember_sni  # type: ignore[assignment]  # typeshed: SSLObject only
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.state = self.state
         self._httpd.socket = ctx.wrap_socket(
@@ -133,8 +132,9 @@ class TLSServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
-    def _remember_sni(self, sslobj: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
-        self.state.sni[id(sslobj)] = name
+    @staticmethod
+    def _remember_sni(sock: ssl.SSLSocket, name: str | None, ctx: ssl.SSLContext) -> None:
+        sock.rawkube_sni = name  # type: ignore[attr-defined]  # read back by the handler
 
     @property
     def url(self) -> str:
