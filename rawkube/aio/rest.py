@@ -6,7 +6,7 @@ decoding all come from the same sans-IO code as the sync client (`rawkube.rest._
 
     async with AsyncRESTClient(config, "apps", "v1") as rc:
         result = await rc.get().namespace("default").resource("deployments").do()
-        async for ev in await rc.get().resource("deployments").watch(): ...
+        async for ev in rc.get().resource("deployments").watch(): ...
 """
 
 from __future__ import annotations
@@ -44,15 +44,15 @@ class AsyncRequest(RequestBase):
     async def do_raw(self) -> bytes:
         return (await self.do()).raw()
 
-    async def watch(self, decode: Callable[[Any], Any] | None = None) -> AsyncWatch:
-        """Start a watch (the request is sent now); `async for ev in watch`."""
+    def watch(self, decode: Callable[[Any], Any] | None = None) -> AsyncWatch:
+        """A watch, sent on first iteration: `async for ev in req.watch()`."""
         if "watch" not in self._params:
             self.param("watch", True)
-        return await self._client._watch(self, decode)
+        return self._client._watch(self, decode)
 
-    async def stream(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
-        """Send now; return an async iterator of body chunks, closed when exhausted."""
-        return await self._client._stream(self, chunk_size)
+    def stream(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """Body chunks, sent on first iteration: `async for chunk in req.stream()`."""
+        return self._client._stream(self, chunk_size)
 
 
 class AsyncRESTClient:
@@ -135,11 +135,11 @@ class AsyncRESTClient:
             delay = core.throttle_delay(http_request)
             if delay > 0:
                 await self._sleep(delay)
-            trace.trace_request(http_request)
             start = core.clock()
             try:
                 response = await self.client.send(http_request, stream=stream)
             except httpx.TransportError as err:
+                trace.trace_request(http_request)
                 trace.trace_error(http_request, err, elapsed_since(core.clock, start))
                 delay_or_none = core.retry_after_error(http_request, err, attempt)
                 if delay_or_none is None:
@@ -148,6 +148,8 @@ class AsyncRESTClient:
                 attempt += 1
                 continue
             elapsed = elapsed_since(core.clock, start)
+            # Traced after sending: the auth flow adds its headers inside send() (masked).
+            trace.trace_request(response.request)
             trace.trace_response(
                 response.request, response, elapsed, None if stream else response.content
             )
@@ -175,11 +177,16 @@ class AsyncRESTClient:
         assert error is not None
         raise error
 
-    async def _watch(self, req: AsyncRequest, decode: Callable[[Any], Any] | None) -> AsyncWatch:
-        return AsyncWatch(await self._open(req), self._core.decoder(decode))
+    def _watch(self, req: AsyncRequest, decode: Callable[[Any], Any] | None) -> AsyncWatch:
+        return AsyncWatch(lambda: self._open(req), self._core.decoder(decode))
 
     async def _stream(self, req: AsyncRequest, chunk_size: int | None) -> AsyncIterator[bytes]:
-        return _achunks(await self._open(req), chunk_size)
+        response = await self._open(req)
+        try:
+            async for chunk in response.aiter_bytes(chunk_size):
+                yield chunk
+        finally:
+            await response.aclose()
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -198,11 +205,3 @@ class AsyncRESTClient:
 
     def __repr__(self) -> str:
         return f"AsyncRESTClient({self.client.base_url!s}{self._core.api_path})"
-
-
-async def _achunks(response: httpx.Response, chunk_size: int | None) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in response.aiter_bytes(chunk_size):
-            yield chunk
-    finally:
-        await response.aclose()

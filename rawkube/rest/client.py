@@ -127,11 +127,11 @@ class RESTClient:
             delay = core.throttle_delay(http_request)
             if delay > 0:
                 self._sleep(delay)
-            trace.trace_request(http_request)
             start = core.clock()
             try:
                 response = self.client.send(http_request, stream=stream)
             except httpx.TransportError as err:
+                trace.trace_request(http_request)
                 trace.trace_error(http_request, err, elapsed_since(core.clock, start))
                 delay_or_none = core.retry_after_error(http_request, err, attempt)
                 if delay_or_none is None:
@@ -140,6 +140,8 @@ class RESTClient:
                 attempt += 1
                 continue
             elapsed = elapsed_since(core.clock, start)
+            # Traced after sending: the auth flow adds its headers inside send() (masked).
+            trace.trace_request(response.request)
             trace.trace_response(
                 response.request, response, elapsed, None if stream else response.content
             )

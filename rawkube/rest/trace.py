@@ -66,6 +66,14 @@ def mask_body(body: bytes) -> bytes:
     return _SECRET_FIELDS.sub(rb'\1"' + MASKED.encode() + rb'"', body)
 
 
+def _url(request: httpx.Request) -> str:
+    """The URL without any user:password part (never log credentials)."""
+    url = request.url
+    if url.userinfo:
+        url = url.copy_with(username=None, password=None)
+    return str(url)
+
+
 def _header_lines(headers: Iterable[tuple[str, str]]) -> str:
     return "".join(f"\n\t{k}: {mask_header(k, v)}" for k, v in headers)
 
@@ -91,7 +99,7 @@ def curl_command(request: httpx.Request) -> str:
         if name.lower() in ("content-length", "host", "accept-encoding", "connection"):
             continue
         parts += ["-H", shlex.quote(f"{_title(name)}: {mask_header(name, value)}")]
-    parts.append(shlex.quote(str(request.url)))
+    parts.append(shlex.quote(_url(request)))
     return " ".join(parts)
 
 
@@ -114,7 +122,7 @@ def trace_request(request: httpx.Request) -> None:
         logger.info(
             'Request verb="%s" url="%s" headers=<%s\n >',
             request.method,
-            request.url,
+            _url(request),
             _header_lines(_titled(request.headers)),
         )
     if enabled(8) and request.content:
@@ -133,7 +141,7 @@ def trace_response(
         logger.info(
             'Response verb="%s" url="%s" status="%s" headers=<%s\n > milliseconds=%d',
             request.method,
-            request.url,
+            _url(request),
             status,
             _header_lines(_titled(response.headers)),
             millis,
@@ -141,7 +149,7 @@ def trace_response(
         if body:
             logger.info('Response Body body="%s"', _truncate(_body_text(body)))
     else:
-        logger.info("%s %s %s in %d milliseconds", request.method, request.url, status, millis)
+        logger.info("%s %s %s in %d milliseconds", request.method, _url(request), status, millis)
 
 
 def trace_error(request: httpx.Request, error: BaseException, elapsed: float) -> None:
@@ -149,7 +157,7 @@ def trace_error(request: httpx.Request, error: BaseException, elapsed: float) ->
         logger.info(
             "%s %s failed after %d milliseconds: %s",
             request.method,
-            request.url,
+            _url(request),
             int(elapsed * 1000),
             type(error).__name__,
         )
@@ -161,7 +169,7 @@ def trace_retry(request: httpx.Request, delay: float, attempt: int, why: str) ->
         logger.info(
             "Retrying %s %s in %.3gs (attempt %d): %s",
             request.method,
-            request.url,
+            _url(request),
             delay,
             attempt,
             why,
@@ -175,5 +183,5 @@ def trace_throttle(request: httpx.Request, delay: float) -> None:
             "Waited for %.3gs due to client-side throttling, request: %s:%s",
             delay,
             request.method,
-            request.url,
+            _url(request),
         )

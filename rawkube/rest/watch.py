@@ -15,7 +15,7 @@ cannot make it grow without bound.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -194,20 +194,40 @@ class Watch:
 
 
 class AsyncWatch:
-    """The async twin of `Watch`: `async for ev in watch`, `await watch.stop()`."""
+    """The async twin of `Watch`: `async for ev in watch`, `await watch.stop()`.
+
+    It may be given an `opener` instead of a response: then the request is sent on the first
+    `__anext__` (or `await watch.start()`), so `async for ev in req.watch()` needs no await.
+    """
 
     def __init__(
-        self, response: httpx.Response, decoder: WatchDecoder, *, chunk_size: int | None = None
+        self,
+        response: httpx.Response | Callable[[], Awaitable[httpx.Response]],
+        decoder: WatchDecoder,
+        *,
+        chunk_size: int | None = None,
     ) -> None:
-        self.response = response
+        if isinstance(response, httpx.Response):
+            self.response: httpx.Response | None = response
+            self._opener: Callable[[], Awaitable[httpx.Response]] | None = None
+        else:
+            self.response, self._opener = None, response
         self._decoder = decoder
         self._chunk_size = chunk_size
         self._events = self._generate()
         self._stopped = False
 
+    async def start(self) -> httpx.Response:
+        """Send the watch request now (raises its StatusError if the server refuses)."""
+        if self.response is None:
+            assert self._opener is not None
+            self.response = await self._opener()
+        return self.response
+
     async def _generate(self) -> AsyncGenerator[WatchEvent, None]:
+        response = await self.start()
         try:
-            async for chunk in self.response.aiter_bytes(self._chunk_size):
+            async for chunk in response.aiter_bytes(self._chunk_size):
                 for event in Watch._checked(self._decoder.feed(chunk)):
                     yield event
             for event in Watch._checked(self._decoder.close()):
@@ -219,7 +239,7 @@ class AsyncWatch:
                 return
             raise
         finally:
-            await self.response.aclose()
+            await response.aclose()
 
     def __aiter__(self) -> AsyncIterator[WatchEvent]:
         return self
@@ -230,12 +250,15 @@ class AsyncWatch:
         return await self._events.__anext__()
 
     async def stop(self) -> None:
+        """End the watch and release the connection."""
         self._stopped = True
         with contextlib.suppress(RuntimeError):  # closing while another task awaits it
             await self._events.aclose()
-        await self.response.aclose()
+        if self.response is not None:
+            await self.response.aclose()
 
     async def __aenter__(self) -> AsyncWatch:
+        await self.start()
         return self
 
     async def __aexit__(
