@@ -409,6 +409,11 @@ def test_background_loop_runs_pods_within_a_second_and_stops(store: Store) -> No
         else:
             pytest.fail("pods did not become Running")
         assert time.monotonic() - started < 1.5
+        # Once settled the loop sleeps: it wakes on store events and a 1 s period, not in a spin.
+        time.sleep(0.3)
+        before = manager.ticks
+        time.sleep(1.0)
+        assert manager.ticks - before <= 2
     finally:
         t0 = time.monotonic()
         manager.stop()

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -89,12 +88,6 @@ def safe_encode(text: str) -> str:
     return "".join(SAFE_ALPHABET[b % len(SAFE_ALPHABET)] for b in text.encode())
 
 
-def random_suffix(length: int = 5, rng: random.Random | None = None) -> str:
-    """util/rand.String(5): the suffix generateName appends (`web-7d4b9c-x2k8q`)."""
-    choice = (rng or random).choice
-    return "".join(choice(SAFE_ALPHABET) for _ in range(length))
-
-
 def _fnv32a(data: bytes) -> int:
     h = 0x811C9DC5
     for b in data:
@@ -113,11 +106,6 @@ def pod_template_hash(template: Obj, collision_count: int | None = None) -> str:
     if collision_count is not None:
         data += str(collision_count).encode()
     return safe_encode(str(_fnv32a(data)))
-
-
-def meta(obj: Obj) -> Obj:
-    m: Obj = obj.setdefault("metadata", {})
-    return m
 
 
 def labels_of(obj: Obj) -> dict[str, str]:
@@ -1090,8 +1078,10 @@ class Kubelet:
             return 0
         if not (pod.get("spec") or {}).get("nodeName"):
             return self.bind(pod, uid, now)
-        self._bound_at.setdefault(uid, now)
-        if phase == "Pending" and now - self._bound_at[uid] >= self.start_seconds:
+        if phase != "Pending":
+            self._bound_at.pop(uid, None)
+            return 0
+        if now - self._bound_at.setdefault(uid, now) >= self.start_seconds:
             log.debug("kubelet: pod %s is running", pod["metadata"]["name"])
             return int(apply_change(self.store, PODS, pod, _set_status(running_pod_status)))
         return 0
@@ -1117,9 +1107,12 @@ class Kubelet:
 
     def next_due(self, now: float) -> float | None:
         """Seconds until a timed transition is due (None if nothing waits on the clock)."""
+        # Only future deadlines count: one that has passed was acted on by the last tick (or
+        # cannot be, e.g. a Pod held by a finalizer) and must not turn the wait into a spin.
         due = [t + self.start_seconds for t in self._bound_at.values()]
         due += [t + self.stop_seconds for t in self._stopping_at.values()]
-        return max(0.0, min(due) - now) if due else None
+        future = [t - now for t in due if t > now]
+        return min(future) if future else None
 
 
 def _set_status(make: Callable[[Obj, str], Obj]) -> Callable[[Obj], None]:
@@ -1172,11 +1165,13 @@ class ControllerManager:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.errors = 0
+        self.ticks = 0
 
     def tick(self) -> int:
         """Run every controller once; returns the number of writes they made."""
         writes = 0
         with self._tick_lock:
+            self.ticks += 1
             for name, controller in self.controllers:
                 try:
                     writes += controller.tick()
