@@ -1,0 +1,82 @@
+"""Waiting for a condition (apimachinery `util/wait` polling, client-go `tools/watch.Until`).
+
+Two ways to wait, as in Go:
+
+* `wait_for(condition, timeout=..., interval=...)` polls: call `condition()` now and then every
+  `interval` seconds until it returns something truthy (wait.PollUntilContextTimeout with
+  immediate=true). Simple, one request per poll.
+* `until(watch_fn, condition, timeout=...)` watches: open a watch and test each event
+  (watch.UntilWithoutRetry). No polling delay, one long request.
+
+Clock and sleep are injectable, so tests never really wait.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+
+class WaitTimeout(TimeoutError):
+    """The condition was not met in time (wait.ErrWaitTimeout / context deadline exceeded)."""
+
+
+def wait_for(
+    condition: Callable[[], R],
+    *,
+    timeout: float = 30.0,
+    interval: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> R:
+    """Call `condition` until it returns a truthy value, and return that value.
+
+    The first call happens at once; the last one no later than `timeout` seconds after the
+    start. Exceptions from `condition` propagate (as a Go ConditionFunc returning an error).
+    """
+    deadline = clock() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimeout(f"condition not met within {timeout}s")
+        sleep(min(interval, remaining))
+
+
+def until(
+    events: Callable[..., Iterable[Any]] | Iterable[Any],
+    condition: Callable[[Any], bool],
+    *,
+    timeout: float = 30.0,
+    clock: Callable[[], float] = time.monotonic,
+    **watch_options: Any,
+) -> Any:
+    """Consume watch events until `condition(event)` is true; return that event.
+
+    `events` is an open watch (or any iterable of events), or a client's `watch` method, which
+    is then called with `timeout_seconds` so that the server ends the request in time too.
+    Raises WaitTimeout if the watch ends or the time is up first.
+    """
+    if callable(events):
+        watch_options.setdefault("timeout_seconds", max(1, int(timeout)))
+        events = events(**watch_options)
+    deadline = clock() + timeout
+    try:
+        for event in events:
+            if condition(event):
+                return event
+            if clock() >= deadline:
+                break
+    finally:
+        stop = getattr(events, "stop", None)
+        if callable(stop):
+            stop()
+    raise WaitTimeout(f"no matching event within {timeout}s")
+
+
+__all__ = ["WaitTimeout", "until", "wait_for"]
