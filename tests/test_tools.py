@@ -154,9 +154,13 @@ def test_retry_watcher_resumes_relists_on_410_and_never_repeats() -> None:
     assert "BOOKMARK" not in {t for t, _, _ in seen}
     assert len(seen) == len(set(seen))  # never an event twice
     as_recorded = [
-        (l["type"], l["object"]["metadata"]["name"], l["object"]["metadata"]["resourceVersion"])
-        for l in first
-        if l["type"] != "BOOKMARK"
+        (
+            line["type"],
+            line["object"]["metadata"]["name"],
+            line["object"]["metadata"]["resourceVersion"],
+        )
+        for line in first
+        if line["type"] != "BOOKMARK"
     ]
     assert seen[:10] == as_recorded
     # the re-list reports objects this watch had not seen (it started at 326 with no list)
@@ -168,8 +172,12 @@ def test_retry_watcher_resumes_relists_on_410_and_never_repeats() -> None:
     ]
     # then the resumed watch: applied@376 (replayed) is dropped, everything later delivered
     assert seen[14:] == [
-        (l["type"], l["object"]["metadata"]["name"], l["object"]["metadata"]["resourceVersion"])
-        for l in later
+        (
+            line["type"],
+            line["object"]["metadata"]["name"],
+            line["object"]["metadata"]["resourceVersion"],
+        )
+        for line in later
     ]
 
 
