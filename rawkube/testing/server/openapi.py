@@ -187,3 +187,19 @@ def unknown_fields(obj: Any, schema: Schema | None, prefix: str = "") -> list[st
         for index, value in enumerate(obj):
             found.extend(unknown_fields(value, item_schema, f"{prefix}[{index}]"))
     return sorted(found)
+
+
+def drop_unknown(obj: Any, schema: Schema | None) -> None:
+    """Remove (in place) the fields `unknown_fields` reports: what the decoder drops."""
+    if schema is None or schema.is_free_form:
+        return
+    if isinstance(obj, dict) and (schema.is_object or schema.is_map):
+        for key in list(obj):
+            if not schema.has_field(key):
+                del obj[key]
+            else:
+                drop_unknown(obj[key], schema.field(key))
+    elif isinstance(obj, list):
+        item_schema = schema.items()
+        for value in obj:
+            drop_unknown(value, item_schema)
