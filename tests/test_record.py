@@ -269,3 +269,16 @@ def test_exchange_names_follow_the_reference_style(
     method: str, path: str, query: str, name: str
 ) -> None:
     assert exchange_name(method, path, query) == name
+
+
+def test_debug_log_names_each_exchange_without_credentials(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="rawkube.testing")
+    _record_secret_flow(tmp_path)
+    with replay(tmp_path / "secret.yaml") as rp, build_client(rp.config()) as client:
+        secret_flow_httpx(client)
+        client.get("/apis/apps/v1/namespaces/default/deployments/<redacted>")
+    assert "recorded POST /api/v1/namespaces/default/secrets" in caplog.text
+    assert "replay GET /api/v1/namespaces/default/secrets/db -> 200 from exchange #1" in caplog.text
+    assert TOKEN not in caplog.text

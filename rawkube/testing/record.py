@@ -20,6 +20,7 @@ redacted, and Secret `data` values are masked unless `mask_secrets=False`.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import sys
@@ -47,6 +48,8 @@ from rawkube.testing.fixture import (
 )
 
 __all__ = ["Recorder", "record", "RecordingTransport", "scrub"]
+
+log = logging.getLogger(__name__)
 
 # Headers worth keeping: they change how a client behaves (content negotiation, warnings,
 # throttling) or help correlate with the server's audit log. Everything else is noise or secret.
@@ -432,7 +435,13 @@ class Recorder:
         with self._lock:
             if capture.finished or capture.response is None:
                 return
-            self._done[id(capture)] = capture.to_exchange()
+            exchange = self._done[id(capture)] = capture.to_exchange()
+        if log.isEnabledFor(logging.DEBUG):
+            lines = exchange.response.body_lines
+            shape = "a body" if lines is None else f"{len(lines)} streamed lines"
+            # Scrubbed like the file: a token can sit in a URL too.
+            what = scrub(exchange.describe(), self._secrets)
+            log.debug("recorded %s -> %s, %s", what, exchange.response.status, shape)
 
     @property
     def exchanges(self) -> list[Exchange]:

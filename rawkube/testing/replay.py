@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 import sys
 import threading
@@ -47,6 +48,8 @@ __all__ = [
     "UnusedExchanges",
     "REPLAY_HOST",
 ]
+
+log = logging.getLogger(__name__)
 
 # No connection is ever made: the transport answers everything. `.invalid` can never resolve
 # (RFC 2606), so a client that bypasses the transport by mistake fails at once.
@@ -186,7 +189,16 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             index = self._find(sent)
             if index is not None:
                 self.used[index] = True
-                return self.exchanges[index]
+                exchange = self.exchanges[index]
+                log.debug(
+                    "replay %s %s -> %s from exchange #%d %s",
+                    sent.key.method,
+                    sent.target,
+                    exchange.response.status,
+                    index,
+                    exchange.name,
+                )
+                return exchange
             message = self._mismatch_message(sent)
             self.mismatches.append(message)
         if self.strict:
