@@ -98,8 +98,7 @@ def child(mode: str, path: str) -> dict[str, Any]:
         def decode() -> Any:
             lst = DeploymentList.from_dict(json.loads(data))
             items = lst.items
-            assert items is not None
-            names = [items[i].metadata.name for i in range(len(items))]  # type: ignore[union-attr]
+            names = [items[i].metadata.name for i in range(len(items))]
             return lst, names
 
     elif mode == "lightkube":

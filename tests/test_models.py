@@ -109,9 +109,11 @@ def _unknown_keys(cls: type[Model], data: dict[str, Any], where: str = "") -> li
 
 
 def _touch(model: Model) -> None:
-    """Read every declared field, recursively (must not change the wire dict)."""
-    for _wire, (attr, _desc) in _descriptors(type(model)).items():
+    """Read every declared field, recursively where present (must not change the wire dict)."""
+    for wire, (attr, _desc) in _descriptors(type(model)).items():
         value = getattr(model, attr)
+        if wire not in model.to_dict():
+            continue  # an empty zero-value view; recursing would never end for JSONSchemaProps
         if isinstance(value, Model):
             _touch(value)
         elif isinstance(value, ModelList):
@@ -125,7 +127,9 @@ def _touch(model: Model) -> None:
 def _rebuild(model: Model) -> Model:
     """A new object built with the typed constructor from the typed attribute values."""
     kwargs: dict[str, Any] = {}
-    for _wire, (attr, _desc) in _descriptors(type(model)).items():
+    for wire, (attr, _desc) in _descriptors(type(model)).items():
+        if model.to_dict().get(wire) is None:
+            continue
         value = getattr(model, attr)
         if isinstance(value, Model):
             value = _rebuild(value)
@@ -220,7 +224,6 @@ def test_recorded_unknown_field_is_kept_through_the_model() -> None:
     exchange = json.loads((FIXTURES / "022-create-deployment-unknown-field-warn.json").read_text())
     body = exchange["request"]["body"]
     dep = Deployment.from_dict(copy.deepcopy(body))
-    assert dep.spec is not None
     dep.spec.replicas = (dep.spec.replicas or 0) + 1
     out = dep.to_dict()
     assert out["spec"]["bogusField"] == body["spec"]["bogusField"]
@@ -236,12 +239,8 @@ def test_unknown_fields_survive_typed_read_modify_write() -> None:
     expected = copy.deepcopy(wire)
 
     dep = Deployment.from_dict(json.loads(json.dumps(wire)))  # as if decoded from the response
-    assert dep.spec is not None
     dep.spec.replicas = 5
-    containers = dep.spec.template.spec.containers  # type: ignore[union-attr]
-    assert containers is not None
-    containers[0].image = "nginx:1.27"
-    assert dep.metadata is not None
+    dep.spec.template.spec.containers[0].image = "nginx:1.27"
     dep.metadata.labels = {"touched": "yes"}
 
     expected["spec"]["replicas"] = 5
@@ -255,8 +254,7 @@ def test_unknown_fields_survive_typed_read_modify_write() -> None:
 
 def test_unknown_field_inside_replaced_list_element_is_kept_when_list_is_reassigned() -> None:
     dep = Deployment.from_dict(_recorded_deployment())
-    pod = dep.spec.template.spec  # type: ignore[union-attr]
-    assert pod is not None and pod.containers is not None
+    pod = dep.spec.template.spec
     pod.containers[0].to_dict()["futureField"] = True
     pod.containers = [*pod.containers, Container(name="sidecar", image="busybox")]
     raw = dep.to_dict()["spec"]["template"]["spec"]["containers"]
@@ -271,7 +269,6 @@ def test_from_dict_is_a_view_not_a_copy() -> None:
     wire = _recorded_deployment()
     dep = Deployment.from_dict(wire)
     assert dep.to_dict() is wire
-    assert dep.spec is not None
     assert dep.spec.to_dict() is wire["spec"]
     dep.spec.replicas = 7
     assert wire["spec"]["replicas"] == 7
@@ -281,10 +278,9 @@ def test_from_dict_is_a_view_not_a_copy() -> None:
 
 def test_model_list_writes_through() -> None:
     lst = DeploymentList.from_dict({"apiVersion": "apps/v1", "kind": "DeploymentList", "items": []})
-    assert lst.items is not None
     lst.items.append(Deployment(metadata=ObjectMeta(name="a")))
     lst.items.insert(0, Deployment(metadata=ObjectMeta(name="b")))
-    assert [d.metadata.name for d in lst.items if d.metadata] == ["b", "a"]
+    assert [d.metadata.name for d in lst.items] == ["b", "a"]
     lst.items[1] = Deployment(metadata=ObjectMeta(name="c"))
     del lst.items[0]
     assert lst.to_dict()["items"] == [
@@ -303,17 +299,63 @@ def test_assigning_none_removes_the_key_like_omitempty() -> None:
     assert spec.to_dict() == {}
 
 
-def test_lazy_nested_access_returns_none_when_absent() -> None:
-    dep = Deployment.from_dict({"apiVersion": "apps/v1", "kind": "Deployment"})
-    assert dep.spec is None
-    assert dep.metadata is None
+def test_absent_nested_fields_read_as_go_zero_values_without_changing_the_dict() -> None:
+    wire: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "Deployment"}
+    dep = Deployment.from_dict(wire)
+    assert dep.status.replicas is None  # *int32 nil inside a zero DeploymentStatus
+    assert len(dep.spec.template.spec.containers) == 0  # nil slice
+    assert list(dep.spec.template.spec.containers) == []
+    assert dep.spec == DeploymentSpec()
+    assert wire == {"apiVersion": "apps/v1", "kind": "Deployment"}  # reads wrote nothing
+
+
+def test_first_write_through_absent_fields_builds_the_path() -> None:
+    dep = Deployment()
+    dep.spec.template.spec.containers.append(Container(name="web", image="nginx"))
+    dep.spec.selector.match_labels = {"app": "web"}
+    dep.metadata.name = "web"
+    assert dep.to_dict() == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "spec": {
+            "template": {"spec": {"containers": [{"image": "nginx", "name": "web"}]}},
+            "selector": {"matchLabels": {"app": "web"}},
+        },
+        "metadata": {"name": "web"},
+    }
+
+
+def test_two_views_of_one_absent_field_write_to_the_same_dict() -> None:
+    dep = Deployment()
+    first, second = dep.spec, dep.spec
+    first.replicas = 1
+    second.paused = True
+    assert dep.to_dict()["spec"] == {"replicas": 1, "paused": True}
+    assert first == second
+
+
+def test_explicit_null_reads_as_empty_and_is_replaced_on_write() -> None:
+    # The server sends `selector: null` in a DELETED watch event of the recording (039).
+    dep = Deployment.from_dict({"spec": {"selector": None}})
+    assert dep.spec.selector.match_labels is None
+    assert dep.to_dict() == {"spec": {"selector": None}}
+    dep.spec.selector.match_labels = {"a": "b"}
+    assert dep.to_dict() == {"spec": {"selector": {"matchLabels": {"a": "b"}}}}
+
+
+def test_absent_map_of_models_attaches_on_first_store() -> None:
+    from rawkube.models.apiextensions_v1 import JSONSchemaProps
+
+    schema = JSONSchemaProps()
+    assert len(schema.properties) == 0 and schema.to_dict() == {}
+    schema.properties["size"] = JSONSchemaProps(type="integer")
+    assert schema.to_dict() == {"properties": {"size": {"type": "integer"}}}
 
 
 def test_map_of_models_is_a_view() -> None:
     from rawkube.models.apiextensions_v1 import JSONSchemaProps
 
     schema = JSONSchemaProps(type="object", properties={"size": JSONSchemaProps(type="integer")})
-    assert schema.properties is not None
     assert schema.properties["size"].type == "integer"
     schema.properties["name"] = JSONSchemaProps(type="string")
     assert schema.to_dict() == {
@@ -408,7 +450,6 @@ def test_int_or_string_and_quantity_stay_wire_values() -> None:
 
 def test_time_fields_keep_the_wire_string_and_parse_on_request() -> None:
     dep = Deployment.from_dict(_recorded_deployment())
-    assert dep.metadata is not None
     stamp = dep.metadata.creation_timestamp
     assert isinstance(stamp, str) and stamp.endswith("Z")
     parsed = _base.parse_time(stamp)
@@ -438,7 +479,6 @@ def test_deepcopy_is_independent() -> None:
     a = Deployment.from_dict(_recorded_deployment())
     b = copy.deepcopy(a)
     assert a == b
-    assert b.spec is not None
     b.spec.replicas = 42
     assert a != b
 
@@ -448,11 +488,9 @@ def test_repr_is_short_and_readable() -> None:
     assert repr(dep) == "Deployment(name='demo-deployment', namespace='default')"
     port = ContainerPort(container_port=80, protocol="TCP")
     assert repr(port) == "ContainerPort(container_port=80, protocol='TCP')"
-    assert dep.metadata is not None
     assert repr(dep.metadata).startswith(
         "ObjectMeta(name='demo-deployment', namespace='default', creation_timestamp="
     )
-    assert dep.spec is not None
     text = repr(dep.spec)
     assert text.startswith("DeploymentSpec(") and len(text) < 200
 

@@ -9,6 +9,10 @@ here is instead a thin, typed window onto the dict that `json.loads` produced:
   access: `dep.spec` wraps the very same nested dict, so `dep.spec.replicas = 1` changes the dict.
 * A list of objects (`pod.spec.containers`) is a `ModelList`, a view over the wire list that wraps
   an element when it is read and unwraps it when it is stored. Maps of objects are a `ModelMap`.
+* An absent nested object, list or map reads as an empty one, as a Go struct's zero value does
+  (`Deployment().status.replicas` is None, `pod.spec.containers` is empty), so chains like
+  `d.spec.template.spec` need no None checks. Reading never changes the dict: the empty view is
+  put into its parent only when something is first written to it.
 * Fields this client does not know (sent by a newer server) simply stay in the dict, so a typed
   read-modify-write (`get`, change a field, `update`) sends them back: no data is dropped.
 * `to_dict()` returns the live wire dict itself (no copy): serialising a model is free and
@@ -48,17 +52,41 @@ ModelT = TypeVar("ModelT", bound="Model")
 
 _MODELS_PACKAGE = "rawkube.models"
 
+# Where a detached view of an absent field goes once written to: (owning model, wire name).
+_Parent = tuple["Model", str]
+
 # Field names whose values a repr must never show (credentials travel in e.g.
 # TokenRequestStatus.token, TokenReviewSpec.token, Secret.data, CSR.status.certificate).
 _IDENTIFYING = frozenset({"name", "namespace", "type"})
 _SENSITIVE = ("token", "password", "secret", "key", "data", "cert", "credential", "ca_bundle")
 
 
-def _wrap(cls: type[ModelT], raw: dict[str, Any]) -> ModelT:
+def _wrap(cls: type[ModelT], raw: dict[str, Any], parent: _Parent | None = None) -> ModelT:
     """The O(1) decode step: a new view over `raw`, without running `__init__`."""
     obj = object.__new__(cls)
     obj._d = raw
+    obj._parent = parent
     return obj
+
+
+def _attach_to(parent: _Parent, empty: Any) -> Any:
+    """Put a detached (empty) dict or list into its parent on the first write through it.
+
+    Returns the container to write to from now on: ours, or the one another view of the same
+    absent field attached first (then whatever we held is merged into it).
+    """
+    owner, wire = parent
+    if owner._parent is not None:
+        owner._attach()  # the parent may itself be a view of an absent field: attach upwards
+    existing = owner._d.get(wire)
+    if isinstance(existing, dict) and isinstance(empty, dict):
+        existing.update(empty)
+        return existing
+    if isinstance(existing, list) and isinstance(empty, list):
+        existing.extend(empty)
+        return existing
+    owner._d[wire] = empty
+    return empty
 
 
 def _unwrap(value: Any) -> Any:
@@ -74,9 +102,11 @@ class Model:
     `TypeMeta`, which the typed clientsets also expect to be set on objects they send).
     """
 
-    __slots__ = ("_d",)
+    __slots__ = ("_d", "_parent")
 
     _d: dict[str, Any]
+    # (model, wire name) while this is a detached view of an absent field; None once in the tree.
+    _parent: _Parent | None
     _api_version: ClassVar[str | None] = None
     _kind: ClassVar[str | None] = None
 
@@ -86,6 +116,7 @@ class Model:
         `None` arguments are left out of the wire dict, like Go's `omitempty`.
         """
         self._d = {}
+        self._parent = None
         if self._api_version is not None and self._kind is not None:
             self._d["apiVersion"] = self._api_version
             self._d["kind"] = self._kind
@@ -105,6 +136,12 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         """The wire dict itself (not a copy): every change made through the model is in it."""
         return self._d
+
+    def _attach(self) -> None:
+        """Called before the first write to a view of an absent field (see the module doc)."""
+        if self._parent is not None:
+            parent, self._parent = self._parent, None
+            self._d = _attach_to(parent, self._d)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -205,6 +242,8 @@ class Field(_Descriptor, Generic[V]):
         if value is None:
             obj._d.pop(self.wire, None)
         else:
+            if obj._parent is not None:
+                obj._attach()
             obj._d[self.wire] = value
 
 
@@ -248,20 +287,22 @@ class Obj(_ModelRef, Generic[M]):
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Obj[M]: ...
     @overload
-    def __get__(self, obj: Model, owner: type[Any]) -> M | None: ...
-    def __get__(self, obj: Model | None, owner: type[Any]) -> Obj[M] | M | None:
+    def __get__(self, obj: Model, owner: type[Any]) -> M: ...
+    def __get__(self, obj: Model | None, owner: type[Any]) -> Obj[M] | M:
         if obj is None:
             return self
-        raw = obj._d.get(self.wire)
-        if raw is None:
-            return None
         cls = self._cls or self._resolve()
+        raw = obj._d.get(self.wire)
+        if raw is None:  # absent (or an explicit null): Go's zero value, an empty struct
+            return _wrap(cls, {}, (obj, self.wire))  # type: ignore[return-value]
         return _wrap(cls, raw)  # type: ignore[return-value]
 
     def __set__(self, obj: Model, value: M | None) -> None:
         if value is None:
             obj._d.pop(self.wire, None)
         else:
+            if obj._parent is not None:
+                obj._attach()
             obj._d[self.wire] = _unwrap(value)
 
 
@@ -273,19 +314,23 @@ class ObjList(_ModelRef, Generic[M]):
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> ObjList[M]: ...
     @overload
-    def __get__(self, obj: Model, owner: type[Any]) -> ModelList[M] | None: ...
-    def __get__(self, obj: Model | None, owner: type[Any]) -> ObjList[M] | ModelList[M] | None:
+    def __get__(self, obj: Model, owner: type[Any]) -> ModelList[M]: ...
+    def __get__(self, obj: Model | None, owner: type[Any]) -> ObjList[M] | ModelList[M]:
         if obj is None:
             return self
+        cls: Any = self._cls or self._resolve()
         raw = obj._d.get(self.wire)
-        if raw is None:
-            return None
-        return ModelList(raw, self._cls or self._resolve())  # type: ignore[arg-type]
+        if raw is None:  # Go's nil slice: empty, and attached on the first append
+            return ModelList([], cls, (obj, self.wire))
+        return ModelList(raw, cls)
 
     def __set__(self, obj: Model, value: Iterable[M] | None) -> None:
         if value is None:
             obj._d.pop(self.wire, None)
-        elif isinstance(value, ModelList):
+            return
+        if obj._parent is not None:
+            obj._attach()
+        if isinstance(value, ModelList):
             obj._d[self.wire] = value._raw
         else:
             obj._d[self.wire] = [_unwrap(item) for item in value]
@@ -299,19 +344,23 @@ class ObjMap(_ModelRef, Generic[M]):
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> ObjMap[M]: ...
     @overload
-    def __get__(self, obj: Model, owner: type[Any]) -> ModelMap[M] | None: ...
-    def __get__(self, obj: Model | None, owner: type[Any]) -> ObjMap[M] | ModelMap[M] | None:
+    def __get__(self, obj: Model, owner: type[Any]) -> ModelMap[M]: ...
+    def __get__(self, obj: Model | None, owner: type[Any]) -> ObjMap[M] | ModelMap[M]:
         if obj is None:
             return self
+        cls: Any = self._cls or self._resolve()
         raw = obj._d.get(self.wire)
-        if raw is None:
-            return None
-        return ModelMap(raw, self._cls or self._resolve())  # type: ignore[arg-type]
+        if raw is None:  # Go's nil map: empty, and attached on the first store
+            return ModelMap({}, cls, (obj, self.wire))
+        return ModelMap(raw, cls)
 
     def __set__(self, obj: Model, value: Mapping[str, M] | None) -> None:
         if value is None:
             obj._d.pop(self.wire, None)
-        elif isinstance(value, ModelMap):
+            return
+        if obj._parent is not None:
+            obj._attach()
+        if isinstance(value, ModelMap):
             obj._d[self.wire] = value._raw
         else:
             obj._d[self.wire] = {key: _unwrap(item) for key, item in value.items()}
@@ -327,11 +376,19 @@ class ModelList(MutableSequence[M]):
     sees them with no re-serialisation. `to_list()` returns that wire list.
     """
 
-    __slots__ = ("_raw", "_cls")
+    __slots__ = ("_raw", "_cls", "_parent")
 
-    def __init__(self, raw: list[dict[str, Any]], cls: type[M]) -> None:
+    def __init__(
+        self, raw: list[dict[str, Any]], cls: type[M], parent: _Parent | None = None
+    ) -> None:
         self._raw = raw
         self._cls = cls
+        self._parent = parent  # set while this views an absent field (see the module doc)
+
+    def _attach(self) -> None:
+        if self._parent is not None:
+            parent, self._parent = self._parent, None
+            self._raw = _attach_to(parent, self._raw)
 
     @overload
     def __getitem__(self, index: int) -> M: ...
@@ -347,6 +404,7 @@ class ModelList(MutableSequence[M]):
     @overload
     def __setitem__(self, index: slice, value: Iterable[M]) -> None: ...
     def __setitem__(self, index: int | slice, value: Any) -> None:
+        self._attach()
         if isinstance(index, slice):
             self._raw[index] = [_unwrap(item) for item in value]
         else:
@@ -364,6 +422,7 @@ class ModelList(MutableSequence[M]):
             yield _wrap(cls, raw)
 
     def insert(self, index: int, value: M) -> None:
+        self._attach()
         self._raw.insert(index, _unwrap(value))
 
     def to_list(self) -> list[dict[str, Any]]:
@@ -386,16 +445,25 @@ class ModelList(MutableSequence[M]):
 class ModelMap(MutableMapping[str, M]):
     """A typed view over a wire map of string to object (e.g. JSONSchemaProps.properties)."""
 
-    __slots__ = ("_raw", "_cls")
+    __slots__ = ("_raw", "_cls", "_parent")
 
-    def __init__(self, raw: dict[str, dict[str, Any]], cls: type[M]) -> None:
+    def __init__(
+        self, raw: dict[str, dict[str, Any]], cls: type[M], parent: _Parent | None = None
+    ) -> None:
         self._raw = raw
         self._cls = cls
+        self._parent = parent  # set while this views an absent field (see the module doc)
+
+    def _attach(self) -> None:
+        if self._parent is not None:
+            parent, self._parent = self._parent, None
+            self._raw = _attach_to(parent, self._raw)
 
     def __getitem__(self, key: str) -> M:
         return _wrap(self._cls, self._raw[key])
 
     def __setitem__(self, key: str, value: M) -> None:
+        self._attach()
         self._raw[key] = _unwrap(value)
 
     def __delitem__(self, key: str) -> None:
