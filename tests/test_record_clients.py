@@ -71,3 +71,60 @@ def test_replay_catches_a_changed_flow(tmp_path: Path) -> None:
         script.NAME = original
     assert "renamed-deployment" in str(info.value)
     assert "closest recorded exchange" in str(info.value)
+
+
+# --- against the embedded LocalAPIServer (the acceptance flow) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [script.seed_flow_typed, script.seed_flow_dynamic, script.discovery_flow],
+    ids=["typed", "dynamic", "discovery"],
+)
+def test_flow_recorded_against_local_apiserver_replays_identically_after_stop(
+    flow: Flow, tmp_path: Path
+) -> None:
+    from rawkube.testing import LocalAPIServer
+
+    path = tmp_path / "flow.yaml"
+    with LocalAPIServer() as server:
+        config = server.config()
+        live, _ = script.record_flow(flow, config, path)
+    # The server is stopped: nothing listens any more, only the file can answer.
+    with replay(path) as rp:
+        replayed = flow(rp.config())
+    assert replayed == live
+    text = path.read_text()
+    for secret in (config.bearer_token, config.password):
+        assert not secret or secret not in text
+
+
+def _ops(results: list[tuple[str, Any]]) -> dict[str, Any]:
+    return dict(results)
+
+
+@pytest.mark.parametrize(
+    ("name", "flow"),
+    [
+        ("seed-flow-typed.yaml", script.seed_flow_typed),
+        ("seed-flow-dynamic.yaml", script.seed_flow_dynamic),
+    ],
+)
+def test_shipped_seed_flow_fixture_replays_the_whole_flow(name: str, flow: Flow) -> None:
+    with replay(ROOT / "fixtures" / name) as rp:  # also checks every exchange is used
+        results = _ops(flow(rp.config()))
+    assert results["create"]["metadata"]["uid"] == results["get"]["metadata"]["uid"]
+    assert results["update"]["spec"]["replicas"] == 3
+    assert [o["metadata"]["name"] for o in results["list"]] == ["demo-deployment"]
+    last_type, last_object = results["watch"][-1]
+    assert last_type == "MODIFIED" and last_object["spec"]["replicas"] == 3
+    # Foreground deletion answers with the object, finalizer set (041-delete-foreground.json).
+    assert "foregroundDeletion" in results["delete"]["metadata"]["finalizers"]
+
+
+def test_shipped_discovery_fixture_replays() -> None:
+    with replay(ROOT / "fixtures" / "discovery.yaml") as rp:
+        results = _ops(script.discovery_flow(rp.config()))
+    assert results["version"]["major"] == "1"
+    resources = {r["name"] for r in results["apps/v1"]["resources"]}
+    assert {"deployments", "deployments/scale", "replicasets"} <= resources
