@@ -251,3 +251,67 @@ def test_plugin_imports_nothing_heavy_at_start_up() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+CLIENTS_TEST = """
+import pytest
+
+@pytest.mark.kube_fixture("flows/seed-flow-typed.yaml")
+def test_typed(kube_fixture):
+    from record_fixtures import seed_flow_typed
+    results = dict(seed_flow_typed(kube_fixture.config))
+    assert results["update"]["spec"]["replicas"] == 3
+
+@pytest.mark.kube_fixture("flows/seed-flow-typed.yaml")
+def test_clientset_helper(kube_fixture):
+    deployments = kube_fixture.clientset().apps_v1().deployments("default")
+    created = deployments.create({"apiVersion": "apps/v1", "kind": "Deployment",
+                                  "metadata": {"name": "demo-deployment"}})
+    assert created.metadata.name == "demo-deployment"
+    assert deployments.get("demo-deployment").metadata.uid == created.metadata.uid
+
+@pytest.mark.kube_fixture("flows/seed-flow-dynamic.yaml", check_unused=False)
+def test_dynamic_helper(kube_fixture):
+    from rawkube import GroupVersionResource
+    res = kube_fixture.dynamic().resource(GroupVersionResource("apps", "v1", "deployments"))
+    assert res.namespace("default").create({"metadata": {"name": "x"}})["kind"] == "Deployment"
+
+@pytest.mark.kube_fixture("flows/discovery.yaml", check_unused=False)
+def test_discovery_helper(kube_fixture):
+    assert kube_fixture.discovery().server_version()["major"] == "1"
+"""
+
+
+def test_fixture_helpers_give_clients_wired_to_the_file(pytester: pytest.Pytester) -> None:
+    (pytester.path / "flows").mkdir()
+    for name in ("seed-flow-typed.yaml", "seed-flow-dynamic.yaml", "discovery.yaml"):
+        shutil.copy(ROOT / "fixtures" / name, pytester.path / "flows" / name)
+    shutil.copy(ROOT / "scripts" / "record_fixtures.py", pytester.path / "record_fixtures.py")
+    pytester.makepyfile(test_clients=CLIENTS_TEST)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "typed or dynamic or discovery")
+    # test_clientset_helper makes only 2 of the 7 recorded requests: reported at teardown.
+    result.assert_outcomes(passed=3)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "clientset_helper")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*5 of 7 recorded exchange(s)*were never requested*"])
+
+
+def test_kube_record_local_records_against_a_fresh_local_apiserver(
+    pytester: pytest.Pytester,
+) -> None:
+    shutil.copy(ROOT / "scripts" / "record_fixtures.py", pytester.path / "record_fixtures.py")
+    pytester.makepyfile(
+        test_local="""
+        import pytest
+        from record_fixtures import seed_flow_dynamic
+
+        @pytest.mark.kube_fixture("rec/local.yaml")
+        def test_flow(kube_fixture, request):
+            assert kube_fixture.recording == bool(request.config.getoption("--kube-record"))
+            assert dict(seed_flow_dynamic(kube_fixture.config))["update"]["spec"]["replicas"] == 3
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "--kube-record=local").assert_outcomes(passed=1)
+    text = (pytester.path / "rec" / "local.yaml").read_text()
+    assert "create-deployments" in text and "PRIVATE KEY" not in text
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)  # replay, no server
