@@ -422,20 +422,62 @@ class ResourceClient(_ResourceBase, Generic[T]):
             force=force,
         )
 
-    def list(self, **opts: Any) -> Any:
+    def list(
+        self,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Any:
         """GET the collection; returns the XxxList model (`.items`, `.metadata.continue_`).
 
-        Options: label_selector, field_selector, limit, continue_, resource_version,
-        resource_version_match, timeout_seconds.
+        `continue_` is the token of the previous page (Go's `Continue`; `continue` is a
+        Python keyword). For every page of a big list, see `rawkube.tools.pager.ListPager`.
         """
-        return self._decode_list(self._list_req("list", **opts).do().json())
+        req = self._list_req(
+            "list",
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+        )
+        return self._decode_list(req.do().json())
 
-    def watch(self, **opts: Any) -> Watch:
+    def watch(
+        self,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool | None = None,
+        send_initial_events: bool | None = None,
+    ) -> Watch:
         """Open a watch; iterate for `WatchEvent`s whose `.object` is the model.
 
-        Options: those of `list`, plus allow_watch_bookmarks and send_initial_events.
+        A context manager with `.stop()`. An ERROR event is raised as its StatusError (410
+        Gone/Expired: start again from a fresh list; `rawkube.tools.watcher.RetryWatcher`
+        does that for you).
         """
-        watch: Watch = self._list_req("watch", **opts).watch(self._decode)
+        req = self._list_req(
+            "watch",
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+        )
+        watch: Watch = req.watch(self._decode)
         return watch
 
     def delete(
