@@ -232,3 +232,18 @@ def test_default_limiter_comes_from_config() -> None:
     rc = RESTClient(cfg)
     assert rc.rate_limiter is not None and rc.rate_limiter.qps == 5 and rc.rate_limiter.burst == 10
     assert RESTClient(cfg.copy(qps=0)).rate_limiter is None
+
+
+def test_clients_sharing_an_httpx_client_share_one_bucket() -> None:
+    """Like client-go's kubernetes.NewForConfigAndClient: one token bucket per Clientset."""
+    clock = FakeClock()
+    cfg = Config(host="https://h", transport=httpx.MockTransport(lambda r: ok()), qps=1, burst=1)
+    shared = httpx.Client(base_url=cfg.host, transport=cfg.transport)
+    apps_client = RESTClient(cfg, "apps", "v1", client=shared, clock=clock, sleep=clock.sleep)
+    core_client = RESTClient(cfg, "", "v1", client=shared, clock=clock, sleep=clock.sleep)
+    assert apps_client.rate_limiter is core_client.rate_limiter is not None
+    apps_client.get().resource("deployments").do()
+    core_client.get().resource("pods").do()
+    assert clock.sleeps == [1.0]
+    other = RESTClient(cfg, "", "v1", client=httpx.Client(transport=cfg.transport))
+    assert other.rate_limiter is not apps_client.rate_limiter

@@ -23,7 +23,7 @@ from rawkube.config.types import Config
 from rawkube.rest import trace
 from rawkube.rest._core import _UNSET, ClientCore, elapsed_since
 from rawkube.rest.client import patch_content_type
-from rawkube.rest.ratelimit import Clock, TokenBucket
+from rawkube.rest.ratelimit import Clock, TokenBucket, shared_limiter_for
 from rawkube.rest.request import RequestBase
 from rawkube.rest.result import Result
 from rawkube.rest.warnings import WarningHandler
@@ -71,6 +71,8 @@ class AsyncRESTClient:
         clock: Clock = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        if client is not None and rate_limiter is _UNSET:
+            rate_limiter = shared_limiter_for(client, config.qps, config.burst, clock=clock)
         self._core = ClientCore(
             config,
             group,

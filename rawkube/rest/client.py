@@ -20,7 +20,7 @@ import httpx
 from rawkube.config.types import Config
 from rawkube.rest import trace
 from rawkube.rest._core import _UNSET, ClientCore, elapsed_since
-from rawkube.rest.ratelimit import Clock, TokenBucket
+from rawkube.rest.ratelimit import Clock, TokenBucket, shared_limiter_for
 from rawkube.rest.request import PATCH_CONTENT_TYPES, Request
 from rawkube.rest.result import Result
 from rawkube.rest.warnings import WarningHandler
@@ -43,8 +43,9 @@ class RESTClient:
     """Requests against one API group/version of one server.
 
     `client=` shares an existing httpx.Client (one connection pool for a whole Clientset);
-    such a client is not closed by `close()`. `rate_limiter=` shares a TokenBucket (client-go
-    shares one per Clientset); by default one is made from `config.qps` / `config.burst`.
+    such a client is not closed by `close()`. The rate limiter comes from `config.qps` /
+    `config.burst`; every RESTClient built on the same `client=` shares one (client-go shares
+    one per Clientset), and `rate_limiter=` passes one explicitly (None: no limit).
     `clock` and `sleep` are injectable so tests run retries and throttling without waiting.
     """
 
@@ -61,6 +62,8 @@ class RESTClient:
         clock: Clock = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if client is not None and rate_limiter is _UNSET:
+            rate_limiter = shared_limiter_for(client, config.qps, config.burst, clock=clock)
         self._core = ClientCore(
             config,
             group,

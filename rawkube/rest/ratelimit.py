@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from typing import Any
 
 Clock = Callable[[], float]
 
@@ -67,3 +69,20 @@ def limiter_for(qps: float, burst: int, *, clock: Clock = time.monotonic) -> Tok
     if qps <= 0:
         return None
     return TokenBucket(qps, burst, clock=clock)
+
+
+# One bucket per shared httpx client: RESTClients built on the same client (all the groups of a
+# Clientset) draw from one budget, as client-go's `kubernetes.NewForConfigAndClient` builds one
+# `flowcontrol.NewTokenBucketRateLimiter` and hands it to every group client.
+_SHARED: weakref.WeakKeyDictionary[Any, TokenBucket | None] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_limiter_for(
+    client: Any, qps: float, burst: int, *, clock: Clock = time.monotonic
+) -> TokenBucket | None:
+    """The limiter of every RESTClient sharing `client` (made on first use)."""
+    with _SHARED_LOCK:
+        if client not in _SHARED:
+            _SHARED[client] = limiter_for(qps, burst, clock=clock)
+        return _SHARED[client]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shlex
 from collections.abc import Iterable, Mapping
 
 import httpx
@@ -94,6 +93,8 @@ def _body_text(body: bytes) -> str:
 
 def curl_command(request: httpx.Request) -> str:
     """The request as a curl command line, credentials masked (client-go `toCurl`)."""
+    import shlex  # only at -v=9: keep the import cost off every client
+
     parts = ["curl", "-v", f"-X{request.method}"]
     for name, value in request.headers.multi_items():
         if name.lower() in ("content-length", "host", "accept-encoding", "connection"):

@@ -32,7 +32,7 @@ DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WatchEvent:
     """One watch event. `object` is the decoded object (a dict unless a decode function was
     given); `raw` is the event exactly as received."""
