@@ -228,3 +228,40 @@ def test_unsupported_verbs_and_subresources_are_refused_before_sending() -> None
 def test_resource_info_is_plain_data() -> None:
     info = ResourceInfo("apps", "v1", "deployments", "Deployment", True)
     assert info.gvr.resource == "deployments" and str(info.group_version) == "apps/v1"
+
+
+def test_pod_log_follow_streams_lines_and_evict_posts_an_eviction() -> None:
+    import httpx
+
+    from rawkube.config.types import Config
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.endswith("/log"):
+            return httpx.Response(200, content=iter([b"line one\nli", b"ne two\n", b"tail"]))
+        status = {"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 201}
+        return httpx.Response(201, json=status)
+
+    cfg = Config(host="http://127.0.0.1:6443", transport=httpx.MockTransport(handler), qps=0)
+    pods = Clientset(cfg).core_v1().pods("rawkube-demo")
+    lines = list(pods.stream_log("p1", container="web", tail_lines=10))
+    assert lines == ["line one", "line two", "tail"]
+    log_req = seen[0]
+    assert log_req.url.path == "/api/v1/namespaces/rawkube-demo/pods/p1/log"
+    assert dict(log_req.url.params) == {"follow": "true", "container": "web", "tailLines": "10"}
+
+    status = pods.evict("p1", grace_period_seconds=0)
+    assert status["status"] == "Success"
+    evict_req = seen[1]
+    assert evict_req.method == "POST"
+    assert evict_req.url.path == "/api/v1/namespaces/rawkube-demo/pods/p1/eviction"
+    import json
+
+    assert json.loads(evict_req.content) == {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": "p1", "namespace": "rawkube-demo"},
+        "deleteOptions": {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0},
+    }
