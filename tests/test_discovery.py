@@ -220,3 +220,20 @@ def test_async_discovery_matches_sync() -> None:
     sync = DiscoveryClient(FakeServer().config())
     assert groups == sync.server_groups()
     assert apps == sync.server_resources_for_group_version("apps/v1")
+
+
+def test_with_kubectl_cache_uses_home_layout(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    server = FakeServer()
+    cfg = server.config()
+    cfg.host = "https://127.0.0.1:6443"
+    disc = DiscoveryClient.with_kubectl_cache(cfg)
+    disc.server_groups()
+    assert (tmp_path / ".kube/cache/discovery/127.0.0.1_6443/servergroups.json").is_file()
+
+
+def test_package_exports_lazily() -> None:
+    import rawkube.discovery as pkg
+
+    assert pkg.DiscoveryClient is DiscoveryClient
+    assert pkg.RESTMapper.__name__ == "RESTMapper"

@@ -365,6 +365,11 @@ class DiscoveryClient(_DiscoveryBase):
 
         self._rest = RESTClient(config, "", "v1", client=client)
 
+    @classmethod
+    def with_kubectl_cache(cls, config: Any, *, ttl: float = DEFAULT_TTL) -> DiscoveryClient:
+        """Share kubectl's disk cache (~/.kube/cache/discovery/<host_port>/) for this server."""
+        return cls(config, cache_dir=default_cache_dir(config.host), ttl=ttl)
+
     def _get(self, path: str, accept: str | None = None) -> Any:
         req = self._rest.get().abs_path(path)
         if accept:
