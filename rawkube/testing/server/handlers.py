@@ -465,6 +465,9 @@ class API:
         if not info.crd:
             # Typed lists omit each item's kind/apiVersion (recording 013); unstructured keep them.
             items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
+        else:
+            # An unstructured list always carries "continue", empty on the last page (052).
+            meta = {"continue": "", **meta}
         return {
             "kind": info.list_kind,
             "apiVersion": info.api_version,

@@ -189,8 +189,14 @@ def now_rfc3339(offset_seconds: int = 0) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# ObjectMeta fields tagged omitempty: an empty map or list is not stored (so "labels": {} in a
+# request leaves no labels key, which server-side apply notices, see recording 029).
+_OMIT_EMPTY = ("labels", "annotations", "ownerReferences", "finalizers", "managedFields")
+
+
 def order_metadata(meta: Obj) -> Obj:
-    """Return ``meta`` with its keys in ObjectMeta's order (unknown keys last)."""
+    """Return ``meta`` with its keys in ObjectMeta's order (unknown keys last), empty maps dropped."""
+    meta = {k: v for k, v in meta.items() if not (k in _OMIT_EMPTY and not v)}
     ordered = {k: meta[k] for k in _META_ORDER if k in meta}
     ordered.update((k, v) for k, v in meta.items() if k not in ordered)
     return ordered
