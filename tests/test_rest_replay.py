@@ -28,7 +28,7 @@ from rawkube import errors
 from rawkube.config.types import Config
 from rawkube.rest import options
 from rawkube.rest.client import RESTClient
-from rawkube.rest.request import Request
+from rawkube.rest.request import ACCEPT_PROTOBUF, ACCEPT_YAML, Request
 from rawkube.rest.watch import WatchDecoder
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "real-apiserver"
@@ -68,7 +68,6 @@ def body_of(ex: dict[str, Any]) -> Any:
 # fixture number -> how a user builds that request. `ex` is the exchange (for bodies).
 Spec = Callable[[Client, dict[str, Any]], Request]
 AGG = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
-TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 
 def apps(c: Client) -> RESTClient:
@@ -206,24 +205,12 @@ SPECS: dict[str, Spec] = {
         .sub_resource("scale")
         .body(body_of(ex))
     ),
-    "033": lambda c, ex: (
-        apps(c).get().namespace(NS).resource("deployments").set_header("Accept", TABLE)
-    ),
+    "033": lambda c, ex: apps(c).get().namespace(NS).resource("deployments").as_table(),
     "034": lambda c, ex: (
-        apps(c)
-        .get()
-        .namespace(NS)
-        .resource("deployments")
-        .name(DEPLOY)
-        .set_header("Accept", "application/vnd.kubernetes.protobuf")
+        apps(c).get().namespace(NS).resource("deployments").name(DEPLOY).accept(ACCEPT_PROTOBUF)
     ),
     "035": lambda c, ex: (
-        apps(c)
-        .get()
-        .namespace(NS)
-        .resource("deployments")
-        .name(DEPLOY)
-        .set_header("Accept", "application/yaml")
+        apps(c).get().namespace(NS).resource("deployments").name(DEPLOY).accept(ACCEPT_YAML)
     ),
     "036": lambda c, ex: apps(c).get().namespace(NS).resource("deployments"),
     "037": lambda c, ex: apps(c).get().namespace(NS).resource("deployments"),

@@ -399,3 +399,13 @@ def test_repr_shows_the_url_and_survives_invalid_requests() -> None:
     rc = client()
     assert "GET https://127.0.0.1:6443/api/v1/pods" in repr(rc.get().resource("pods"))
     assert "invalid" in repr(rc.post().namespace("").resource("pods"))
+
+
+def test_accept_helpers() -> None:
+    rc = client()
+    assert rc.get().as_table().to_httpx().headers["accept"] == (
+        "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+    )
+    assert rc.get().accept("application/yaml", "application/json").to_httpx().headers["accept"] == (
+        "application/yaml,application/json"
+    )

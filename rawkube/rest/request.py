@@ -39,6 +39,15 @@ PATCH_CONTENT_TYPES: dict[str, str] = {
 JSON = "application/json"
 # client-go's ContentConfig default; the typed clients of kubectl send exactly this.
 DEFAULT_ACCEPT = JSON
+# Server-side printing: the server renders the columns `kubectl get` shows (meta.k8s.io/v1
+# Table), falling back to plain JSON (fixtures/real-apiserver/033-get-table.json).
+ACCEPT_TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+# Aggregated discovery v2 (fixtures/real-apiserver/006-discovery-aggregated-api.json).
+ACCEPT_AGGREGATED_DISCOVERY = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+)
+ACCEPT_YAML = "application/yaml"
+ACCEPT_PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 # k8s.io/client-go/rest/request.go NameMayNotBe / NameMayNotContain.
 _NAME_MAY_NOT_BE = (".", "..")
@@ -230,6 +239,14 @@ class RequestBase:
     def set_header(self: Self, key: str, value: str) -> Self:
         self._headers[key] = value
         return self
+
+    def accept(self: Self, *media_types: str) -> Self:
+        """Content negotiation, most preferred first (e.g. `ACCEPT_TABLE`, `ACCEPT_YAML`)."""
+        return self.set_header("Accept", ",".join(media_types))
+
+    def as_table(self: Self) -> Self:
+        """Ask for a meta.k8s.io/v1 Table (`kubectl get` output), like `Accept: ...;as=Table`."""
+        return self.accept(ACCEPT_TABLE)
 
     def body(self: Self, obj: Any) -> Self:
         """Dict/list (JSON), a model (`to_dict()`), or bytes/str sent as they are."""
