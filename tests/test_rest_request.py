@@ -409,3 +409,18 @@ def test_accept_helpers() -> None:
     assert rc.get().accept("application/yaml", "application/json").to_httpx().headers["accept"] == (
         "application/yaml,application/json"
     )
+
+
+def test_body_none_sends_no_body_and_namespace_none_is_unscoped() -> None:
+    rc = client("apps")
+    http = (
+        rc.delete()
+        .namespace("d")
+        .resource("deployments")
+        .name("x")
+        .body(options.delete_options())
+        .to_httpx()
+    )
+    assert http.content == b"" and "content-type" not in http.headers
+    created = rc.post().namespace(None).resource("deployments").body({}).to_httpx()
+    assert created.url.path == "/apis/apps/v1/deployments"

@@ -172,7 +172,15 @@ class RequestBase:
 
     # -- path -----------------------------------------------------------------------------
     def namespace(self: Self, namespace: str | None) -> Self:
-        """Scope to a namespace; None or "" means all namespaces (a LIST/WATCH across them)."""
+        """Scope to a namespace (client-go `Namespace`).
+
+        None leaves the request unscoped (cluster-scoped resources, or a LIST/WATCH across all
+        namespaces), like client-go's `NamespaceIfScoped(ns, false)`. An explicit "" is also
+        all namespaces for a collection read, but is rejected for a create or a named request
+        (`preflight`), exactly as client-go rejects it.
+        """
+        if namespace is None:
+            return self
         if self._namespace_set:
             raise RequestError(
                 f"namespace already set to {self._namespace!r}, cannot change to {namespace!r}"
@@ -249,7 +257,11 @@ class RequestBase:
         return self.accept(ACCEPT_TABLE)
 
     def body(self: Self, obj: Any) -> Self:
-        """Dict/list (JSON), a model (`to_dict()`), or bytes/str sent as they are."""
+        """Dict/list (JSON), a model (`to_dict()`), or bytes/str sent as they are; None: no body
+        (so `body(options.delete_options())` sends a bare DELETE when no option is set)."""
+        if obj is None:
+            self._body = None
+            return self
         raw, implied = encode_body(obj)
         self._body = raw
         # A patch keeps its patch content type; JSON is also valid YAML for apply patches.
