@@ -21,16 +21,17 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 MAX_UNSTRUCTURED_BYTES = 2048
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
-class FromDict(Protocol[T]):  # type: ignore[misc]
+class FromDict(Protocol[T_co]):
     """Anything with a `from_dict` classmethod: the generated models."""
 
-    def from_dict(self, data: Any) -> T: ...
+    def from_dict(self, data: Any, /) -> T_co: ...
 
 
 def media_type(content_type: str | None) -> str:
-    """ "application/json; charset=utf-8" -> "application/json"."""
+    """The media type without parameters: "application/json; charset=utf-8" -> "application/json"."""
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
