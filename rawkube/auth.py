@@ -85,7 +85,9 @@ class _RefreshingAuth(httpx.Auth):
         response: httpx.Response = yield request
         if response.status_code != 401:
             return
-        fresh = yield _Fetch(stale=creds)  # refresh even when we cannot replay: the next request gains
+        fresh = yield _Fetch(
+            stale=creds
+        )  # refresh even when we cannot replay: the next request gains
         if replayable and fresh is not None and fresh != creds:
             self._apply(request, fresh)
             yield request

@@ -368,11 +368,11 @@ def test_preferences_and_origins_first_file_wins(
     )
     monkeypatch.setenv("KUBECONFIG", f"{a}{os.pathsep}{b}")
     raw = load_raw_kubeconfig()
-    assert raw.preferences == {"colors": True, "extensions": [{"name": "e"}]}
+    assert raw["preferences"] == {"colors": True, "extensions": [{"name": "e"}]}
     assert raw.origin("clusters", "c") == str(a) and raw.origin("clusters", "d") == str(b)
     assert raw.origin("current-context", "x") == str(b)
     assert raw.files == [str(a), str(b)]
-    doc = raw.to_dict()
+    doc = dict(raw)
     assert [c["name"] for c in doc["clusters"]] == ["c", "d"] and doc["current-context"] == "x"
 
 

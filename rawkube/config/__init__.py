@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from rawkube.config.types import AuthProviderConfig, Config, ExecConfig
 
-__all__ = ["AuthProviderConfig", "Config", "ExecConfig", "load_config", "in_cluster_config"]
+__all__ = [
+    "AuthProviderConfig",
+    "Config",
+    "ExecConfig",
+    "load_config",
+    "load_raw_kubeconfig",
+    "in_cluster_config",
+]
 
 
 def __getattr__(name: str) -> object:
@@ -13,6 +20,10 @@ def __getattr__(name: str) -> object:
         from rawkube.config.kubeconfig import load_config
 
         return load_config
+    if name == "load_raw_kubeconfig":
+        from rawkube.config.kubeconfig import load_raw_kubeconfig
+
+        return load_raw_kubeconfig
     if name == "in_cluster_config":
         from rawkube.config.incluster import in_cluster_config
 

@@ -30,7 +30,9 @@ from rawkube.config.types import AuthProviderConfig, Config, ExecConfig
 from rawkube.errors import ConfigError
 
 __all__ = [
+    "MergedKubeconfig",
     "RawKubeconfig",
+    "merge_kubeconfigs",
     "default_kubeconfig_paths",
     "load_config",
     "load_raw_kubeconfig",
@@ -102,7 +104,7 @@ _SECTIONS = (
 
 
 @dataclass
-class RawKubeconfig:
+class MergedKubeconfig:
     """The merged kubeconfig (client-go `clientcmdapi.Config` after `Load`).
 
     `clusters`/`users`/`contexts` map a name to the entry's body as written (paths made absolute);
@@ -141,7 +143,7 @@ class RawKubeconfig:
 
     def __repr__(self) -> str:  # entries hold tokens and keys
         return (
-            f"RawKubeconfig(files={self.files!r}, current_context={self.current_context!r}, "
+            f"MergedKubeconfig(files={self.files!r}, current_context={self.current_context!r}, "
             f"clusters={sorted(self.clusters)!r}, users={sorted(self.users)!r}, contexts={sorted(self.contexts)!r})"
         )
 
@@ -166,16 +168,43 @@ def default_kubeconfig_paths(environ: Mapping[str, str] | None = None) -> list[s
     return [os.path.expanduser(RECOMMENDED_HOME_FILE)]
 
 
+class RawKubeconfig(dict[str, Any]):
+    """The merged kubeconfig as a kubeconfig v1 document (a plain dict, secrets included), plus
+    where it came from: `files`, `missing`, and `origin("users", name)` -> the file of an entry
+    (client-go keeps this as `LocationOfOrigin`). What `kubectl config view --raw` prints."""
+
+    def __init__(self, merged: MergedKubeconfig) -> None:
+        super().__init__(merged.to_dict())
+        self.merged = merged
+        self.files = list(merged.files)
+        self.missing = list(merged.missing)
+
+    def origin(self, section: str, name: str) -> str | None:
+        return self.merged.origin(section, name)
+
+    def __repr__(self) -> str:  # the dict holds tokens and keys
+        return "Raw" + repr(self.merged).removeprefix("Merged")
+
+    __str__ = __repr__
+
+
 def load_raw_kubeconfig(
     kubeconfig: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> RawKubeconfig:
+    """The merged kubeconfig document for tools such as `config view` (see `merge_kubeconfigs`)."""
+    return RawKubeconfig(merge_kubeconfigs(kubeconfig, environ=environ))
+
+
+def merge_kubeconfigs(
+    kubeconfig: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+) -> MergedKubeconfig:
     """Read and merge kubeconfig files with client-go's loading rules (never writes to them).
 
     `kubeconfig` given: that file alone, and it must exist. Otherwise `$KUBECONFIG` (merged,
     first file wins per key) or `~/.kube/config`; missing files are skipped. When nothing at
     all was found the result has empty `files`: `load_config` then tries in-cluster.
     """
-    raw = RawKubeconfig()
+    raw = MergedKubeconfig()
     if kubeconfig is not None and os.fspath(kubeconfig):
         path = os.fspath(kubeconfig)
         if not os.path.exists(path):
@@ -193,7 +222,7 @@ def load_raw_kubeconfig(
     return raw
 
 
-def _merge_file(raw: RawKubeconfig, path: str) -> None:
+def _merge_file(raw: MergedKubeconfig, path: str) -> None:
     doc = _parse_file(path)
     raw.files.append(path)
     for section, body_key, fields in _SECTIONS:
@@ -393,7 +422,7 @@ def load_config(
     `namespace` override what the kubeconfig selects. Raises `ConfigError` when nothing usable is
     found, naming every place tried.
     """
-    raw = load_raw_kubeconfig(kubeconfig)
+    raw = merge_kubeconfigs(kubeconfig)
     if raw.files:
         return config_from_raw(
             raw,
@@ -428,7 +457,7 @@ def load_config(
 
 
 def config_from_raw(
-    raw: RawKubeconfig,
+    raw: MergedKubeconfig,
     *,
     context: str | None = None,
     master_url: str | None = None,
@@ -473,7 +502,7 @@ def config_from_raw(
 
 
 def _pick(
-    raw: RawKubeconfig,
+    raw: MergedKubeconfig,
     section: str,
     name: str,
     ctx_name: str,

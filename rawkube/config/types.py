@@ -106,10 +106,7 @@ class Config:
             elif (
                 value is None
                 or value == f.default
-                or (
-                    f.default_factory is not dataclasses.MISSING
-                    and value == f.default_factory()
-                )
+                or (f.default_factory is not dataclasses.MISSING and value == f.default_factory())
             ):
                 continue
             else:
