@@ -671,6 +671,7 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
+    decode = None if args.smoke or args.no_decode or args.profile else decode_models(python)
     names = [c.name for c in chosen]
     med = medians(runs)
     for sc in scs:
@@ -693,6 +694,7 @@ def main(argv: list[str] | None = None) -> int:
         "scenarios": [dataclasses.asdict(s) for s in scs],
         "medians": med,
         "targets": checks,
+        "decode_models": decode,
         "runs": [dataclasses.asdict(r) for r in runs],
     }
     md = markdown(report, scs, names)
@@ -738,7 +740,30 @@ def markdown(report: dict[str, Any], scs: list[Scenario], names: list[str]) -> s
         ]
     if report["log"]:
         lines += ["", "Notes: " + "; ".join(report["log"])]
+    decode = report.get("decode_models")
+    if decode:
+        lines += ["", "### Typed decode alone (benchmarks/decode_models.py)", ""]
+        lines += ["```", decode.get("output") or "error: " + str(decode.get("error")), "```"]
     return "\n".join(lines) + "\n"
+
+
+def decode_models(python: str) -> dict[str, Any]:
+    """Run the standalone typed-decode benchmark (benchmarks/decode_models.py, its own owner).
+
+    It answers "typed LIST decode within 2x of json.loads" without the HTTP part; its output is
+    kept as it printed it, and a failure is reported, not fatal.
+    """
+    script = HERE / "decode_models.py"
+    if not script.exists():
+        return {"error": "benchmarks/decode_models.py not found"}
+    cmd = [python, str(script), "--items", "10000", "--runs", "3", "--peers-python", python]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    except subprocess.TimeoutExpired:
+        return {"error": "decode_models.py timed out after 240 s"}
+    if proc.returncode:
+        return {"error": _last_line(proc.stderr) or f"exit code {proc.returncode}"}
+    return {"command": " ".join(cmd[1:]), "output": proc.stdout.strip()}
 
 
 def _progress(run: Run) -> None:

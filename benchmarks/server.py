@@ -240,7 +240,12 @@ def main(argv: list[str] | None = None) -> None:
     print(ready, flush=True)
     # Exit when the harness closes our stdin (or dies), or at the deadline, whichever is first.
     done = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+
+    def wait_for_eof() -> None:
+        sys.stdin.read()
+        done.set()
+
+    threading.Thread(target=wait_for_eof, daemon=True).start()
     done.wait(args.max_seconds)
     os._exit(0)
 
