@@ -539,3 +539,13 @@ def test_importing_apps_v1_does_not_import_other_model_modules() -> None:
     assert out[0] == "['rawkube.models', 'rawkube.models._base', 'rawkube.models.apps_v1']"
     # meta_v1 is imported only when a Deployment's metadata is first read.
     assert "rawkube.models.meta_v1" in out[1] and "rawkube.models.core_v1" not in out[1]
+
+
+def test_package_exports_helpers_and_registry_lazily() -> None:
+    import rawkube.models as models
+
+    assert models.model_for("batch", "v1", "Job").__name__ == "Job"  # type: ignore[union-attr]
+    assert models.MODELS[("", "v1", "Pod")] == ("rawkube.models.core_v1", "Pod")
+    assert models.parse_time("2026-11-25T01:00:19Z").year == 2026
+    with pytest.raises(AttributeError):
+        models.no_such_name  # noqa: B018

@@ -27,12 +27,14 @@ Go's `omitempty` (the wire never carries an explicit null for these fields).
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import importlib
 import reprlib
 import sys
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, MutableSequence
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+if TYPE_CHECKING:  # datetime is imported by the two time helpers only, when first called
+    import datetime as _dt
 
 __all__ = [
     "Field",
@@ -492,13 +494,17 @@ def parse_time(value: str) -> _dt.datetime:
     Models keep the wire string so a round trip is byte-exact; this is the explicit conversion
     (apimachinery `pkg/apis/meta/v1/time.go` formats with RFC3339, micro_time.go with 6 digits).
     """
+    import datetime
+
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    return _dt.datetime.fromisoformat(text)
+    return datetime.datetime.fromisoformat(text)
 
 
 def format_time(value: _dt.datetime, *, micro: bool = False) -> str:
     """Format a datetime as the API server does: UTC, `Z`, seconds (or microseconds if micro)."""
+    import datetime
+
     if value.tzinfo is not None:
-        value = value.astimezone(_dt.timezone.utc)
+        value = value.astimezone(datetime.timezone.utc)
     pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if micro else "%Y-%m-%dT%H:%M:%SZ"
     return value.strftime(pattern)
