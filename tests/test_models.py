@@ -544,7 +544,7 @@ def test_importing_apps_v1_does_not_import_other_model_modules() -> None:
 def test_package_exports_helpers_and_registry_lazily() -> None:
     import rawkube.models as models
 
-    assert models.model_for("batch", "v1", "Job").__name__ == "Job"  # type: ignore[union-attr]
+    assert models.model_for("batch", "v1", "Job").__name__ == "Job"
     assert models.MODELS[("", "v1", "Pod")] == ("rawkube.models.core_v1", "Pod")
     assert models.parse_time("2026-11-25T01:00:19Z").year == 2026
     with pytest.raises(AttributeError):
