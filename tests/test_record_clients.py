@@ -55,20 +55,16 @@ def test_seed_flow_through_clients_replays_identically_after_the_server_stops(
     assert delete.request.body["propagationPolicy"] == "Foreground"
 
 
-def test_replay_catches_a_changed_flow(tmp_path: Path) -> None:
+def test_replay_catches_a_changed_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A test replaying a recording fails when the code under test changes its requests."""
     path = tmp_path / "flow.yaml"
     with fake_apiserver() as url:
         script.record_flow(
             script.seed_flow_typed, Config(host=url, bearer_token=TOKEN, qps=0), path
         )
-    original = script.NAME
-    script.NAME = "renamed-deployment"
-    try:
-        with pytest.raises(ReplayMismatch) as info, replay(path) as rp:
-            script.seed_flow_typed(rp.config())
-    finally:
-        script.NAME = original
+    monkeypatch.setattr(script, "NAME", "renamed-deployment")
+    with pytest.raises(ReplayMismatch) as info, replay(path) as rp:
+        script.seed_flow_typed(rp.config())
     assert "renamed-deployment" in str(info.value)
     assert "closest recorded exchange" in str(info.value)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 
+from rawkube.config.types import Config
 from rawkube.errors import StatusError
 from rawkube.rest.client import RESTClient
 from rawkube.rest.request import Request
@@ -61,3 +63,38 @@ def test_real_exchange_replays_through_restclient(path: Path) -> None:
 
 def _ends_in_error(ex: Exchange) -> bool:
     return any(e.get("type") == "ERROR" for e in ex.response.body_lines or [])
+
+
+def test_shipped_typed_seed_flow_replays_through_the_async_clientset() -> None:
+    """The same transport serves AsyncClient: the recorded flow, driven by AsyncClientset."""
+    import asyncio
+
+    from rawkube.aio import AsyncClientset
+
+    fixture = ROOT / "fixtures" / "seed-flow-typed.yaml"
+    manifest = load_fixture(fixture)[0].request.body
+
+    async def flow(rp_config: Config) -> list[Any]:
+        async with AsyncClientset(rp_config) as cs:
+            deployments = cs.apps_v1().deployments("default")
+            created = await deployments.create(manifest)
+            await deployments.get("demo-deployment")
+            current = await deployments.get("demo-deployment")
+            current.spec.replicas = 3
+            updated = await deployments.update(current)
+            listed = await deployments.list(label_selector="app=demo")
+            types = []
+            async with deployments.watch(
+                resource_version=created.metadata.resource_version, timeout_seconds=5
+            ) as watch:
+                async for event in watch:
+                    types.append(event.type)
+                    if event.object.spec.replicas == 3:
+                        break
+            deleted = await deployments.delete("demo-deployment", propagation_policy="Foreground")
+            return [updated.spec.replicas, len(listed.items), types[-1], deleted]
+
+    with replay(fixture) as rp:
+        replicas, items, last, deleted = asyncio.run(asyncio.wait_for(flow(rp.config()), 10))
+    assert (replicas, items, last) == (3, 1, "MODIFIED")
+    assert "foregroundDeletion" in deleted.metadata.finalizers
