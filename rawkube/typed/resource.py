@@ -589,20 +589,61 @@ class ResourceClient(_ResourceBase, Generic[T]):
 
 
 class AsyncResourceClient(_ResourceBase, Generic[T]):
-    """The async twin of `ResourceClient`: same methods, as coroutines / async iterators."""
+    """The async twin of `ResourceClient`: same methods and keyword arguments, awaited.
 
-    async def create(self, obj: T | Mapping[str, Any], **write: Any) -> T:
-        return self._decode((await self._create_req(obj, **write).do()).json())
+    Requests are built by the same `_ResourceBase` code; only sending differs.
+    """
+
+    async def create(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: Any = None,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        req = self._create_req(
+            obj, dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
+        )
+        return self._decode((await req.do()).json())
 
     async def get(self, name: str, *, resource_version: str | None = None) -> T:
         req = self._get_req(name, resource_version=resource_version)
         return self._decode((await req.do()).json())
 
-    async def update(self, obj: T | Mapping[str, Any], **write: Any) -> T:
-        return self._decode((await self._update_req(obj, None, **write).do()).json())
+    async def update(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: Any = None,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        req = self._update_req(
+            obj,
+            None,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
+        return self._decode((await req.do()).json())
 
-    async def update_status(self, obj: T | Mapping[str, Any], **write: Any) -> T:
-        return self._decode((await self._update_req(obj, "status", **write).do()).json())
+    async def update_status(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: Any = None,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        req = self._update_req(
+            obj,
+            "status",
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
+        return self._decode((await req.do()).json())
 
     async def patch(
         self,
@@ -611,9 +652,21 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         patch_type: str = "merge",
         *,
         subresource: str | None = None,
-        **write: Any,
+        dry_run: Any = None,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+        force: bool | None = None,
     ) -> T:
-        req = self._patch_req(name, body, patch_type, subresource, **write)
+        req = self._patch_req(
+            name,
+            body,
+            patch_type,
+            subresource,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+            force=force,
+        )
         return self._decode((await req.do()).json())
 
     async def apply(
@@ -622,23 +675,89 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         field_manager: str,
         *,
         force: bool | None = None,
-        **kw: Any,
+        subresource: str | None = None,
+        dry_run: Any = None,
+        field_validation: str | None = None,
     ) -> T:
         name = _metadata_field(obj, "name")
         if name is None:
             raise ValueError("apply needs an object with metadata.name")
-        return await self.patch(name, obj, "apply", field_manager=field_manager, force=force, **kw)
+        return await self.patch(
+            name,
+            obj,
+            "apply",
+            subresource=subresource,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+            force=force,
+        )
 
-    async def list(self, **opts: Any) -> Any:
-        return self._decode_list((await self._list_req("list", **opts).do()).json())
+    async def list(
+        self,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Any:
+        req = self._list_req(
+            "list",
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+        )
+        return self._decode_list((await req.do()).json())
 
-    def watch(self, **opts: Any) -> AsyncWatch:
+    def watch(
+        self,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool | None = None,
+        send_initial_events: bool | None = None,
+    ) -> AsyncWatch:
         """An async iterator of WatchEvents (`async for ev in client.watch(...)`)."""
-        watch: AsyncWatch = self._list_req("watch", **opts).watch(self._decode)
+        req = self._list_req(
+            "watch",
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+        )
+        watch: AsyncWatch = req.watch(self._decode)
         return watch
 
-    async def delete(self, name: str, **delete_opts: Any) -> T | dict[str, Any]:
-        return self._decode((await self._delete_req(name, **delete_opts).do()).json())
+    async def delete(
+        self,
+        name: str,
+        *,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Mapping[str, Any] | None = None,
+        dry_run: Any = None,
+    ) -> T | dict[str, Any]:
+        req = self._delete_req(
+            name,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
+        return self._decode((await req.do()).json())
 
     async def delete_collection(
         self,
@@ -662,8 +781,23 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
     async def get_scale(self, name: str) -> Any:
         return _decode_scale((await self._scale_get_req(name).do()).json())
 
-    async def update_scale(self, name: str, scale: Any, **write: Any) -> Any:
-        return _decode_scale((await self._scale_update_req(name, scale, **write).do()).json())
+    async def update_scale(
+        self,
+        name: str,
+        scale: Any,
+        *,
+        dry_run: Any = None,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> Any:
+        req = self._scale_update_req(
+            name,
+            scale,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
+        return _decode_scale((await req.do()).json())
 
     async def get_log(self, name: str, **log_opts: Any) -> str:
         log_opts.pop("follow", None)
@@ -681,8 +815,23 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         if pending:
             yield pending.decode("utf-8", errors="replace")
 
-    async def evict(self, name: str, **delete_opts: Any) -> dict[str, Any]:
-        result: dict[str, Any] = (await self._evict_req(name, **delete_opts).do()).json()
+    async def evict(
+        self,
+        name: str,
+        *,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Mapping[str, Any] | None = None,
+        dry_run: Any = None,
+    ) -> dict[str, Any]:
+        req = self._evict_req(
+            name,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
+        result: dict[str, Any] = (await req.do()).json()
         return result
 
 
