@@ -4,6 +4,10 @@ The typed clients of every built-in group/version, like client-go's generated
 `kubernetes/typed/*` packages: one `ResourceInfo` per resource (read from the OpenAPI
 paths and their `x-kubernetes-action`), one `GroupClient` subclass per group/version and
 the `GeneratedClientset` mixins that `rawkube.typed.clientset` builds on.
+
+Names follow client-go in snake_case: `clientset.CoreV1().ConfigMaps(ns)` is
+`clientset.core_v1().config_maps(ns)`; the accessor of a group/version is its model
+module's name (`apps_v1`, `rbac_v1`, `apiextensions_v1`, ...).
 """
 
 from __future__ import annotations
