@@ -42,6 +42,7 @@ def tls_key(config: Config, client_cert: tuple[bytes, bytes] | None = None) -> t
     """What makes two configs need different contexts (client-go `tlsCacheKey`)."""
     return (
         config.insecure,
+        config.http2,  # httpcore sets ALPN on the context it is given: no sharing across modes
         config.ca_data,
         config.ca_file,
         config.cert_data,

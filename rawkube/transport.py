@@ -17,10 +17,12 @@ No rate limiting and no retries here: they live in `rest`.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
+import os
 import platform
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -29,7 +31,13 @@ from rawkube._version import __version__
 from rawkube.config.types import Config
 from rawkube.errors import ConfigError
 
-__all__ = ["build_client", "build_async_client", "default_user_agent", "client_headers"]
+__all__ = [
+    "build_client",
+    "build_async_client",
+    "default_user_agent",
+    "client_headers",
+    "proxy_from_environment",
+]
 
 CONNECT_TIMEOUT = 30.0  # client-go's dialer timeout
 
@@ -59,9 +67,58 @@ def _timeout(config: Config) -> httpx.Timeout:
     return httpx.Timeout(config.timeout, connect=min(config.timeout, CONNECT_TIMEOUT))
 
 
+def proxy_from_environment(server: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The proxy Go's `http.ProxyFromEnvironment` would pick for `server` (client-go's default
+    when no proxy-url is set): HTTPS_PROXY / HTTP_PROXY by scheme, minus NO_PROXY matches,
+    and never for localhost or loopback addresses."""
+    env = os.environ if environ is None else environ
+    url = httpx.URL(server)
+    names = (
+        ("HTTPS_PROXY", "https_proxy") if url.scheme == "https" else ("HTTP_PROXY", "http_proxy")
+    )
+    proxy = next((env[n] for n in names if env.get(n)), "")
+    if not proxy or _is_loopback(url.host):
+        return None
+    no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
+    if any(
+        _no_proxy_matches(entry.strip(), url.host, url.port)
+        for entry in no_proxy.split(",")
+        if entry.strip()
+    ):
+        return None
+    return proxy if "://" in proxy else "http://" + proxy
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _no_proxy_matches(entry: str, host: str, port: int | None) -> bool:
+    """One NO_PROXY entry (golang.org/x/net/http/httpproxy): *, an IP, a CIDR, or a domain
+    (`example.com` and `.example.com` both match the domain and its subdomains)."""
+    if entry == "*":
+        return True
+    if "/" in entry:
+        try:
+            return ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            return False
+    name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+    if entry_port and port is not None and entry_port != str(port):
+        return False
+    name = name.lower().lstrip("*").lstrip(".")
+    return host.lower() == name or host.lower().endswith("." + name)
+
+
 def _proxy(config: Config) -> httpx.Proxy | None:
     if not config.proxy_url:
-        return None
+        from_env = proxy_from_environment(config.host)
+        return httpx.Proxy(from_env) if from_env else None
     scheme = config.proxy_url.split("://", 1)[0].lower()
     if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
         raise ConfigError(
@@ -195,7 +252,9 @@ def _client_kwargs(config: Config, *, is_async: bool) -> dict[str, Any]:
         "auth": auth_for_config(config),
         "transport": _transport(config, is_async=is_async),
         "timeout": _timeout(config),
-        "trust_env": False,  # the Config says where to go; no surprise proxies or netrc
+        # Proxies from the environment are resolved above, as Go does; httpx's own env
+        # handling (netrc, SSL_CERT_FILE) stays off so the Config alone decides.
+        "trust_env": False,
     }
 
 

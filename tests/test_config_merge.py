@@ -456,3 +456,18 @@ def test_empty_file_in_chain_is_an_empty_config(
 
 
 CaseFn = Callable[[Path], None]
+
+
+def test_empty_kubeconfig_falls_back_to_in_cluster(
+    kube_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DeferredLoadingClientConfig: files that define nothing let in-cluster config win."""
+    (kube_env / "empty").write_text("apiVersion: v1\nkind: Config\n")
+    monkeypatch.setenv("KUBECONFIG", str(kube_env / "empty"))
+    with pytest.raises(ConfigError, match=r"empty \(no clusters or contexts\)"):
+        load_config()
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    monkeypatch.setattr("rawkube.config.incluster.SERVICE_ACCOUNT_DIR", str(kube_env))
+    (kube_env / "token").write_text("sa")
+    assert load_config().host == "https://10.0.0.1:443"

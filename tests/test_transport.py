@@ -16,7 +16,12 @@ import pytest
 
 from rawkube.config.types import Config
 from rawkube.errors import ConfigError
-from rawkube.transport import build_async_client, build_client, default_user_agent
+from rawkube.transport import (
+    build_async_client,
+    build_client,
+    default_user_agent,
+    proxy_from_environment,
+)
 
 
 def test_user_agent_format() -> None:
@@ -178,3 +183,45 @@ def test_light_client_imports_neither_yaml_nor_cryptography() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("server", "env", "expected"),
+    [
+        ("https://10.0.0.1:6443", {"HTTPS_PROXY": "proxy:3128"}, "http://proxy:3128"),
+        (
+            "https://10.0.0.1:6443",
+            {"https_proxy": "http://p:1", "HTTP_PROXY": "http://other:2"},
+            "http://p:1",
+        ),
+        ("http://10.0.0.1:8080", {"HTTPS_PROXY": "http://p:1"}, None),
+        ("https://127.0.0.1:6443", {"HTTPS_PROXY": "http://p:1"}, None),  # loopback: never
+        ("https://localhost:6443", {"HTTPS_PROXY": "http://p:1"}, None),
+        (
+            "https://api.corp.example:6443",
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "corp.example"},
+            None,
+        ),
+        (
+            "https://api.corp.example:6443",
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".corp.example"},
+            None,
+        ),
+        (
+            "https://api.corp.example:6443",
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "other.example"},
+            "http://p:1",
+        ),
+        ("https://10.1.2.3:6443", {"HTTPS_PROXY": "http://p:1", "no_proxy": "10.0.0.0/8"}, None),
+        (
+            "https://11.1.2.3:6443",
+            {"HTTPS_PROXY": "http://p:1", "no_proxy": "10.0.0.0/8"},
+            "http://p:1",
+        ),
+        ("https://h:6443", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
+        ("https://h:6443", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "h:443"}, "http://p:1"),
+    ],
+)
+def test_proxy_from_environment(server: str, env: dict[str, str], expected: str | None) -> None:
+    """Go's http.ProxyFromEnvironment, client-go's default when proxy-url is unset."""
+    assert proxy_from_environment(server, env) == expected

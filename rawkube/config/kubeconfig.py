@@ -423,7 +423,8 @@ def load_config(
     found, naming every place tried.
     """
     raw = merge_kubeconfigs(kubeconfig)
-    if raw.files:
+    # client-go (DeferredLoadingClientConfig) tries in-cluster when the files say nothing at all.
+    if raw.files and (raw.clusters or raw.contexts or raw.current_context or cluster):
         return config_from_raw(
             raw,
             context=context,
@@ -432,7 +433,9 @@ def load_config(
             user=user,
             namespace=namespace,
         )
-    tried = [f"$KUBECONFIG / ~/.kube/config: {', '.join(raw.missing)} (not found)"]
+    label = "$KUBECONFIG entry" if os.environ.get("KUBECONFIG") else "default kubeconfig"
+    tried = [f"{label} {p} (not found)" for p in raw.missing]
+    tried += [f"{label} {p} (no clusters or contexts)" for p in raw.files]
     from rawkube.config.incluster import in_cluster_config
 
     try:
