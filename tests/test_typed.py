@@ -265,3 +265,24 @@ def test_pod_log_follow_streams_lines_and_evict_posts_an_eviction() -> None:
         "metadata": {"name": "p1", "namespace": "rawkube-demo"},
         "deleteOptions": {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0},
     }
+
+
+VERBS = (
+    "create get update update_status patch apply list watch delete delete_collection "
+    "get_scale update_scale get_log stream_log evict"
+).split()
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_same_keyword_arguments_typed_async_and_dynamic(verb: str) -> None:
+    import inspect
+
+    from rawkube.dynamic import AsyncDynamicResourceClient, DynamicResourceClient
+    from rawkube.typed.resource import AsyncResourceClient, ResourceClient
+
+    def params(cls: type) -> list[str]:
+        return list(inspect.signature(getattr(cls, verb)).parameters)
+
+    expected = params(ResourceClient)
+    for cls in (AsyncResourceClient, DynamicResourceClient, AsyncDynamicResourceClient):
+        assert params(cls) == expected, cls
