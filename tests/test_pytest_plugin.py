@@ -242,6 +242,14 @@ def test_plugin_registers_options_and_marker(pytester: pytest.Pytester) -> None:
     markers.stdout.fnmatch_lines(["@pytest.mark.kube_fixture(path, *, strict=True*"])
 
 
+def test_plugin_is_found_by_its_entry_point_in_a_fresh_process(project: pytest.Pytester) -> None:
+    # A subprocess: nothing from this session is preloaded, the `pytest11` entry point must work.
+    project.makepyfile(test_a=REPLAY_TEST)
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", timeout=60)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["plugins:*rawkube-*"])
+
+
 def test_plugin_imports_nothing_heavy_at_start_up() -> None:
     code = (
         "import sys; import rawkube.testing.pytest_plugin; "
