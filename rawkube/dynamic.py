@@ -294,15 +294,15 @@ def _unstructured_list(data: Any) -> Any:
 
 
 def _info_for(gvr: GroupVersionResource) -> ResourceInfo:
-    # Nothing is known about the resource: allow every verb, and treat it as namespaced so a
-    # namespace given with `.namespace(ns)` is used (no namespace = cluster / all namespaces).
+    # Nothing is known about the resource: no verbs listed means nothing is refused before
+    # sending, and "namespaced" means a namespace given with `.namespace(ns)` is used (no
+    # namespace = cluster-scoped, or all namespaces for list/watch).
     return ResourceInfo(
         group=gvr.group,
         version=gvr.version,
         resource=gvr.resource,
         kind="",
         namespaced=True,
-        subresources=frozenset({"status", "scale"}),
     )
 
 

@@ -183,8 +183,14 @@ class _ResourceBase:
     # -- request building ----------------------------------------------------------------------
 
     def _check(self, verb: str, subresource: str | None = None) -> None:
-        """Refuse what discovery says the resource does not offer (only when it says)."""
-        if self.info.verbs and verb not in self.info.verbs:
+        """Refuse what discovery says the resource does not offer.
+
+        Only when it says: a ResourceInfo with no verbs (the dynamic client's) is unchecked,
+        and the server has the last word (405 MethodNotAllowed, 404 NotFound).
+        """
+        if not self.info.verbs:
+            return
+        if verb not in self.info.verbs:
             raise UnsupportedVerb(f"{self.info.resource} does not support {verb!r}")
         if subresource is not None and subresource not in self.info.subresources:
             raise UnsupportedVerb(f"{self.info.resource} has no {subresource!r} subresource")
