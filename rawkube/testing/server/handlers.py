@@ -223,10 +223,11 @@ class API:
         if parts == ["v2"]:
             return Response(200, openapi.v2_bytes())
         if parts == ["v3"]:
-            return self._json(openapi.v3_index())
-        path = "/".join(parts[1:])
-        if parts[:1] == ["v3"] and path in openapi.V3_FILES:
-            return Response(200, openapi.v3_bytes(path))
+            return self._json(openapi.v3_index(self.resources))
+        if parts[:1] == ["v3"]:
+            doc = openapi.v3_document("/".join(parts[1:]), self.resources)
+            if doc is not None:
+                return Response(200, doc)
         raise APIError(404, "NotFound", "the server could not find the requested resource")
 
     def _group_version(self, req: Request, group: str, version: str, rest: list[str]) -> Response:
@@ -1051,7 +1052,9 @@ class API:
                 return self._event_line(t, "DELETED", event.object, as_table, req)
             return None
         if selected:
-            kind = "MODIFIED" if ident in visible else "ADDED"
+            # (controllers teammate) a created object was never visible before, even if the
+            # stream's first list already saw it: its ADDED stays ADDED.
+            kind = "MODIFIED" if ident in visible and event.type != "ADDED" else "ADDED"
             visible.add(ident)
             return self._event_line(t, kind, event.object, as_table, req)
         if ident in visible:

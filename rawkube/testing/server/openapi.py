@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources as importlib_resources
 from typing import Any
 
-from rawkube.testing.server.resources import load_data
+from rawkube.testing.server.resources import ResourceInfo, ResourceTable, load_data
 
 
 def _data_bytes(name: str) -> bytes:
@@ -49,19 +50,187 @@ def v3_bytes(path: str) -> bytes:
     return gzip.decompress(_data_bytes(V3_FILES[path]))
 
 
-def v3_hash(path: str) -> str:
-    """The content hash the /openapi/v3 index puts in serverRelativeURL (lets clients cache)."""
-    return hashlib.sha512(v3_bytes(path)).hexdigest().upper()[:128]
+def v3_paths(table: ResourceTable) -> list[str]:
+    """Every group-version the /openapi/v3 index lists (all served ones, CRD groups included)."""
+    paths = ["api/v1"]
+    for group, versions in table.groups():
+        paths.extend(f"apis/{group}/{version}" for version in versions if group)
+    return paths
 
 
-def v3_index() -> dict[str, Any]:
-    """GET /openapi/v3: the discovery of per-group-version documents (handler3.OpenAPIV3Discovery)."""
+def _v3_hash(path: str, table: ResourceTable) -> str:
+    # The real hash is of the document; any value that changes when the document does will do
+    # as the client's cache key, and this one costs nothing to compute.
+    crds = ",".join(sorted(f"{i.resource}.{i.kind}" for i in _resources_of(path, table) if i.crd))
+    return hashlib.sha512(f"{path}|{crds}".encode()).hexdigest().upper()
+
+
+def v3_index(table: ResourceTable) -> dict[str, Any]:
+    """GET /openapi/v3: where each group-version's document is (handler3.OpenAPIV3Discovery)."""
     return {
         "paths": {
-            path: {"serverRelativeURL": f"/openapi/v3/{path}?hash={v3_hash(path)}"}
-            for path in V3_FILES
+            path: {"serverRelativeURL": f"/openapi/v3/{path}?hash={_v3_hash(path, table)}"}
+            for path in v3_paths(table)
         }
     }
+
+
+def _resources_of(path: str, table: ResourceTable) -> list[ResourceInfo]:
+    parts = path.split("/")
+    if parts == ["api", "v1"]:
+        return table.resources("", "v1")
+    if len(parts) == 3 and parts[0] == "apis":
+        return table.resources(parts[1], parts[2])
+    return []
+
+
+def _v3_refs(node: Any) -> Any:
+    """Rewrite v2 references (#/definitions/X) into v3 ones (#/components/schemas/X)."""
+    if isinstance(node, dict):
+        return {
+            k: (
+                v.replace("#/definitions/", "#/components/schemas/")
+                if k == "$ref" and isinstance(v, str)
+                else _v3_refs(v)
+            )
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_v3_refs(v) for v in node]
+    return node
+
+
+def _closure(names: list[str], definitions: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in found or name not in definitions:
+            continue
+        found[name] = definitions[name]
+        text = json.dumps(definitions[name])
+        pending.extend(ref.split('"')[0] for ref in text.split('"$ref": "#/definitions/')[1:])
+    return found
+
+
+def v3_document(path: str, table: ResourceTable) -> bytes | None:
+    """GET /openapi/v3/{path}: the recorded documents where we have them, else one built from
+    the v2 definitions of that group-version (and a permissive schema per custom resource)."""
+    if path in V3_FILES:
+        return v3_bytes(path)
+    infos = _resources_of(path, table)
+    if not infos:
+        return None
+    group, version = infos[0].group, infos[0].version
+    definitions = v2_document()["definitions"]
+    roots = [
+        name
+        for name, d in definitions.items()
+        if any(
+            g["group"] == group and g["version"] == version
+            for g in d.get("x-kubernetes-group-version-kind") or []
+        )
+    ]
+    schemas = {k: _v3_refs(v) for k, v in _closure(roots, definitions).items()}
+    for info in infos:
+        if info.crd:
+            schemas.update(_crd_schemas(info, definitions))
+    prefix = f"/apis/{group}/{version}/" if group else "/api/v1/"
+    paths = {
+        url: _v3_path_item(item)
+        for url, item in v2_document()["paths"].items()
+        if url.startswith(prefix)
+    }
+    for info in infos:
+        if info.crd:
+            paths.update(_crd_paths(info))
+    doc = {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": "1.36"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _v3_parameter(param: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in param.items() if k in ("name", "in", "description", "required")}
+    out["schema"] = {"type": param.get("type", "string")}
+    return out
+
+
+def _v3_path_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A v2 path item in v3 form, reduced to what clients read: operations, their
+    x-kubernetes-* extensions and query parameters (kubectl looks for fieldValidation)."""
+    out: dict[str, Any] = {}
+    for method, op in item.items():
+        if method == "parameters":
+            out["parameters"] = [_v3_parameter(p) for p in op if p.get("in") != "body"]
+            continue
+        converted = {
+            k: v
+            for k, v in op.items()
+            if k.startswith("x-kubernetes-") or k in ("operationId", "description")
+        }
+        converted["parameters"] = [
+            _v3_parameter(p) for p in op.get("parameters") or [] if p.get("in") != "body"
+        ]
+        converted["responses"] = {"200": {"description": "OK"}}
+        out[method] = converted
+    return out
+
+
+def _crd_paths(info: ResourceInfo) -> dict[str, Any]:
+    gvk = {"group": info.group, "version": info.version, "kind": info.kind}
+    params = [
+        {"name": n, "in": "query", "schema": {"type": "string"}}
+        for n in ("dryRun", "fieldManager", "fieldValidation")
+    ]
+    scope = "/namespaces/{namespace}" if info.namespaced else ""
+    base = f"/apis/{info.group}/{info.version}{scope}/{info.resource}"
+
+    def op(action: str) -> dict[str, Any]:
+        return {
+            "x-kubernetes-action": action,
+            "x-kubernetes-group-version-kind": gvk,
+            "parameters": params,
+            "responses": {"200": {"description": "OK"}},
+        }
+
+    return {
+        base: {"post": op("post"), "get": op("list")},
+        base + "/{name}": {
+            "put": op("put"),
+            "patch": op("patch"),
+            "get": op("get"),
+            "delete": op("delete"),
+        },
+    }
+
+
+def _crd_schemas(info: ResourceInfo, definitions: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource's schema: any fields allowed (as x-kubernetes-preserve-unknown-fields)."""
+    reversed_group = ".".join(reversed(info.group.split(".")))
+    gvk = [{"group": info.group, "version": info.version, "kind": info.kind}]
+    schemas = {
+        k: _v3_refs(v)
+        for k, v in _closure(
+            ["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"], definitions
+        ).items()
+    }
+    schemas[f"{reversed_group}.{info.version}.{info.kind}"] = {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {
+                "$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+            },
+        },
+        "x-kubernetes-preserve-unknown-fields": True,
+        "x-kubernetes-group-version-kind": gvk,
+    }
+    return schemas
 
 
 @lru_cache(maxsize=1)
