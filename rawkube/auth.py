@@ -168,17 +168,19 @@ class BasicAuth(httpx.Auth):
 
 
 class TokenFileAuth(_RefreshingAuth):
-    """A bearer token read from a file that rotates (client-go `cachingTokenSource` over a file).
+    """A bearer token read from a file that rotates (client-go `cachingTokenSource` over a file,
+    `transport.NewBearerAuthWithRefreshRoundTripper`).
 
-    The file is re-read at most every `refresh_seconds`, and right after a 401. `initial` is the
-    kubeconfig's `token`: used until the first re-read, after which the file's value wins.
+    The file is read on first use, then again at most every `refresh_seconds` and right after
+    a 401. The file's value wins over the kubeconfig's `token` (`fallback`), which is used only
+    while the file cannot be read; a file that disappears keeps its last good token.
     """
 
     def __init__(
         self,
         path: str,
         *,
-        initial: str | None = None,
+        fallback: str | None = None,
         refresh_seconds: float = TOKEN_FILE_REFRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -186,28 +188,30 @@ class TokenFileAuth(_RefreshingAuth):
         self._refresh = refresh_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._token = initial or None
-        self._read_at = clock() if initial else float("-inf")
+        self._fallback = fallback or None
+        self._token: str | None = None
+        self._read_at = float("-inf")
+
+    def _fresh(self) -> bool:
+        return self._token is not None and self._clock() - self._read_at < self._refresh
 
     def _cached(self, stale: Any) -> Any:
         with self._lock:
-            fresh = self._clock() - self._read_at < self._refresh
-            if self._token and fresh and stale is None:
-                return self._token
-        return None
+            return self._token if stale is None and self._fresh() else None
 
     def _current(self, stale: Any) -> Any:
         with self._lock:
-            if stale is not None and stale != self._token:
+            if stale is not None and self._token is not None and stale != self._token:
                 return self._token  # another request already re-read it
-            if stale is None and self._token and self._clock() - self._read_at < self._refresh:
+            if stale is None and self._fresh():
                 return self._token
             try:
                 with open(self.path, encoding="utf-8") as f:
                     token = f.read().strip()
             except OSError as e:
-                if self._token:  # keep the last good token, as client-go does
-                    return self._token
+                last = self._token or self._fallback
+                if last:  # keep the last good token, as client-go does
+                    return last
                 raise AuthError(
                     f"{self.path}: cannot read the bearer token file: {e.strerror or e}"
                 ) from None
@@ -553,7 +557,7 @@ def auth_for_config(
             f"{config.source or 'config'}: username/password or bearer token may be set, but not both"
         )
     if config.bearer_token_file:
-        return TokenFileAuth(config.bearer_token_file, initial=config.bearer_token, clock=clock)
+        return TokenFileAuth(config.bearer_token_file, fallback=config.bearer_token, clock=clock)
     if config.bearer_token:
         return BearerAuth(config.bearer_token)
     if config.username or config.password:

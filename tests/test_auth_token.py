@@ -69,16 +69,17 @@ def test_token_file_reread_after_401_and_replayed(tmp_path: Path) -> None:
     assert server.seen == ["Bearer old", "Bearer old", "Bearer rotated"]
 
 
-def test_token_then_file_value_wins(tmp_path: Path) -> None:
-    """rest/config.go: with token and tokenFile, the file's (later) value wins over the token."""
+def test_token_file_value_wins_over_token(tmp_path: Path) -> None:
+    """round_trippers.go NewBearerAuthWithRefreshRoundTripper: with token and tokenFile the
+    file's value is sent; the static token only stands in while the file is unreadable."""
     token = tmp_path / "token"
-    token.write_text("from-file")
     clock, server = Clock(), Recorder()
     cfg = Config(host="https://127.0.0.1", bearer_token="static", bearer_token_file=str(token))
     auth = auth_for_config(cfg, clock=clock)
     assert isinstance(auth, TokenFileAuth)
     client = client_with(auth, server)
-    client.get("/")
+    client.get("/")  # no file yet
+    token.write_text("from-file")
     clock.now += 61
     client.get("/")
     assert server.seen == ["Bearer static", "Bearer from-file"]

@@ -59,7 +59,7 @@ def test_auth_reprs_hide_secrets(tmp_path: Path) -> None:
     for auth in (
         BearerAuth(SECRETS[0]),
         BasicAuth("admin", SECRETS[1]),
-        TokenFileAuth(str(tmp_path / "t"), initial=SECRETS[0]),
+        TokenFileAuth(str(tmp_path / "t"), fallback=SECRETS[0]),
     ):
         assert SECRETS[0] not in repr(auth) and SECRETS[1] not in repr(auth)
 

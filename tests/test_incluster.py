@@ -72,9 +72,10 @@ def test_rotated_token_is_reread(tmp_path: Path) -> None:
         return httpx.Response(200 if seen[-1] == "Bearer sa-token-2" else 401)
 
     client = build_client(cfg.copy(transport=httpx.MockTransport(handler)))
-    (tmp_path / "token").write_text("sa-token-2")
+    assert client.get("/api").status_code == 401
+    (tmp_path / "token").write_text("sa-token-2")  # the kubelet rotates the projected token
     assert client.get("/api").status_code == 200
-    assert seen == ["Bearer sa-token-1", "Bearer sa-token-2"]
+    assert seen == ["Bearer sa-token-1", "Bearer sa-token-1", "Bearer sa-token-2"]
 
 
 def test_load_config_falls_back_to_in_cluster(
