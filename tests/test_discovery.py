@@ -222,8 +222,14 @@ def test_async_discovery_matches_sync() -> None:
     assert apps == sync.server_resources_for_group_version("apps/v1")
 
 
+def test_kubecachedir_overrides_the_cache_base(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("KUBECACHEDIR", str(tmp_path / "kc"))
+    assert default_cache_dir("https://10.0.0.1:443") == tmp_path / "kc/discovery/10.0.0.1_443"
+
+
 def test_with_kubectl_cache_uses_home_layout(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECACHEDIR", raising=False)
     server = FakeServer()
     cfg = server.config()
     cfg.host = "https://127.0.0.1:6443"

@@ -48,12 +48,17 @@ _ILLEGAL_FILE_CHARS = re.compile(r"[^(\w/.)]")
 
 
 def default_cache_dir(host: str, home: str | os.PathLike[str] | None = None) -> Path:
-    """kubectl's discovery cache directory for a server: ~/.kube/cache/discovery/<host_port>.
+    """kubectl's discovery cache directory for a server.
 
-    `https://127.0.0.1:6443` -> `127.0.0.1_6443` (computeDiscoverCacheDir in cli-runtime).
+    `$KUBECACHEDIR/discovery/<host_port>` when KUBECACHEDIR is set, else
+    `~/.kube/cache/discovery/<host_port>`; `https://127.0.0.1:6443` -> `127.0.0.1_6443`
+    (getDefaultCacheDir and computeDiscoverCacheDir in cli-runtime config_flags.go).
     """
     schemeless = host.replace("https://", "", 1).replace("http://", "", 1)
     safe = _ILLEGAL_FILE_CHARS.sub("_", schemeless)
+    override = os.environ.get("KUBECACHEDIR")
+    if override and home is None:
+        return Path(override) / "discovery" / safe
     base = Path(home) if home is not None else Path.home()
     return base / ".kube" / "cache" / "discovery" / safe
 
