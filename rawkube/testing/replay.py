@@ -128,6 +128,10 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._keys = [
             _Key.of(ex.request.method, ex.request.path, ex.request.query) for ex in self.exchanges
         ]
+        # Exchanges per request key, in recorded order: a lookup stays cheap in big fixtures.
+        self._by_key: dict[_Key, list[int]] = {}
+        for i, key in enumerate(self._keys):
+            self._by_key.setdefault(key, []).append(i)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -219,9 +223,8 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _find(self, sent: _Sent) -> int | None:
         candidates = [
             i
-            for i, key in enumerate(self._keys)
+            for i in self._by_key.get(sent.key, ())
             if not self.used[i]
-            and key == sent.key
             and (not self.match_body or self.exchanges[i].request.body == sent.body)
         ]
         for i in candidates:
@@ -234,7 +237,7 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             f"rawkube replay: no recorded exchange in {self.source} matches\n"
             f"  {sent.key.method} {sent.target}\n"
         )
-        same = [i for i, key in enumerate(self._keys) if key == sent.key]
+        same = self._by_key.get(sent.key, [])
         if same and not self.match_body:
             return head + (
                 f"it was recorded {len(same)} time(s) and every one was already used "
