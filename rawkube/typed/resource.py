@@ -555,17 +555,59 @@ class ResourceClient(_ResourceBase, Generic[T]):
 
     # -- pods only -------------------------------------------------------------------------------
 
-    def get_log(self, name: str, **log_opts: Any) -> str:
+    def get_log(
+        self,
+        name: str,
+        *,
+        container: str | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+        since_time: str | None = None,
+        timestamps: bool = False,
+        tail_lines: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> str:
         """The container log as text (`GET pods/{name}/log`; empty while the pod is Pending)."""
-        log_opts.pop("follow", None)
-        raw: bytes = self._log_req(name, **log_opts).do().raw()
+        req = self._log_req(
+            name,
+            container=container,
+            follow=False,
+            previous=previous,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
+        )
+        raw: bytes = req.do().raw()
         return raw.decode("utf-8", errors="replace")
 
-    def stream_log(self, name: str, **log_opts: Any) -> Iterator[str]:
+    def stream_log(
+        self,
+        name: str,
+        *,
+        container: str | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+        since_time: str | None = None,
+        timestamps: bool = False,
+        tail_lines: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> Iterator[str]:
         """Follow the log (`follow=true`), yielding lines as the server writes them."""
-        log_opts["follow"] = True
+        req = self._log_req(
+            name,
+            container=container,
+            follow=True,
+            previous=previous,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
+        )
         pending = b""
-        for chunk in self._log_req(name, **log_opts).stream():
+        for chunk in req.stream():
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for line in lines:
@@ -805,15 +847,57 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         )
         return _decode_scale((await req.do()).json())
 
-    async def get_log(self, name: str, **log_opts: Any) -> str:
-        log_opts.pop("follow", None)
-        raw: bytes = (await self._log_req(name, **log_opts).do()).raw()
+    async def get_log(
+        self,
+        name: str,
+        *,
+        container: str | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+        since_time: str | None = None,
+        timestamps: bool = False,
+        tail_lines: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> str:
+        req = self._log_req(
+            name,
+            container=container,
+            follow=False,
+            previous=previous,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
+        )
+        raw: bytes = (await req.do()).raw()
         return raw.decode("utf-8", errors="replace")
 
-    async def stream_log(self, name: str, **log_opts: Any) -> AsyncIterator[str]:
-        log_opts["follow"] = True
+    async def stream_log(
+        self,
+        name: str,
+        *,
+        container: str | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+        since_time: str | None = None,
+        timestamps: bool = False,
+        tail_lines: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> AsyncIterator[str]:
+        req = self._log_req(
+            name,
+            container=container,
+            follow=True,
+            previous=previous,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
+        )
         pending = b""
-        async for chunk in self._log_req(name, **log_opts).stream():
+        async for chunk in req.stream():
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for line in lines:
