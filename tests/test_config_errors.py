@@ -201,6 +201,11 @@ BAD: list[tuple[str, Any, list[str]]] = [
         ["auth-provider cannot be combined with an exec plugin"],
     ),
     (
+        "impersonate-groups-without-user",
+        kubeconfig({"c": GOOD_CLUSTER}, {"u": {"as-groups": ["admins"]}}, ctx(), "x"),
+        [r"users\['u'\]\.user\.as: expected a user to impersonate"],
+    ),
+    (
         "bad-proxy-scheme",
         kubeconfig({"c": {"server": "https://a", "proxy-url": "ftp://p"}}, {}, ctx(user=""), "x"),
         [r"proxy-url: expected an http://, https:// or socks5:// URL"],

@@ -10,8 +10,12 @@ The rules mirrored here come from client-go:
 - `client_config.go` (`DirectClientConfig.ClientConfig`): pick the context, its cluster and user,
   apply overrides (`master_url` replaces the server and clears `tls-server-name`), and turn the
   user's fields into credentials with client-go's precedence.
+  Credentials are only taken when the server is https (`rest.IsConfigTransportTLS`): client-go
+  never sends a token over plain http.
 - `validation.go`: the checks that make a kubeconfig unusable (no server, CA file and data both
-  set, token and basic auth both set, a broken exec section...).
+  set, token and basic auth both set, a broken exec section...). One deliberate difference: a
+  context naming a cluster or user that does not exist is an error here, where client-go falls
+  back to an empty entry (anonymous), which hides typos.
 
 Nothing here ever writes to a kubeconfig.
 """
@@ -614,6 +618,12 @@ def _apply_user(
     _apply_client_cert(cfg, body, name, path)
     if username or password:
         cfg.username, cfg.password = username or "", password or ""
+    if (body.get("as-groups") or body.get("as-uid") or body.get("as-user-extra")) and not body.get(
+        "as"
+    ):
+        raise ConfigError(
+            f"{at}.as: expected a user to impersonate when as-groups/as-uid/as-user-extra are set"
+        )
     if body.get("as"):
         cfg.impersonate_user = body["as"]
     cfg.impersonate_groups = list(body.get("as-groups") or [])
