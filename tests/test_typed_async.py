@@ -45,3 +45,21 @@ def test_async_typed_flow_matches_recorded_wire() -> None:
     assert all(isinstance(e.object, Deployment) for e in r["events"])
     assert r["scale"].spec.replicas == response_body("031")["spec"]["replicas"]
     assert script.done()
+
+
+def test_async_stream_log_yields_lines() -> None:
+    import httpx
+
+    from rawkube.config.types import Config
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["follow"] == "true"
+        return httpx.Response(200, content=b"one\ntwo\nthree")
+
+    cfg = Config(host="http://127.0.0.1:6443", transport=httpx.MockTransport(handler), qps=0)
+
+    async def run() -> list[str]:
+        async with AsyncClientset(cfg) as cs:
+            return [line async for line in cs.core_v1().pods("ns").stream_log("p1")]
+
+    assert asyncio.run(run()) == ["one", "two", "three"]
