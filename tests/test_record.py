@@ -282,3 +282,17 @@ def test_debug_log_names_each_exchange_without_credentials(
     assert "recorded POST /api/v1/namespaces/default/secrets" in caplog.text
     assert "replay GET /api/v1/namespaces/default/secrets/db -> 200 from exchange #1" in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_a_request_that_never_got_a_response_is_not_recorded(tmp_path: Path) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    rec = Recorder(tmp_path / "none.yaml")
+    with (
+        httpx.Client(transport=rec.wrap(httpx.MockTransport(refuse))) as client,
+        pytest.raises(httpx.ConnectError),
+    ):
+        client.get("http://k/version")
+    assert rec.exchanges == []
+    assert load_fixture(rec.save()) == []
