@@ -14,6 +14,14 @@ warm from a previous run); each mode runs `--runs` times and the median time is 
 run with `--peers-python` (default: benchmarks/.venv, else /tmp/peers-venv) and are skipped, with a
 note, if that interpreter cannot import them.
 
+Measured on the 2-core development machine (10,000 items, 31.2 MB; medians of 5 fresh processes;
+the machine was shared, so absolute times vary by +-25% between runs):
+
+    json.loads   ~0.8-1.0 s   180 MiB growth
+    rawkube      ~0.76-0.9 s  180 MiB growth (its own share after json.loads: ~8-12 ms)
+    lightkube    ~1.4-1.6 s   188 MiB growth
+    kubernetes   ~3.3-9 s     392 MiB growth
+
 Usage: python benchmarks/decode_models.py [--items 10000] [--runs 5] [--peers-python PATH] [--json]
 """
 

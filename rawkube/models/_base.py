@@ -9,10 +9,12 @@ here is instead a thin, typed window onto the dict that `json.loads` produced:
   access: `dep.spec` wraps the very same nested dict, so `dep.spec.replicas = 1` changes the dict.
 * A list of objects (`pod.spec.containers`) is a `ModelList`, a view over the wire list that wraps
   an element when it is read and unwraps it when it is stored. Maps of objects are a `ModelMap`.
-* An absent nested object, list or map reads as an empty one, as a Go struct's zero value does
-  (`Deployment().status.replicas` is None, `pod.spec.containers` is empty), so chains like
-  `d.spec.template.spec` need no None checks. Reading never changes the dict: the empty view is
-  put into its parent only when something is first written to it.
+* An absent nested object, or list or map of objects, reads as an empty one, as a Go struct's zero
+  value does (`Deployment().status.replicas` is None, `pod.spec.containers` is empty), so chains
+  like `d.spec.template.spec` need no None checks. Reading never changes the dict: the empty view
+  is put into its parent only when something is first written to it. Plain JSON fields (strings,
+  numbers, and lists/maps of those, like `metadata.labels`) read as None when absent: assign a
+  new value, as Go code assigns to a nil map or slice before using it.
 * Fields this client does not know (sent by a newer server) simply stay in the dict, so a typed
   read-modify-write (`get`, change a field, `update`) sends them back: no data is dropped.
 * `to_dict()` returns the live wire dict itself (no copy): serialising a model is free and
