@@ -69,15 +69,27 @@ def test_pager_follows_continue_tokens() -> None:
     script = Script("014", "015")
     pager = ListPager(deployments(script).list, page_size=2)
     merged = pager.list()
-    assert [i["metadata"]["name"] for i in merged["items"]] == [
+    assert [i.metadata.name for i in merged.items] == [
         "demo-deployment",
         "page-0",
         "page-1",
         "page-2",
     ]
-    assert "continue" not in merged["metadata"]
-    assert merged["metadata"]["resourceVersion"] == "277"
+    assert "continue" not in merged.to_dict()["metadata"]
+    assert merged.metadata.resource_version == "277"
+    assert type(merged).__name__ == "DeploymentList"
     assert pager.pages_fetched == 2 and script.done()
+
+
+def test_pager_over_the_dynamic_client_returns_unstructured() -> None:
+    from rawkube.dynamic import DynamicClient, Unstructured
+    from rawkube.schema import GroupVersionResource
+
+    script = Script("014", "015")
+    dyn = DynamicClient(script.config()).resource(GroupVersionResource("apps", "v1", "deployments"))
+    merged = ListPager(dyn.namespace("default").list, page_size=2).list()
+    assert isinstance(merged, Unstructured) and merged["kind"] == "DeploymentList"
+    assert [i.name for i in merged["items"]] == ["demo-deployment", "page-0", "page-1", "page-2"]
 
 
 def test_pager_falls_back_to_full_list_when_continue_expires() -> None:

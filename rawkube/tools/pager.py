@@ -114,15 +114,18 @@ class ListPager:
                 seen.add(key)
                 yield item
 
-    def list(self, **options: Any) -> dict[str, Any]:
-        """All pages as one list object (wire dict): items concatenated, last metadata.
+    def list(self, **options: Any) -> Any:
+        """All pages as one list object of the pages' type: items concatenated.
 
         Like client-go's `ListPager.List`, the result carries the snapshot's resourceVersion
         and no continue token; a full list after expiry replaces the pages read so far.
+        A typed client's pages give its XxxList model, a dynamic client's an Unstructured.
         """
         merged: dict[str, Any] = {}
         items: list[Any] = []
+        last: Any = None
         for page, full in self._pages(options):
+            last = page
             data = _wire(page)
             merged = {k: v for k, v in data.items() if k != "items"}
             if full:
@@ -133,7 +136,17 @@ class ListPager:
         metadata.pop("remainingItemCount", None)
         merged["metadata"] = metadata
         merged["items"] = items
-        return merged
+        return _like(last, merged)
+
+
+def _like(page: Any, data: dict[str, Any]) -> Any:
+    """`data` as the same kind of object as `page` (model, Unstructured or dict)."""
+    from_dict = getattr(type(page), "from_dict", None)
+    if callable(from_dict):
+        return from_dict(data)
+    if isinstance(page, dict):
+        return type(page)(data)
+    return data
 
 
 def _key(item: Any) -> tuple[str, str]:
