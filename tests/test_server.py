@@ -170,6 +170,12 @@ def test_many_servers_run_at_once_and_stop_without_leaking_threads() -> None:
     assert leaked == []
 
 
+def _client(srv: LocalAPIServer) -> httpx.Client:
+    return httpx.Client(
+        base_url=srv.url, verify=_verify(srv), headers={"Authorization": f"Bearer {srv.token}"}
+    )
+
+
 def _swallow(fn: Any) -> None:
     try:
         fn()
@@ -178,23 +184,23 @@ def _swallow(fn: Any) -> None:
 
 
 def test_data_dir_persists_across_restarts(tmp_path: Path) -> None:
-    with LocalAPIServer(data_dir=str(tmp_path), controllers=False, token="t") as srv:
-        with httpx.Client(
-            base_url=srv.url, verify=_verify(srv), headers={"Authorization": "Bearer t"}
-        ) as c:
-            created = c.post(DEPLOYMENTS, json=deployment("kept")).json()
+    with (
+        LocalAPIServer(data_dir=str(tmp_path), controllers=False, token="t") as srv,
+        _client(srv) as c,
+    ):
+        created = c.post(DEPLOYMENTS, json=deployment("kept")).json()
     assert (tmp_path / "state.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    with LocalAPIServer(data_dir=str(tmp_path), controllers=False, token="t") as srv:
-        with httpx.Client(
-            base_url=srv.url, verify=_verify(srv), headers={"Authorization": "Bearer t"}
-        ) as c:
-            again = c.get(DEPLOYMENTS + "/kept").json()
-            assert again["metadata"]["uid"] == created["metadata"]["uid"]
-            newer = c.post(DEPLOYMENTS, json=deployment("next")).json()
-            assert int(newer["metadata"]["resourceVersion"]) > int(
-                created["metadata"]["resourceVersion"]
-            )
+    with (
+        LocalAPIServer(data_dir=str(tmp_path), controllers=False, token="t") as srv,
+        _client(srv) as c,
+    ):
+        again = c.get(DEPLOYMENTS + "/kept").json()
+        assert again["metadata"]["uid"] == created["metadata"]["uid"]
+        newer = c.post(DEPLOYMENTS, json=deployment("next")).json()
+        assert int(newer["metadata"]["resourceVersion"]) > int(
+            created["metadata"]["resourceVersion"]
+        )
 
 
 # -- API semantics ----------------------------------------------------------------------------
