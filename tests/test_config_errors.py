@@ -16,7 +16,7 @@ from rawkube.config.kubeconfig import load_config
 from rawkube.errors import ConfigError
 from tests.test_config_merge import kubeconfig
 
-GOOD_CLUSTER = {"server": "https://127.0.0.1:6443"}
+GOOD_CLUSTER = {"server": "https://127.0.0.1:1"}  # nothing listens: kubectl oracle fails fast
 
 
 def ctx(cluster: str = "c", user: str = "u") -> dict[str, Any]:
@@ -52,7 +52,7 @@ BAD: list[tuple[str, Any, list[str]]] = [
     ),
     (
         "insecure-wrong-type",
-        kubeconfig({"c": {"server": "https://a", "insecure-skip-tls-verify": "yes please"}}),
+        kubeconfig({"c": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": "yes please"}}),
         [r"insecure-skip-tls-verify: expected a boolean, got a string"],
     ),
     (
@@ -73,7 +73,7 @@ BAD: list[tuple[str, Any, list[str]]] = [
     ),
     (
         "bad-base64-ca",
-        kubeconfig({"c": {"server": "https://a", "certificate-authority-data": "not base64!!"}}),
+        kubeconfig({"c": {"server": "https://127.0.0.1:1", "certificate-authority-data": "not base64!!"}}),
         [r"clusters\[0\]\.cluster\.certificate-authority-data: expected base64"],
     ),
     (
@@ -114,7 +114,7 @@ BAD: list[tuple[str, Any, list[str]]] = [
     (
         "unreadable-ca-file",
         kubeconfig(
-            {"c": {"server": "https://a", "certificate-authority": "missing-ca.crt"}},
+            {"c": {"server": "https://127.0.0.1:1", "certificate-authority": "missing-ca.crt"}},
             {},
             ctx(user=""),
             "x",
@@ -131,7 +131,7 @@ BAD: list[tuple[str, Any, list[str]]] = [
         kubeconfig(
             {
                 "c": {
-                    "server": "https://a",
+                    "server": "https://127.0.0.1:1",
                     "certificate-authority": "/etc/hostname",
                     "certificate-authority-data": "Q0E=",
                 }
@@ -147,13 +147,13 @@ BAD: list[tuple[str, Any, list[str]]] = [
         kubeconfig(
             {
                 "c": {
-                    "server": "https://a",
+                    "server": "https://127.0.0.1:1",
                     "insecure-skip-tls-verify": True,
                     "certificate-authority-data": "Q0E=",
                 }
             },
-            {},
-            ctx(user=""),
+            {"u": {"token": "t"}},
+            ctx(),
             "x",
         ),
         ["specifying a root certificates file with the insecure flag is not allowed"],
@@ -207,7 +207,7 @@ BAD: list[tuple[str, Any, list[str]]] = [
     ),
     (
         "bad-proxy-scheme",
-        kubeconfig({"c": {"server": "https://a", "proxy-url": "ftp://p"}}, {}, ctx(user=""), "x"),
+        kubeconfig({"c": {"server": "https://127.0.0.1:1", "proxy-url": "ftp://p"}}, {}, ctx(user=""), "x"),
         [r"proxy-url: expected an http://, https:// or socks5:// URL"],
     ),
 ]

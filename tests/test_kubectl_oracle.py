@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from rawkube.config.kubeconfig import load_config, load_raw_kubeconfig
 from rawkube.config.types import Config
+from tests.test_config_errors import BAD
 from tests.test_config_merge import CASES, Case, case_args, write_case
 
 
@@ -120,3 +122,69 @@ def test_oracle_notices_a_difference(kube_env: Path, monkeypatch: pytest.MonkeyP
         compare(view, cfg.copy(host="https://elsewhere"), None)
     with pytest.raises(AssertionError):
         compare(view, cfg.copy(bearer_token="token-from-b"), None)
+
+
+# What kubectl says about each bad kubeconfig of tests/test_config_errors.py: it rejects the same
+# input, so rawkube's ConfigError is not stricter than client-go there.
+KUBECTL_REJECTS = {
+    "not-yaml": "yaml: line",
+    "top-level-list": "cannot unmarshal array",
+    "clusters-not-a-list": "cannot unmarshal object into Go struct field Config.clusters",
+    "server-wrong-type": "Cluster.clusters.cluster.server of type string",
+    "insecure-wrong-type": "insecure-skip-tls-verify of type bool",
+    "args-wrong-type": "exec.args of type []string",
+    "bad-base64-ca": "illegal base64 data",
+    "bad-base64-key": "illegal base64 data",
+    "duplicate-name": 'duplicate name "u"',
+    "missing-context": "context was not found for specified context: nope",
+    "unreadable-ca-file": "unable to read certificate-authority",
+    "unreadable-token-file": "no.tok: no such file or directory",
+    "ca-data-and-file": "certificate-authority-data and certificate-authority are both specified",
+    "insecure-with-ca": "specifying a root certificates file with the insecure flag is not allowed",
+    "token-and-basic": "more than one authentication method found",
+    "cert-without-key": "client-key-data or client-key must be specified",
+    "exec-without-api-version": "apiVersion must be specified",
+    "exec-v1-without-interactive-mode": "interactiveMode must be specified",
+    "exec-and-auth-provider": "authProvider cannot be provided in combination with an exec plugin",
+    "impersonate-groups-without-user": "without impersonating a user",
+    "bad-proxy-scheme": "invalid 'proxy-url'",
+}
+# Where rawkube is deliberately stricter: client-go falls back to an empty cluster
+# (localhost:8080) or an anonymous user and only fails later, or prompts for a password.
+RAWKUBE_STRICTER = {
+    "entry-without-name",
+    "missing-cluster",
+    "missing-user",
+    "no-server",
+    "no-current-context",
+}
+
+
+def test_every_bad_case_is_classified() -> None:
+    assert set(KUBECTL_REJECTS) | RAWKUBE_STRICTER == {b[0] for b in BAD}
+
+
+@pytest.mark.parametrize(
+    ("case_id", "content"), [(b[0], b[1]) for b in BAD if b[0] in KUBECTL_REJECTS]
+)
+def test_kubectl_rejects_the_same_bad_kubeconfigs(
+    case_id: str, content: Any, kube_env: Path
+) -> None:
+    path = kube_env / "kubeconfig"
+    path.write_text(content if isinstance(content, str) else yaml.safe_dump(content))
+    # Building the client validates the config; nothing listens on 127.0.0.1:1 if it got that far.
+    argv = [
+        find_kubectl(),
+        "--kubeconfig",
+        str(path),
+        "get",
+        "--raw",
+        "/version",
+        "--request-timeout=2s",
+    ]
+    env = {"HOME": str(kube_env / "home"), "PATH": os.environ.get("PATH", "")}
+    out = subprocess.run(
+        argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False
+    )
+    assert out.returncode != 0
+    assert KUBECTL_REJECTS[case_id] in out.stderr.decode()
