@@ -52,7 +52,9 @@ BAD: list[tuple[str, Any, list[str]]] = [
     ),
     (
         "insecure-wrong-type",
-        kubeconfig({"c": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": "yes please"}}),
+        kubeconfig(
+            {"c": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": "yes please"}}
+        ),
         [r"insecure-skip-tls-verify: expected a boolean, got a string"],
     ),
     (
@@ -73,7 +75,9 @@ BAD: list[tuple[str, Any, list[str]]] = [
     ),
     (
         "bad-base64-ca",
-        kubeconfig({"c": {"server": "https://127.0.0.1:1", "certificate-authority-data": "not base64!!"}}),
+        kubeconfig(
+            {"c": {"server": "https://127.0.0.1:1", "certificate-authority-data": "not base64!!"}}
+        ),
         [r"clusters\[0\]\.cluster\.certificate-authority-data: expected base64"],
     ),
     (
@@ -207,7 +211,9 @@ BAD: list[tuple[str, Any, list[str]]] = [
     ),
     (
         "bad-proxy-scheme",
-        kubeconfig({"c": {"server": "https://127.0.0.1:1", "proxy-url": "ftp://p"}}, {}, ctx(user=""), "x"),
+        kubeconfig(
+            {"c": {"server": "https://127.0.0.1:1", "proxy-url": "ftp://p"}}, {}, ctx(user=""), "x"
+        ),
         [r"proxy-url: expected an http://, https:// or socks5:// URL"],
     ),
 ]
