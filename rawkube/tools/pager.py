@@ -8,11 +8,13 @@ page's resourceVersion. If the snapshot is compacted away before the last page (
     pager = ListPager(clientset.core_v1().pods().list)
     for pod in pager.iter_items(label_selector="app=web"):
         ...
+
+`AsyncListPager` is the same over an async client (`async for pod in pager.iter_items()`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from rawkube.errors import is_gone
@@ -43,6 +45,96 @@ def _continue_token(obj: Any) -> str:
     return token if isinstance(token, str) else ""
 
 
+def _like(page: Any, data: dict[str, Any]) -> Any:
+    """`data` as the same kind of object as `page` (model, Unstructured or dict)."""
+    from_dict = getattr(type(page), "from_dict", None)
+    if callable(from_dict):
+        return from_dict(data)
+    if isinstance(page, dict):
+        return type(page)(data)
+    return data
+
+
+def _key(item: Any) -> tuple[str, str]:
+    data = item.to_dict() if callable(getattr(item, "to_dict", None)) else item
+    meta = data.get("metadata") or {} if isinstance(data, dict) else {}
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+class _Paging:
+    """The options of the next request, page after page (pure; shared by sync and async)."""
+
+    def __init__(self, options: dict[str, Any], page_size: int, full_list_if_expired: bool) -> None:
+        self.options = dict(options)
+        if not self.options.get("limit"):
+            self.options["limit"] = page_size
+        self.requested_rv = self.options.get("resource_version")
+        self.requested_match = self.options.get("resource_version_match")
+        self.full_list_if_expired = full_list_if_expired
+
+    def next_page(self, page: Any) -> bool:
+        """Prepare the request for the page after `page`; False when it was the last."""
+        token = _continue_token(page)
+        if not token:
+            return False
+        # The server refuses resourceVersion together with continue: the token pins it.
+        self.options.update(continue_=token, resource_version=None, resource_version_match=None)
+        return True
+
+    def fall_back(self, err: Exception) -> None:
+        """After a failed page: prepare one full LIST, or re-raise.
+
+        Only when a *later* page expired: a failing first page is the caller's problem
+        (client-go returns the error when `options.Continue == ""`).
+        """
+        if not (is_gone(err) and self.full_list_if_expired and self.options.get("continue_")):
+            raise err
+        self.options.update(
+            limit=None,
+            continue_=None,
+            resource_version=self.requested_rv,
+            resource_version_match=self.requested_match,
+        )
+
+
+class _Merge:
+    """Pages merged into one list object, as client-go's `ListPager.List` builds it."""
+
+    def __init__(self) -> None:
+        self.head: dict[str, Any] = {}
+        self.items: list[Any] = []
+        self.last: Any = None
+        self.seen: set[tuple[str, str]] = set()
+
+    def add(self, page: Any, full: bool) -> None:
+        data = _wire(page)
+        self.last = page
+        self.head = {k: v for k, v in data.items() if k != "items"}
+        if full:
+            self.items = []  # a full list after expiry replaces the pages read so far
+        self.items.extend(data.get("items") or [])
+
+    def new_items(self, page: Any, full: bool) -> list[Any]:
+        """The page's items not yielded yet (after a fallback the full list repeats some)."""
+        out = []
+        for item in _items(page):
+            key = _key(item)
+            if full and key in self.seen:
+                continue
+            self.seen.add(key)
+            out.append(item)
+        return out
+
+    def result(self) -> Any:
+        merged = dict(self.head)
+        metadata = dict(merged.get("metadata") or {})
+        metadata.pop("continue", None)
+        metadata.pop("remainingItemCount", None)
+        merged["metadata"] = metadata
+        merged["items"] = self.items
+        return _like(self.last, merged)
+
+
 class ListPager:
     """Pages through `list_fn(**options)` (a typed or dynamic client's `list`).
 
@@ -69,35 +161,19 @@ class ListPager:
 
     def _pages(self, options: dict[str, Any]) -> Iterator[tuple[Any, bool]]:
         """(page, is_full_list_fallback) pairs."""
-        options = dict(options)
-        if not options.get("limit"):
-            options["limit"] = self.page_size
-        requested_rv = options.get("resource_version")
-        requested_match = options.get("resource_version_match")
+        paging = _Paging(options, self.page_size, self.full_list_if_expired)
         while True:
             try:
-                page = self.list_fn(**options)
+                page = self.list_fn(**paging.options)
             except Exception as err:
-                # Fall back only when a *later* page expired: a failing first page is the
-                # caller's problem (client-go: `options.Continue == ""` returns the error).
-                if not (is_gone(err) and self.full_list_if_expired and options.get("continue_")):
-                    raise
-                options.update(
-                    limit=None,
-                    continue_=None,
-                    resource_version=requested_rv,
-                    resource_version_match=requested_match,
-                )
+                paging.fall_back(err)
                 self.pages_fetched += 1
-                yield self.list_fn(**options), True
+                yield self.list_fn(**paging.options), True
                 return
             self.pages_fetched += 1
             yield page, False
-            token = _continue_token(page)
-            if not token:
+            if not paging.next_page(page):
                 return
-            # The server refuses resourceVersion together with continue: the token pins it.
-            options.update(continue_=token, resource_version=None, resource_version_match=None)
 
     def iter_items(self, **options: Any) -> Iterator[Any]:
         """Every item of every page, one at a time (client-go `EachListItem`), in order.
@@ -105,54 +181,68 @@ class ListPager:
         After a fallback to a full list, items already yielded are skipped (by namespace and
         name), so no item is delivered twice.
         """
-        seen: set[tuple[str, str]] = set()
+        merge = _Merge()
         for page, full in self._pages(options):
-            for item in _items(page):
-                key = _key(item)
-                if full and key in seen:
-                    continue
-                seen.add(key)
-                yield item
+            yield from merge.new_items(page, full)
 
     def list(self, **options: Any) -> Any:
         """All pages as one list object of the pages' type: items concatenated.
 
         Like client-go's `ListPager.List`, the result carries the snapshot's resourceVersion
-        and no continue token; a full list after expiry replaces the pages read so far.
-        A typed client's pages give its XxxList model, a dynamic client's an Unstructured.
+        and no continue token. A typed client's pages give its XxxList model, a dynamic
+        client's an Unstructured.
         """
-        merged: dict[str, Any] = {}
-        items: list[Any] = []
-        last: Any = None
+        merge = _Merge()
         for page, full in self._pages(options):
-            last = page
-            data = _wire(page)
-            merged = {k: v for k, v in data.items() if k != "items"}
-            if full:
-                items = []
-            items.extend(data.get("items") or [])
-        metadata = dict(merged.get("metadata") or {})
-        metadata.pop("continue", None)
-        metadata.pop("remainingItemCount", None)
-        merged["metadata"] = metadata
-        merged["items"] = items
-        return _like(last, merged)
+            merge.add(page, full)
+        return merge.result()
 
 
-def _like(page: Any, data: dict[str, Any]) -> Any:
-    """`data` as the same kind of object as `page` (model, Unstructured or dict)."""
-    from_dict = getattr(type(page), "from_dict", None)
-    if callable(from_dict):
-        return from_dict(data)
-    if isinstance(page, dict):
-        return type(page)(data)
-    return data
+class AsyncListPager:
+    """The async twin of `ListPager` (`list_fn` is an async client's `list`)."""
+
+    def __init__(
+        self,
+        list_fn: Callable[..., Awaitable[Any]],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        full_list_if_expired: bool = True,
+    ) -> None:
+        self.list_fn = list_fn
+        self.page_size = page_size
+        self.full_list_if_expired = full_list_if_expired
+        self.pages_fetched = 0
+
+    async def _pages(self, options: dict[str, Any]) -> AsyncIterator[tuple[Any, bool]]:
+        paging = _Paging(options, self.page_size, self.full_list_if_expired)
+        while True:
+            try:
+                page = await self.list_fn(**paging.options)
+            except Exception as err:
+                paging.fall_back(err)
+                self.pages_fetched += 1
+                yield await self.list_fn(**paging.options), True
+                return
+            self.pages_fetched += 1
+            yield page, False
+            if not paging.next_page(page):
+                return
+
+    async def pages(self, **options: Any) -> AsyncIterator[Any]:
+        async for page, _ in self._pages(options):
+            yield page
+
+    async def iter_items(self, **options: Any) -> AsyncIterator[Any]:
+        merge = _Merge()
+        async for page, full in self._pages(options):
+            for item in merge.new_items(page, full):
+                yield item
+
+    async def list(self, **options: Any) -> Any:
+        merge = _Merge()
+        async for page, full in self._pages(options):
+            merge.add(page, full)
+        return merge.result()
 
 
-def _key(item: Any) -> tuple[str, str]:
-    data = item.to_dict() if callable(getattr(item, "to_dict", None)) else item
-    meta = data.get("metadata") or {} if isinstance(data, dict) else {}
-    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-
-
-__all__ = ["DEFAULT_PAGE_SIZE", "ListPager"]
+__all__ = ["DEFAULT_PAGE_SIZE", "AsyncListPager", "ListPager"]

@@ -13,8 +13,10 @@ Clock and sleep are injectable, so tests never really wait.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -48,6 +50,28 @@ def wait_for(
         sleep(min(interval, remaining))
 
 
+async def async_wait_for(
+    condition: Callable[[], Any],
+    *,
+    timeout: float = 30.0,
+    interval: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Any:
+    """`wait_for` for asyncio: `condition` may be a plain or a coroutine function."""
+    deadline = clock() + timeout
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimeout(f"condition not met within {timeout}s")
+        await sleep(min(interval, remaining))
+
+
 def until(
     events: Callable[..., Iterable[Any]] | Iterable[Any],
     condition: Callable[[Any], bool],
@@ -79,4 +103,4 @@ def until(
     raise WaitTimeout(f"no matching event within {timeout}s")
 
 
-__all__ = ["WaitTimeout", "until", "wait_for"]
+__all__ = ["WaitTimeout", "async_wait_for", "until", "wait_for"]

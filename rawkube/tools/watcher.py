@@ -19,8 +19,10 @@ resumes watching from the list's resourceVersion.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,15 +90,8 @@ def _transient(err: BaseException) -> bool:
     return isinstance(err, StatusError) and (err.code == 429 or err.code >= 500)
 
 
-class RetryWatcher:
-    """Iterate over watch events across reconnects, without duplicates.
-
-    `watch_fn(**options)` opens one watch (a typed/dynamic client's `watch`); it is called
-    with `resource_version`, `allow_watch_bookmarks=True` and `timeout_seconds`, plus
-    `options`. `list_fn(**options)` is used to start (when no resource_version is given) and
-    to re-list after 410. `max_reconnects` bounds the number of watch requests (None: no
-    bound); `sleep` and `backoff` pace reconnects after errors.
-    """
+class _RetryWatcherBase:
+    """The bookkeeping shared by the sync and async watchers (no I/O here)."""
 
     def __init__(
         self,
@@ -107,7 +102,6 @@ class RetryWatcher:
         timeout_seconds: int | None = 300,
         max_reconnects: int | None = None,
         backoff: Backoff | None = None,
-        sleep: Callable[[float], None] = time.sleep,
         **options: Any,
     ) -> None:
         if resource_version in (None, "", "0") and list_fn is None:
@@ -119,7 +113,6 @@ class RetryWatcher:
         self.timeout_seconds = timeout_seconds
         self.max_reconnects = max_reconnects
         self.backoff = backoff or Backoff(duration=0.8, factor=2.0, jitter=0.1, steps=10, cap=30.0)
-        self.sleep = sleep
         self.options = options
         self.watches_opened = 0
         self.relists = 0
@@ -130,53 +123,29 @@ class RetryWatcher:
         self._current: Any = None
         self._stopped = False
 
-    def stop(self) -> None:
-        """End iteration (from another thread or from inside the loop)."""
-        self._stopped = True
-        current = self._current
-        if current is not None and callable(getattr(current, "stop", None)):
-            current.stop()
+    def _may_open(self) -> bool:
+        if self._stopped:
+            return False
+        return self.max_reconnects is None or self.watches_opened < self.max_reconnects
 
-    def __iter__(self) -> Iterator[Any]:
-        if not self.resource_version:
-            yield from self._relist()
-        backoff = self.backoff.copy()
-        while not self._stopped:
-            if self.max_reconnects is not None and self.watches_opened >= self.max_reconnects:
-                return
-            try:
-                yield from self._watch_once()
-                backoff = self.backoff.copy()  # a clean end resets the pacing
-            except Exception as err:
-                if self._stopped:
-                    return
-                if is_gone(err) and self.list_fn is not None:
-                    yield from self._relist()
-                elif _transient(err):
-                    self.sleep(backoff.step())
-                else:
-                    raise
-
-    def _watch_once(self) -> Iterator[Any]:
+    def _watch_kwargs(self) -> dict[str, Any]:
         self.watches_opened += 1
-        watch = self.watch_fn(
-            resource_version=self.resource_version,
-            allow_watch_bookmarks=True,
-            timeout_seconds=self.timeout_seconds,
+        return {
+            "resource_version": self.resource_version,
+            "allow_watch_bookmarks": True,
+            "timeout_seconds": self.timeout_seconds,
             **self.options,
-        )
-        self._current = watch
-        try:
-            for event in watch:
-                if self._stopped:
-                    return
-                delivered = self._accept(event)
-                if delivered:
-                    yield event
-        finally:
-            self._current = None
-            if callable(getattr(watch, "stop", None)):
-                watch.stop()
+        }
+
+    def _on_error(self, err: Exception) -> str:
+        """What to do after a failed watch: "stop", "relist", "retry" (else re-raise)."""
+        if self._stopped:
+            return "stop"
+        if is_gone(err) and self.list_fn is not None:
+            return "relist"
+        if _transient(err):
+            return "retry"
+        raise err
 
     def _accept(self, event: Any) -> bool:
         """Advance the resourceVersion; True if the event is new to the caller."""
@@ -198,26 +167,178 @@ class RetryWatcher:
         self._deleted.pop(key, None)
         return True
 
-    def _relist(self) -> Iterator[Any]:
-        """LIST, then report the difference from what the caller knows as events."""
-        assert self.list_fn is not None
+    def _diff(self, lst: Any) -> list[SyntheticEvent]:
+        """The events that take the caller from what it knows to a fresh LIST."""
         self.relists += 1
-        lst = self.list_fn(**self.options)
+        events: list[SyntheticEvent] = []
         fresh = {_key(item): item for item in _list_items(lst)}
         for key, item in fresh.items():
             rv = _meta(item).get("resourceVersion") or ""
             if key not in self._known:
                 self._known[key] = rv
-                yield SyntheticEvent("ADDED", item)
+                events.append(SyntheticEvent("ADDED", item))
             elif _newer(rv, self._known[key]):
                 self._known[key] = rv
-                yield SyntheticEvent("MODIFIED", item)
+                events.append(SyntheticEvent("MODIFIED", item))
         # Deleted while we were not watching: only the name is known (client-go's informers
         # call this DeletedFinalStateUnknown), since keeping every object would cost memory.
         for key in [k for k in self._known if k not in fresh]:
             del self._known[key]
-            yield SyntheticEvent("DELETED", {"metadata": {"namespace": key[0], "name": key[1]}})
+            meta = {"namespace": key[0], "name": key[1]}
+            events.append(SyntheticEvent("DELETED", {"metadata": meta}))
         self.resource_version = _list_rv(lst)
+        return events
 
 
-__all__ = ["RetryWatcher", "SyntheticEvent"]
+class RetryWatcher(_RetryWatcherBase):
+    """Iterate over watch events across reconnects, without duplicates.
+
+    `watch_fn(**options)` opens one watch (a typed/dynamic client's `watch`); it is called
+    with `resource_version`, `allow_watch_bookmarks=True` and `timeout_seconds`, plus
+    `options`. `list_fn(**options)` is used to start (when no resource_version is given) and
+    to re-list after 410. `max_reconnects` bounds the number of watch requests (None: no
+    bound); `sleep` and `backoff` pace reconnects after errors.
+    """
+
+    def __init__(
+        self,
+        watch_fn: Callable[..., Any],
+        *,
+        resource_version: str | None = None,
+        list_fn: Callable[..., Any] | None = None,
+        timeout_seconds: int | None = 300,
+        max_reconnects: int | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            watch_fn,
+            resource_version=resource_version,
+            list_fn=list_fn,
+            timeout_seconds=timeout_seconds,
+            max_reconnects=max_reconnects,
+            backoff=backoff,
+            **options,
+        )
+        self.sleep = sleep
+
+    def stop(self) -> None:
+        """End iteration (from another thread or from inside the loop)."""
+        self._stopped = True
+        current = self._current
+        if current is not None and callable(getattr(current, "stop", None)):
+            current.stop()
+
+    def __iter__(self) -> Iterator[Any]:
+        if not self.resource_version:
+            yield from self._relist()
+        backoff = self.backoff.copy()
+        while self._may_open():
+            try:
+                yield from self._watch_once()
+                backoff = self.backoff.copy()  # a clean end resets the pacing
+            except Exception as err:
+                action = self._on_error(err)
+                if action == "stop":
+                    return
+                if action == "relist":
+                    yield from self._relist()
+                else:
+                    self.sleep(backoff.step())
+
+    def _watch_once(self) -> Iterator[Any]:
+        watch = self.watch_fn(**self._watch_kwargs())
+        self._current = watch
+        try:
+            for event in watch:
+                if self._stopped:
+                    return
+                if self._accept(event):
+                    yield event
+        finally:
+            self._current = None
+            if callable(getattr(watch, "stop", None)):
+                watch.stop()
+
+    def _relist(self) -> Iterator[Any]:
+        """LIST, then report the difference from what the caller knows as events."""
+        assert self.list_fn is not None
+        yield from self._diff(self.list_fn(**self.options))
+
+
+class AsyncRetryWatcher(_RetryWatcherBase):
+    """The async twin of `RetryWatcher`: `async for event in AsyncRetryWatcher(...)`.
+
+    `watch_fn` is an async client's `watch` (returns an async iterator), `list_fn` its
+    `list` (a coroutine function); `sleep` is awaited.
+    """
+
+    def __init__(
+        self,
+        watch_fn: Callable[..., Any],
+        *,
+        resource_version: str | None = None,
+        list_fn: Callable[..., Awaitable[Any]] | None = None,
+        timeout_seconds: int | None = 300,
+        max_reconnects: int | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            watch_fn,
+            resource_version=resource_version,
+            list_fn=list_fn,
+            timeout_seconds=timeout_seconds,
+            max_reconnects=max_reconnects,
+            backoff=backoff,
+            **options,
+        )
+        self.sleep = sleep
+
+    def stop(self) -> None:
+        """End iteration after the current event (the open watch is closed on the way out)."""
+        self._stopped = True
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        if not self.resource_version:
+            for event in await self._relist():
+                yield event
+        backoff = self.backoff.copy()
+        while self._may_open():
+            try:
+                async for event in self._watch_once():
+                    yield event
+                backoff = self.backoff.copy()
+            except Exception as err:
+                action = self._on_error(err)
+                if action == "stop":
+                    return
+                if action == "relist":
+                    for event in await self._relist():
+                        yield event
+                else:
+                    await self.sleep(backoff.step())
+
+    async def _watch_once(self) -> AsyncIterator[Any]:
+        watch = self.watch_fn(**self._watch_kwargs())
+        try:
+            async for event in watch:
+                if self._stopped:
+                    return
+                if self._accept(event):
+                    yield event
+        finally:
+            stop = getattr(watch, "stop", None)
+            if callable(stop):
+                result = stop()
+                if inspect.isawaitable(result):
+                    await result
+
+    async def _relist(self) -> list[SyntheticEvent]:
+        assert self.list_fn is not None
+        return self._diff(await self.list_fn(**self.options))
+
+
+__all__ = ["AsyncRetryWatcher", "RetryWatcher", "SyntheticEvent"]
