@@ -32,7 +32,10 @@ from rawkube.rest.with_retry import RetryPolicy
 
 
 class AsyncRequest(RequestBase):
-    """The same builder as `Request`; `do()`, `watch()` and `stream()` are awaitable."""
+    """The same builder as `Request`; `do()` is awaitable, `watch()` / `stream()` are async
+    iterators."""
+
+    __slots__ = ("_client",)
 
     def __init__(self, client: AsyncRESTClient, verb: str, **kw: Any) -> None:
         super().__init__(verb, **kw)

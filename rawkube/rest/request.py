@@ -145,6 +145,25 @@ def encode_body(body: Any) -> tuple[bytes, str | None]:
 class RequestBase:
     """Builder for one API request (client-go `rest.Request`); every setter returns self."""
 
+    # Requests are made by the thousand: slots keep each one small.
+    __slots__ = (
+        "verb",
+        "_base_url",
+        "_api_path",
+        "_group",
+        "_abs_path",
+        "_namespace",
+        "_namespace_set",
+        "_resource",
+        "_name",
+        "_subresource",
+        "_params",
+        "_headers",
+        "_content_type",
+        "_body",
+        "_timeout",
+    )
+
     def __init__(
         self,
         verb: str,
@@ -350,6 +369,8 @@ class RequestBase:
 
 class Request(RequestBase):
     """A sync request: `.do()`, `.watch()`, `.stream()` send it through its RESTClient."""
+
+    __slots__ = ("_client",)
 
     def __init__(self, client: RESTClient, verb: str, **kw: Any) -> None:
         super().__init__(verb, **kw)
