@@ -113,7 +113,9 @@ def config_for(exec_config: ExecConfig, server: Server, **kw: Any) -> Config:
 def test_cached_across_requests_and_clients(plugin: Plugin, api_version: str) -> None:
     server = Server({"token-1"})
     cfg = config_for(plugin.config(api_version), server)
-    with build_client(cfg) as a, build_client(cfg.copy()) as b:
+    # an equal exec config loaded separately (e.g. another load_config) shares the cache too
+    other = config_for(plugin.config(api_version), server)
+    with build_client(cfg) as a, build_client(other) as b:
         assert [
             a.get("/api").status_code,
             a.get("/api").status_code,
@@ -254,6 +256,14 @@ def test_async_client_shares_the_cache(plugin: Plugin) -> None:
     with build_client(cfg) as sync_client:
         assert sync_client.get("/c").status_code == 200
     assert plugin.runs == 2
+
+
+def test_interactive_always_without_terminal(plugin: Plugin) -> None:
+    exec_config = plugin.config()
+    exec_config.interactive_mode = "Always"
+    with pytest.raises(AuthError, match="standard input is not a terminal"):
+        build_client(config_for(exec_config, Server(set()))).get("/")
+    assert plugin.runs == 0
 
 
 def test_token_or_basic_switch_exec_off(plugin: Plugin) -> None:

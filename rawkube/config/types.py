@@ -109,6 +109,8 @@ class Config:
                 or (f.default_factory is not dataclasses.MISSING and value == f.default_factory())
             ):
                 continue
+            elif isinstance(value, bytes):  # PEM blobs: their size says enough
+                parts.append(f"{f.name}=<{len(value)} bytes>")
             else:
                 parts.append(f"{f.name}={value!r}")
         return "Config(" + ", ".join(parts) + ")"
