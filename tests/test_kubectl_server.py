@@ -209,3 +209,28 @@ def test_wrong_token_is_unauthorized(
     assert "Unauthorized" in proc.stderr
     good = Kubectl(kubectl.env, str(tmp_path / "token-kubeconfig"))
     assert good("get", "namespaces", "-o", "name").stdout.split()[0] == "namespace/default"
+
+
+def test_namespace_logs_foreground_delete(kubectl: Kubectl, tmp_path: Path) -> None:
+    (tmp_path / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n")
+    assert "namespace/demo created" in kubectl("apply", "-f", str(tmp_path / "ns.yaml")).stdout
+    manifest = tmp_path / "dep.yaml"
+    manifest.write_text(DEP_YAML.read_text().replace("namespace: default", "namespace: demo"))
+    kubectl("apply", "-f", str(manifest))
+
+    def running_pods() -> list[str]:
+        out = kubectl(
+            "-n", "demo", "get", "pods", "--field-selector=status.phase=Running", "-o", "name"
+        )
+        return out.stdout.split()
+
+    _wait_for(lambda: len(running_pods()) == 2)
+    logs = kubectl("-n", "demo", "logs", running_pods()[0]).stdout
+    assert "started" in logs
+    # --cascade=foreground makes kubectl wait (a watch-list attempt, then LIST + WATCH) until the
+    # Deployment is gone, which happens only after its ReplicaSet and Pods are.
+    kubectl("-n", "demo", "delete", "deployment", "traced", "--cascade=foreground", timeout=30)
+    assert kubectl("-n", "demo", "get", "deploy,rs", "-o", "name").stdout.strip() == ""
+    kubectl("delete", "namespace", "demo", timeout=30)
+    namespaces = kubectl("get", "namespaces", "-o", "name").stdout.split()
+    assert "namespace/demo" not in namespaces and "namespace/default" in namespaces

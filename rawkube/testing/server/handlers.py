@@ -306,6 +306,14 @@ class API:
         if not req.body:
             return None
         ctype = req.headers.get("content-type", JSON)
+        if "protobuf" in ctype or "cbor" in ctype:
+            # We speak JSON and YAML only. A 415 makes client-go retry the request as JSON.
+            raise APIError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: "
+                "application/json, application/yaml",
+            )
         try:
             if "yaml" in ctype:
                 return yaml.safe_load(req.body)
