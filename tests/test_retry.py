@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from rawkube.errors import AlreadyExists, Conflict, NotFound
@@ -58,13 +60,14 @@ def test_jitter_non_positive_factor_means_one() -> None:
 
 def test_exponential_backoff_sleeps_between_tries_only() -> None:
     sleeps: list[float] = []
-    calls = []
+    calls: list[int] = []
+
+    def never() -> bool:
+        calls.append(1)
+        return False
+
     with pytest.raises(WaitTimeoutError):
-        exponential_backoff(
-            Backoff(duration=0.01, factor=5.0, steps=4),
-            lambda: calls.append(1) is not None,
-            sleep=sleeps.append,
-        )
+        exponential_backoff(Backoff(duration=0.01, factor=5.0, steps=4), never, sleep=sleeps.append)
     assert len(calls) == 4
     assert sleeps == pytest.approx([0.01, 0.05, 0.25])
 
@@ -113,7 +116,7 @@ def test_non_conflict_errors_are_not_retried(err: Exception) -> None:
 
 
 def test_on_error_custom_predicate() -> None:
-    results = iter([KeyError("a"), "done"])
+    results: Iterator[KeyError | str] = iter([KeyError("a"), "done"])
 
     def fn() -> str:
         r = next(results)

@@ -14,6 +14,7 @@ from helpers.recorded import Script, exchange, request_body, response_body
 
 from rawkube.errors import AlreadyExists, Conflict, Invalid, NotFound
 from rawkube.models.apps_v1 import Deployment, DeploymentList
+from rawkube.models.core_v1 import Namespace
 from rawkube.retry import DEFAULT_RETRY, retry_on_conflict
 from rawkube.typed.clientset import Clientset
 from rawkube.typed.resource import ResourceInfo, UnsupportedVerb
@@ -212,6 +213,7 @@ def test_core_resources_namespace_configmap_pod_and_log() -> None:
     assert pod.status.phase == "Pending"
     assert pods.get_log("p1") == ""  # 204 while the pod has no node
     deleted = core.namespaces().delete("rawkube-demo")
+    assert isinstance(deleted, Namespace)  # still there, finalizing: the object, not a Status
     assert deleted.status.phase == "Terminating"
     assert script.done()
 
@@ -267,10 +269,23 @@ def test_pod_log_follow_streams_lines_and_evict_posts_an_eviction() -> None:
     }
 
 
-VERBS = (
-    "create get update update_status patch apply list watch delete delete_collection "
-    "get_scale update_scale get_log stream_log evict"
-).split()
+VERBS = [
+    "create",
+    "get",
+    "update",
+    "update_status",
+    "patch",
+    "apply",
+    "list",
+    "watch",
+    "delete",
+    "delete_collection",
+    "get_scale",
+    "update_scale",
+    "get_log",
+    "stream_log",
+    "evict",
+]
 
 
 @pytest.mark.parametrize("verb", VERBS)
