@@ -309,6 +309,8 @@ def _info_for(gvr: GroupVersionResource) -> ResourceInfo:
 class DynamicResourceClient(ResourceClient[Unstructured]):
     """The verbs of one resource over Unstructured (client-go `dynamic.ResourceInterface`)."""
 
+    __slots__ = ()
+
     def _decode(self, data: Any) -> Any:
         return _unstructured(data)
 
@@ -322,6 +324,8 @@ class DynamicResourceClient(ResourceClient[Unstructured]):
 
 class AsyncDynamicResourceClient(AsyncResourceClient[Unstructured]):
     """Async twin of `DynamicResourceClient`."""
+
+    __slots__ = ()
 
     def _decode(self, data: Any) -> Any:
         return _unstructured(data)

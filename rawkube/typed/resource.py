@@ -157,6 +157,9 @@ def eviction_body(
 class _ResourceBase:
     """Request building shared by the sync and async clients (no I/O here)."""
 
+    # A resource client is made on every `cs.apps_v1().deployments(ns)` call: keep it small.
+    __slots__ = ("_namespace", "_rest", "info")
+
     def __init__(self, rest: Any, info: ResourceInfo, namespace: str | None = None) -> None:
         # `rest` is a RESTClient or an AsyncRESTClient: both build the same `Request`s.
         self._rest = rest
@@ -323,6 +326,8 @@ class ResourceClient(_ResourceBase, Generic[T]):
     Keyword options are the same as the dynamic client's and map 1:1 to the Kubernetes
     query parameters / DeleteOptions fields (`rawkube.rest.options`).
     """
+
+    __slots__ = ()
 
     def create(
         self,
@@ -641,6 +646,8 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
 
     Requests are built by the same `_ResourceBase` code; only sending differs.
     """
+
+    __slots__ = ()
 
     async def create(
         self,
