@@ -7,6 +7,7 @@ ever includes a credential in its text.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -248,8 +249,45 @@ def _reason_of(err: BaseException) -> str | None:
     return err.reason if isinstance(err, StatusError) else None
 
 
+# metav1's StatusReason constants (apimachinery pkg/api/errors `knownReasons`). A predicate
+# falls back to the HTTP code only when the reason is not one of these (e.g. empty).
+KNOWN_REASONS = frozenset(
+    {
+        "Unauthorized",
+        "Forbidden",
+        "NotFound",
+        "AlreadyExists",
+        "Conflict",
+        "Gone",
+        "Invalid",
+        "ServerTimeout",
+        "StorageReadError",
+        "Timeout",
+        "TooManyRequests",
+        "BadRequest",
+        "MethodNotAllowed",
+        "NotAcceptable",
+        "RequestEntityTooLarge",
+        "UnsupportedMediaType",
+        "InternalError",
+        "Expired",
+        "ServiceUnavailable",
+    }
+)
+
+
+def _reason_or_code(err: BaseException, reason: str, code: int) -> bool:
+    """apimachinery's `IsNotFound` & co: the reason matches, or the reason is unknown and the
+    HTTP code matches."""
+    if not isinstance(err, StatusError):
+        return False
+    if err.reason == reason:
+        return True
+    return err.reason not in KNOWN_REASONS and err.code == code
+
+
 def is_not_found(err: BaseException) -> bool:
-    return _reason_of(err) == "NotFound"
+    return _reason_or_code(err, "NotFound", 404)
 
 
 def is_already_exists(err: BaseException) -> bool:
@@ -257,27 +295,31 @@ def is_already_exists(err: BaseException) -> bool:
 
 
 def is_conflict(err: BaseException) -> bool:
-    return _reason_of(err) == "Conflict"
+    """Reason Conflict only: an AlreadyExists (also 409) is not a conflict, as in client-go."""
+    return _reason_or_code(err, "Conflict", 409)
 
 
 def is_invalid(err: BaseException) -> bool:
-    return _reason_of(err) == "Invalid"
+    return _reason_or_code(err, "Invalid", 422)
 
 
 def is_bad_request(err: BaseException) -> bool:
-    return _reason_of(err) == "BadRequest"
+    return _reason_or_code(err, "BadRequest", 400)
 
 
 def is_unauthorized(err: BaseException) -> bool:
-    return _reason_of(err) == "Unauthorized"
+    return _reason_or_code(err, "Unauthorized", 401)
 
 
 def is_forbidden(err: BaseException) -> bool:
-    return _reason_of(err) == "Forbidden"
+    return _reason_or_code(err, "Forbidden", 403)
 
 
 def is_gone(err: BaseException) -> bool:
-    return _reason_of(err) in ("Gone", "Expired")
+    """410 Gone, including reason Expired: both mean "re-list". client-go callers write
+    `IsResourceExpired(err) || IsGone(err)`; here `Expired` subclasses `Gone` and one test covers
+    both. Use `is_resource_expired` to tell them apart."""
+    return _reason_or_code(err, "Gone", 410) or _reason_of(err) == "Expired"
 
 
 def is_resource_expired(err: BaseException) -> bool:
@@ -285,6 +327,7 @@ def is_resource_expired(err: BaseException) -> bool:
 
 
 def is_too_many_requests(err: BaseException) -> bool:
+    # apimachinery checks the code whatever the reason here.
     return _reason_of(err) == "TooManyRequests" or (
         isinstance(err, StatusError) and err.code == 429
     )
@@ -295,27 +338,34 @@ def is_server_timeout(err: BaseException) -> bool:
 
 
 def is_timeout(err: BaseException) -> bool:
-    return _reason_of(err) == "Timeout"
+    return _reason_or_code(err, "Timeout", 504)
 
 
 def is_internal_error(err: BaseException) -> bool:
-    return _reason_of(err) == "InternalError"
+    return _reason_or_code(err, "InternalError", 500)
 
 
 def is_service_unavailable(err: BaseException) -> bool:
-    return _reason_of(err) == "ServiceUnavailable"
+    return _reason_or_code(err, "ServiceUnavailable", 503)
 
 
 def is_method_not_supported(err: BaseException) -> bool:
-    return _reason_of(err) == "MethodNotAllowed"
+    return _reason_or_code(err, "MethodNotAllowed", 405)
+
+
+def is_not_acceptable(err: BaseException) -> bool:
+    return _reason_or_code(err, "NotAcceptable", 406)
 
 
 def is_request_entity_too_large(err: BaseException) -> bool:
-    return _reason_of(err) == "RequestEntityTooLarge"
+    # apimachinery checks the code whatever the reason here (backward compatibility).
+    return _reason_of(err) == "RequestEntityTooLarge" or (
+        isinstance(err, StatusError) and err.code == 413
+    )
 
 
 def is_unsupported_media_type(err: BaseException) -> bool:
-    return _reason_of(err) == "UnsupportedMediaType"
+    return _reason_or_code(err, "UnsupportedMediaType", 415)
 
 
 def is_unexpected_server_error(err: BaseException) -> bool:
@@ -343,7 +393,6 @@ _GENERIC: dict[int, tuple[str, str]] = {
     405: ("MethodNotAllowed", "the server does not allow this method on the requested resource"),
     406: ("NotAcceptable", ""),
     409: ("Conflict", "the server reported a conflict"),
-    413: ("RequestEntityTooLarge", "the server rejected the request because it is too large"),
     415: ("UnsupportedMediaType", ""),
     422: ("Invalid", "the server rejected our request due to an error in our request"),
     429: (
@@ -388,9 +437,10 @@ def new_generic_server_response(
     if not reason:
         if code >= 500:
             reason = "InternalError"
-            message = f"an error on the server ({server_message!r}) has prevented the request from succeeding"
+            quoted = json.dumps(server_message, ensure_ascii=False)  # Go's %q
+            message = f"an error on the server ({quoted}) has prevented the request from succeeding"
         else:
-            reason = "Unknown"
+            # metav1.StatusReasonUnknown is ""; from_status then picks the class by code.
             message = f"the server responded with the status code {code} but did not return more information"
     qualified = f"{resource}.{group}" if group and resource else resource
     if qualified and name:

@@ -108,7 +108,7 @@ def test_non_text_non_status_body_says_unknown() -> None:
         500, {"content-type": "application/octet-stream"}, b"\x00\x01", method="GET", url="/u"
     )
     assert isinstance(err, errors.InternalError)
-    assert "'unknown'" in err.message
+    assert 'an error on the server ("unknown")' in err.message
 
 
 @pytest.mark.parametrize(
@@ -238,3 +238,52 @@ def test_error_text_never_contains_the_token() -> None:
     err = info.value
     for text in (str(err), repr(err), repr(err.status), repr(err.headers), repr(err.details)):
         assert token not in text
+
+
+def test_413_without_status_keeps_the_unknown_reason_message_of_apimachinery() -> None:
+    err = error_from_response(413, {}, b"", method="POST", url="/u")
+    assert isinstance(err, errors.RequestEntityTooLarge)
+    assert (
+        err.message
+        == "the server responded with the status code 413 but did not return more information"
+    )
+    assert errors.is_request_entity_too_large(err)
+
+
+@pytest.mark.parametrize(
+    ("code", "predicate"),
+    [
+        (404, errors.is_not_found),
+        (409, errors.is_conflict),
+        (422, errors.is_invalid),
+        (400, errors.is_bad_request),
+        (401, errors.is_unauthorized),
+        (403, errors.is_forbidden),
+        (410, errors.is_gone),
+        (504, errors.is_timeout),
+        (500, errors.is_internal_error),
+        (503, errors.is_service_unavailable),
+        (405, errors.is_method_not_supported),
+        (406, errors.is_not_acceptable),
+        (415, errors.is_unsupported_media_type),
+        (429, errors.is_too_many_requests),
+        (413, errors.is_request_entity_too_large),
+    ],
+)
+def test_predicates_fall_back_to_the_code_only_for_unknown_reasons(
+    code: int, predicate: Any
+) -> None:
+    """apimachinery pkg/api/errors: `if _, ok := knownReasons[reason]; !ok && code == ...`."""
+    assert predicate(errors.StatusError("x", code=code, reason="SomethingNew"))
+    assert predicate(errors.StatusError("x", code=code))
+    assert not predicate(
+        errors.StatusError("x", code=code + 1 if code != 429 else 430, reason="SomethingNew")
+    )
+    assert not predicate(ValueError("not a status error"))
+
+
+def test_known_reason_wins_over_code() -> None:
+    exists = errors.StatusError("x", code=409, reason="AlreadyExists")
+    assert errors.is_already_exists(exists) and not errors.is_conflict(exists)
+    expired = errors.StatusError("x", code=410, reason="Expired")
+    assert errors.is_resource_expired(expired) and errors.is_gone(expired)
