@@ -19,9 +19,13 @@ EXIT_INTERRUPTED = 130
 
 
 def _add_connection_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kubeconfig", help="path to a kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    p.add_argument(
+        "--kubeconfig", help="path to a kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
+    )
     p.add_argument("--context", help="the kubeconfig context to use")
-    p.add_argument("--server", dest="master_url", help="the API server URL, overriding the kubeconfig")
+    p.add_argument(
+        "--server", dest="master_url", help="the API server URL, overriding the kubeconfig"
+    )
     p.add_argument(
         "-v",
         "--v",
@@ -80,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument("-A", "--all-namespaces", action="store_true", help="list across namespaces")
     get.add_argument("-l", "--selector", help="label selector, e.g. app=demo")
     get.add_argument("--field-selector", help="field selector, e.g. status.phase=Running")
-    get.add_argument("-o", "--output", choices=["wide", "json", "yaml", "name"], help="output format")
+    get.add_argument(
+        "-o", "--output", choices=["wide", "json", "yaml", "name"], help="output format"
+    )
     get.add_argument("-w", "--watch", action="store_true", help="watch for changes after listing")
     get.add_argument(
         "--request-timeout",
@@ -89,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop watching after this many seconds",
     )
 
-    api_resources = sub.add_parser("api-resources", help="list the resource types the server serves")
+    api_resources = sub.add_parser(
+        "api-resources", help="list the resource types the server serves"
+    )
     _add_connection_flags(api_resources)
 
     version = sub.add_parser("version", help="print the client and server versions")
@@ -112,7 +120,12 @@ def _configure_trace(verbosity: int) -> None:
         return
     from rawkube.rest import trace
 
-    trace.enable(verbosity, stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    trace.logger.addHandler(handler)
+    trace.logger.setLevel(logging.INFO)
+    trace.logger.propagate = False
+    trace.set_verbosity(verbosity)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,6 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `rawkube get pods | head`: the reader left; exit quietly as kubectl does.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
     except Exception as err:  # one line, never a traceback
         from rawkube.cli.common import describe_error
 

@@ -70,7 +70,9 @@ def age(timestamp: str | None, now: _dt.datetime | None = None) -> str:
     if not timestamp:
         return "<unknown>"
     try:
-        then = _dt.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
+        then = _dt.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=_dt.timezone.utc
+        )
     except ValueError:
         return "<unknown>"
     now = now or _dt.datetime.now(_dt.timezone.utc)

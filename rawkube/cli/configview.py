@@ -27,7 +27,7 @@ def _minify(raw: dict[str, Any], context: str | None) -> dict[str, Any]:
 def run_config_view(args: argparse.Namespace) -> int:
     from rawkube.config.kubeconfig import load_raw_kubeconfig
 
-    raw = load_raw_kubeconfig(kubeconfig=args.kubeconfig)
+    raw: dict[str, Any] = dict(load_raw_kubeconfig(kubeconfig=args.kubeconfig))
     if args.minify:
         raw = _minify(raw, args.context)
     shown = redact(raw)

@@ -100,7 +100,13 @@ def _pod_row(pod: Any) -> list[str]:
     phase = (status.phase if status else None) or "Unknown"
     if meta.deletion_timestamp:
         phase = "Terminating"
-    return [meta.name or "", f"{ready}/{len(containers)}", phase, str(restarts), age(meta.creation_timestamp)]
+    return [
+        meta.name or "",
+        f"{ready}/{len(containers)}",
+        phase,
+        str(restarts),
+        age(meta.creation_timestamp),
+    ]
 
 
 class PodWatcher:
@@ -120,7 +126,7 @@ class PodWatcher:
         self._thread = threading.Thread(target=self._run, name="rawkube-demo-watch", daemon=True)
 
     def _line(self, cells: list[str], event: str = "") -> str:
-        text = "".join(c.ljust(w) for c, w in zip(cells, self.WIDTHS))
+        text = "".join(c.ljust(w) for c, w in zip(cells, self.WIDTHS, strict=False))
         return f"{text}{event}".rstrip()
 
     def start(self) -> None:
@@ -209,11 +215,16 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
     disc = DiscoveryClient(cfg)
     version = disc.server_version()
     groups = disc.server_groups()
-    group_names = [g["name"] for g in groups.get("groups", [])] if isinstance(groups, dict) else []
-    say.say(f"server {version.get('gitVersion')} ({version.get('platform', '')}), "
-            f"{len(group_names) + 1} API groups: core, {', '.join(group_names[:6])}, ...")
-    mapping = disc.rest_mapper().resource_for(GroupVersionKind("apps", "v1", "Deployment"))
-    say.say(f"RESTMapper: kind Deployment -> resource {_describe_mapping(mapping)}")
+    group_names = [g["name"] for g in groups.get("groups", []) if g.get("name")]
+    say.say(
+        f"server {version.get('gitVersion')} ({version.get('platform', '')}), "
+        f"{len(group_names) + 1} API groups: core, {', '.join(group_names[:6])}, ..."
+    )
+    mapping = disc.rest_mapper().rest_mapping(GroupVersionKind("apps", "v1", "Deployment"))
+    scope = "namespaced" if mapping.namespaced else "cluster-scoped"
+    say.say(
+        f"RESTMapper: kind apps/v1 Deployment -> resource {mapping.resource.resource!r} ({scope})"
+    )
 
     cs = Clientset(cfg)
     deployments = cs.apps_v1().deployments(namespace)
@@ -229,32 +240,41 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
         )
         return 1
 
-    say.step(f"Create Deployment {name!r} in {namespace!r} (Clientset.AppsV1().Deployments(ns).Create)")
+    say.step(
+        f"Create Deployment {name!r} in {namespace!r} (Clientset.AppsV1().Deployments(ns).Create)"
+    )
     say.say("the Pod watch (kubectl get pod --watch -l app=demo) starts first:")
     watcher = PodWatcher(pods, f"app={APP_LABEL}", say)
     watcher.start()
     try:
         created = deployments.create(_deployment(name, replicas=2, image="nginx:1.12"))
-        say.say(f"created deployment.apps/{created.metadata.name} "
-                f"(uid {created.metadata.uid}, resourceVersion {created.metadata.resource_version})")
+        say.say(
+            f"created deployment.apps/{created.metadata.name} "
+            f"(uid {created.metadata.uid}, resourceVersion {created.metadata.resource_version})"
+        )
         ready = _wait_for_pods(pods, 2, timeout, say)
         say.say(f"{ready} of 2 Pods Running")
 
         say.step("Update under RetryOnConflict: replicas 2 -> 1, image nginx:1.12 -> nginx:1.13")
-        _update_with_conflict(deployments, DynamicClient(cfg), namespace, name, say,
-                              retry_on_conflict, DEFAULT_RETRY)
+        _update_with_conflict(
+            deployments, DynamicClient(cfg), namespace, name, say, retry_on_conflict, DEFAULT_RETRY
+        )
         _wait_for_rollout(deployments, name, "nginx:1.13", timeout, say)
 
         say.step("List Deployments: typed (Clientset) and unstructured (DynamicClient)")
         for d in deployments.list().items or []:
-            say.say(f"typed:   {d.metadata.name}  replicas={d.spec.replicas}  "
-                    f"image={d.spec.template.spec.containers[0].image}")
+            say.say(
+                f"typed:   {d.metadata.name}  replicas={d.spec.replicas}  "
+                f"image={d.spec.template.spec.containers[0].image}"
+            )
         gvr = GroupVersionResource("apps", "v1", "deployments")
         dyn_list = DynamicClient(cfg).resource(gvr).namespace(namespace).list()
         for item in dyn_list["items"]:
             spec = item["spec"]
-            say.say(f"dynamic: {item['metadata']['name']}  replicas={spec['replicas']}  "
-                    f"image={spec['template']['spec']['containers'][0]['image']}  (a plain dict)")
+            say.say(
+                f"dynamic: {item['metadata']['name']}  replicas={spec['replicas']}  "
+                f"image={spec['template']['spec']['containers'][0]['image']}  (a plain dict)"
+            )
 
         policy = args.propagation_policy
         say.step(f"Delete with propagationPolicy={policy} and watch the Pods terminate")
@@ -265,25 +285,22 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
         if policy == "Orphan":
             say.say("Orphan: its ReplicaSet and Pods are kept (their ownerReferences removed)")
         else:
-            _wait("the Pods to be gone", lambda: not pods.list(label_selector=f"app={APP_LABEL}").items, timeout)
+            _wait(
+                "the Pods to be gone",
+                lambda: not pods.list(label_selector=f"app={APP_LABEL}").items,
+                timeout,
+            )
             say.say("all its Pods are gone")
     finally:
         time.sleep(0.3)  # let the last watch events arrive before the watch stops
         watcher.stop()
 
     say.step("Done")
-    say.say(f"the Pod watch saw {watcher.events} events; every step above was one or more HTTP "
-            "requests: run with -v 6 (or 8, 9) to see them")
+    say.say(
+        f"the Pod watch saw {watcher.events} events; every step above was one or more HTTP "
+        "requests: run with -v 6 (or 8, 9) to see them"
+    )
     return 0
-
-
-def _describe_mapping(mapping: Any) -> str:
-    resource = getattr(mapping, "resource", mapping)
-    scope = getattr(mapping, "namespaced", None)
-    text = str(resource)
-    if scope is not None:
-        text += " (namespaced)" if scope else " (cluster-scoped)"
-    return text
 
 
 def _gone(deployments: Any, name: str) -> bool:
@@ -297,7 +314,9 @@ def _gone(deployments: Any, name: str) -> bool:
 def _running_pods(pods: Any) -> int:
     items = pods.list(label_selector=f"app={APP_LABEL}").items or []
     return sum(
-        1 for p in items if p.status and p.status.phase == "Running" and not p.metadata.deletion_timestamp
+        1
+        for p in items
+        if p.status and p.status.phase == "Running" and not p.metadata.deletion_timestamp
     )
 
 
@@ -309,7 +328,9 @@ def _wait_for_pods(pods: Any, want: int, timeout: float, say: Narrator) -> int:
     return _running_pods(pods)
 
 
-def _wait_for_rollout(deployments: Any, name: str, image: str, timeout: float, say: Narrator) -> None:
+def _wait_for_rollout(
+    deployments: Any, name: str, image: str, timeout: float, say: Narrator
+) -> None:
     def rolled_out() -> bool:
         d = deployments.get(name)
         st = d.status
@@ -324,7 +345,9 @@ def _wait_for_rollout(deployments: Any, name: str, image: str, timeout: float, s
         _wait("the rollout to finish", rolled_out, timeout)
         say.say(f"rollout finished: 1 replica of {image}")
     except TimeoutError:
-        say.say("the rollout has not finished yet (a cluster without nodes cannot run Pods); going on")
+        say.say(
+            "the rollout has not finished yet (a cluster without nodes cannot run Pods); going on"
+        )
 
 
 def _update_with_conflict(
@@ -353,9 +376,14 @@ def _update_with_conflict(
         result = deployments.get(name)
         say.say(f"attempt {attempts}: GET resourceVersion {result.metadata.resource_version}")
         if attempts == 1:
-            other.patch(name, {"metadata": {"annotations": {"rawkube.demo/other-writer": "was here"}}},
-                        patch_type="merge")
-            say.say("          meanwhile another writer patched the Deployment (its resourceVersion moved on)")
+            other.patch(
+                name,
+                {"metadata": {"annotations": {"rawkube.demo/other-writer": "was here"}}},
+                patch_type="merge",
+            )
+            say.say(
+                "          meanwhile another writer patched the Deployment (its resourceVersion moved on)"
+            )
         result.spec.replicas = 1
         result.spec.template.spec.containers[0].image = "nginx:1.13"
         try:
@@ -365,8 +393,10 @@ def _update_with_conflict(
                 say.say(f"          PUT -> 409 Conflict: {err.message}")
                 say.say("          RetryOnConflict backs off and tries again")
             raise
-        say.say(f"          PUT -> 200 OK, resourceVersion {updated.metadata.resource_version}, "
-                f"generation {updated.metadata.generation}")
+        say.say(
+            f"          PUT -> 200 OK, resourceVersion {updated.metadata.resource_version}, "
+            f"generation {updated.metadata.generation}"
+        )
 
     retry_on_conflict(backoff, update)
     say.say(f"updated in {attempts} attempts; the other writer's annotation was kept")

@@ -1,0 +1,265 @@
+"""The `rawkube` command line: demo, get, api-resources, version, config view, serve.
+
+Each command runs in a subprocess, as a user runs it, with HOME pointing at an empty directory so
+no real kubeconfig is ever read, against a LocalAPIServer on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rawkube.testing import LocalAPIServer
+
+SECRET_TOKEN = "s3cr3t-t0ken-never-shown"
+
+
+def _env(home: Path, kubeconfig: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")}
+    env["HOME"] = str(home)
+    env.pop("KUBECONFIG", None)
+    if kubeconfig is not None:
+        env["KUBECONFIG"] = str(kubeconfig)
+    return env
+
+
+def rawkube(
+    *args: str, env: dict[str, str], timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rawkube", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalAPIServer]:
+    with LocalAPIServer() as srv:
+        yield srv
+
+
+@pytest.fixture()
+def kubeconfig(server: LocalAPIServer, tmp_path: Path) -> Path:
+    path = tmp_path / "kubeconfig"
+    server.write_kubeconfig(str(path))
+    return path
+
+
+def test_demo_runs_every_step_against_the_embedded_server(tmp_path: Path) -> None:
+    """The README's main job on a machine with no cluster: exit 0, every step narrated."""
+    proc = rawkube("demo", "--timeout", "30", env=_env(tmp_path))
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr + out
+    assert "starting the embedded local API server" in out
+    for step in range(1, 8):
+        assert f"[{step}/7]" in out
+    assert "409 Conflict" in out and "updated in 2 attempts" in out
+    assert "created deployment.apps/demo-deployment" in out
+    assert "Running" in out and "DELETED" in out
+    assert "dynamic: demo-deployment  replicas=1  image=nginx:1.13" in out
+    assert "all its Pods are gone" in out
+    assert "Traceback" not in proc.stderr
+
+
+def test_demo_against_a_configured_cluster_with_trace(kubeconfig: Path, tmp_path: Path) -> None:
+    """With a kubeconfig the demo uses that cluster; -v 9 shows curl commands, no key material."""
+    proc = rawkube(
+        "demo", "--name", "traced-demo", "--propagation-policy", "Background", "-v", "9",
+        env=_env(tmp_path, kubeconfig),
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout
+    assert "using the configured cluster https://127.0.0.1:" in proc.stdout
+    assert "curl -v -XPOST" in proc.stderr
+    assert "/apis/apps/v1/namespaces/default/deployments" in proc.stderr
+    assert "PRIVATE KEY" not in proc.stderr and "PRIVATE KEY" not in proc.stdout
+
+
+def test_demo_refuses_to_touch_an_existing_deployment(kubeconfig: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path, kubeconfig)
+    first = rawkube("demo", "--name", "owned", "--propagation-policy", "Orphan", env=env)
+    assert first.returncode == 0, first.stderr
+    # Orphan left the pods; now a Deployment the user owns exists under that name.
+    subprocess.run(
+        [str(Path(sys.executable).parent / "kubectl"), "create", "-f", "-", "--validate=false"],
+        input=_deployment_yaml("owned"),
+        text=True,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    again = rawkube("demo", "--name", "owned", env=env)
+    assert again.returncode == 1
+    assert "will not touch what you own" in again.stdout
+
+
+def _deployment_yaml(name: str) -> str:
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        f"metadata: {{name: {name}}}\n"
+        "spec:\n  replicas: 1\n  selector: {matchLabels: {app: other}}\n"
+        "  template:\n    metadata: {labels: {app: other}}\n"
+        "    spec: {containers: [{name: c, image: nginx}]}\n"
+    )
+
+
+def test_get_api_resources_and_version(kubeconfig: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path, kubeconfig)
+    kubectl = str(Path(sys.executable).parent / "kubectl")
+    subprocess.run(
+        [kubectl, "create", "-f", "-", "--validate=false"],
+        input=_deployment_yaml("cli-web"),
+        text=True,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    table = rawkube("get", "deploy", env=env)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0].split()[:2] == ["NAME", "READY"]
+    assert "cli-web" in table.stdout
+
+    wide = rawkube("get", "deployments.apps", "cli-web", "-o", "wide", env=env)
+    assert "IMAGES" in wide.stdout and "nginx" in wide.stdout
+
+    names = rawkube("get", "deployment", "-o", "name", env=env)
+    assert "deployment.apps/cli-web" in names.stdout.splitlines()
+
+    as_json = rawkube("get", "deploy", "cli-web", "-o", "json", env=env)
+    assert '"kind": "Deployment"' in as_json.stdout
+
+    as_yaml = rawkube("get", "ns", "-o", "yaml", env=env)
+    assert "kind: NamespaceList" in as_yaml.stdout
+
+    everywhere = rawkube("get", "pods", "-A", env=env)
+    assert everywhere.returncode == 0 and "NAMESPACE" in everywhere.stdout
+
+    resources = rawkube("api-resources", env=env)
+    assert resources.returncode == 0
+    lines = resources.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    assert any(line.split()[:5] == ["deployments", "deploy", "apps/v1", "true", "Deployment"] for line in lines)
+
+    version = rawkube("version", env=env)
+    assert "Client Version: rawkube" in version.stdout and "Server Version: v1." in version.stdout
+
+
+def test_get_watch_is_bounded_and_shows_changes(kubeconfig: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path, kubeconfig)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rawkube", "get", "configmaps", "-w", "--request-timeout", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(1.5)
+    kubectl = str(Path(sys.executable).parent / "kubectl")
+    # kubectl's typed `create configmap` sends protobuf, which the local server declines (415);
+    # `create -f` sends JSON.
+    subprocess.run(
+        [kubectl, "create", "-f", "-"],
+        input="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched-cm}\ndata: {a: b}\n",
+        text=True, env=env, check=True, capture_output=True, timeout=60,
+    )
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert any("watched-cm" in line and "ADDED" in line for line in out.splitlines()), out
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad-kubeconfig"
+    bad.write_text("clusters: [this is: not valid\n")
+    proc = rawkube("get", "pods", "--kubeconfig", str(bad), env=_env(tmp_path))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and str(bad) in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 3
+
+    missing = rawkube("get", "pods", "--kubeconfig", str(tmp_path / "nope"), env=_env(tmp_path))
+    assert missing.returncode == 1 and "nope" in missing.stderr and "Traceback" not in missing.stderr
+
+    refused = rawkube("version", "--server", "http://127.0.0.1:9", env=_env(tmp_path))
+    assert refused.returncode == 1
+    assert "cannot connect to the API server" in refused.stderr
+
+
+def test_unknown_resource_and_not_found(kubeconfig: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path, kubeconfig)
+    unknown = rawkube("get", "nosuchthings", env=env)
+    assert unknown.returncode == 1
+    assert 'doesn\'t have a resource type "nosuchthings"' in unknown.stderr
+    missing = rawkube("get", "pod", "no-such-pod", env=env)
+    assert missing.returncode == 1
+    assert "NotFound (404)" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_config_view_redacts_secrets(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+        f"users: [{{name: u, user: {{token: {SECRET_TOKEN}}}}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    proc = rawkube("config", "view", "--kubeconfig", str(path), env=_env(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert SECRET_TOKEN not in proc.stdout
+    assert "token: REDACTED" in proc.stdout and "https://127.0.0.1:6443" in proc.stdout
+    before = path.read_text()
+    minified = rawkube("config", "view", "--minify", "-o", "json", env=_env(tmp_path, path))
+    assert '"current-context": "c"' in minified.stdout and SECRET_TOKEN not in minified.stdout
+    assert path.read_text() == before  # never written
+
+
+def test_serve_writes_a_kubeconfig_kubectl_accepts(tmp_path: Path) -> None:
+    out_path = tmp_path / "served-kubeconfig"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rawkube", "serve", "--kubeconfig-out", str(out_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not out_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert out_path.exists()
+        kubectl = str(Path(sys.executable).parent / "kubectl")
+        got = subprocess.run(
+            [kubectl, "--kubeconfig", str(out_path), "get", "namespaces", "-o", "name"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert "namespace/default" in got.stdout, got.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "stopped" in out
+
+
+def test_serve_refuses_to_overwrite(tmp_path: Path) -> None:
+    existing = tmp_path / "mine"
+    existing.write_text("precious")
+    proc = rawkube("serve", "--kubeconfig-out", str(existing), env=_env(tmp_path), timeout=30)
+    assert proc.returncode == 1
+    assert existing.read_text() == "precious"
+
+
+def test_no_command_prints_help() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rawkube"], capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 2 and "demo" in proc.stdout
