@@ -28,11 +28,20 @@ def test_parse_single_multiple_and_escaped() -> None:
     ]
 
 
-def test_malformed_entries_are_skipped() -> None:
+def test_malformed_warning_skips_the_rest_of_that_header_like_client_go() -> None:
     assert kw.parse_warning_header("garbage") == []
-    assert kw.parse_warning_header('299 - unquoted, 299 - "ok"') == [
-        kw.WarningHeader(299, "-", "ok")
+    assert kw.parse_warning_header('299 - unquoted, 299 - "lost"') == []
+    assert kw.parse_warning_header('299 - "kept", 99 - "bad code", 299 - "lost"') == [
+        kw.WarningHeader(299, "-", "kept")
     ]
+    assert kw.parse_warning_header('300 - "out of range"') == []
+    # a bad header does not spoil the next one
+    assert kw.parse_warning_headers(["bad", '299 - "next"']) == [kw.WarningHeader(299, "-", "next")]
+
+
+def test_rfc2047_encoded_text_is_decoded() -> None:
+    (w,) = kw.parse_warning_header('299 - "=?UTF-8?Q?caf=C3=A9?="')
+    assert w.text == "café"
 
 
 def test_dedup_handler_emits_each_299_message_once() -> None:

@@ -33,10 +33,12 @@ class APIServerWarning(UserWarning):
     """Category of the warnings the default handler emits."""
 
 
-def _quoted(value: str, start: int) -> tuple[str, int]:
-    """Read a quoted-string starting at `value[start] == '"'`; returns (text, index after)."""
+def _quoted(value: str) -> tuple[str, str]:
+    """Split `"quoted \\"text\\"" rest` into (text, rest); ValueError if not a quoted-string."""
+    if not value.startswith('"'):
+        raise ValueError("text must be a quoted string")
     out: list[str] = []
-    i = start + 1
+    i = 1
     while i < len(value):
         ch = value[i]
         if ch == "\\" and i + 1 < len(value):
@@ -44,42 +46,55 @@ def _quoted(value: str, start: int) -> tuple[str, int]:
             i += 2
             continue
         if ch == '"':
-            return "".join(out), i + 1
+            return "".join(out), value[i + 1 :]
         out.append(ch)
         i += 1
     raise ValueError("unterminated quoted string")
 
 
+def _decode_words(text: str) -> str:
+    """RFC 2047 encoded words (`=?UTF-8?Q?...?=`): the server encodes non-ASCII warnings so."""
+    if "=?" not in text:
+        return text
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(text)))
+    except (ValueError, LookupError):
+        return text
+
+
 def parse_warning_header(value: str) -> list[WarningHeader]:
     """Parse one `Warning` header value, which may hold several comma-separated warnings.
 
-    Malformed entries are skipped (client-go `ParseWarningHeaders` collects them as errors
-    and keeps the good ones).
+    Mirrors apimachinery `ParseWarningHeader(s)` (pkg/util/net/http.go): `code agent "text"
+    ["date"]`, the code three digits in 100-299; at the first malformed warning the rest of
+    that header value is skipped.
     """
     result: list[WarningHeader] = []
-    i = 0
-    n = len(value)
-    while i < n:
-        while i < n and value[i] in " ,":
-            i += 1
-        if i >= n:
+    rest = value
+    while rest.strip():
+        parts = rest.strip().split(" ", 2)
+        if len(parts) != 3:
+            break
+        code, agent, remainder = parts
+        if not (len(code) == 3 and code.isdigit() and 100 <= int(code) <= 299) or not agent:
             break
         try:
-            code_end = value.index(" ", i)
-            code = int(value[i:code_end])
-            agent_end = value.index(" ", code_end + 1)
-            agent = value[code_end + 1 : agent_end]
-            if agent_end + 1 >= n or value[agent_end + 1] != '"':
-                raise ValueError("warn-text must be quoted")
-            text, i = _quoted(value, agent_end + 1)
+            text, rest = _quoted(remainder)
         except ValueError:
-            # skip to the next comma outside quotes: resynchronise on the next entry
-            nxt = value.find(",", i + 1)
-            i = n if nxt < 0 else nxt
-            continue
-        if i < n and value[i] == " " and i + 1 < n and value[i + 1] == '"':
-            _, i = _quoted(value, i + 1)  # optional warn-date: ignored, as in client-go
-        result.append(WarningHeader(code, agent, text))
+            break
+        rest = rest.lstrip(" ")
+        if rest.startswith('"'):  # an optional warn-date, ignored as in client-go
+            try:
+                _, rest = _quoted(rest)
+            except ValueError:
+                break
+        result.append(WarningHeader(int(code), agent, _decode_words(text)))
+        rest = rest.strip()
+        if rest and not rest.startswith(","):
+            break
+        rest = rest[1:]
     return result
 
 
