@@ -457,3 +457,18 @@ def test_terminating_pod_with_a_finalizer_waits_for_it_without_spinning(
     )
     store.mutate(PODS, "default", "held", lambda p: p["metadata"].pop("finalizers"))
     assert store.get(PODS, "default", "held") is None
+
+
+def test_scale_down_removes_pending_pods_before_running_ones(
+    store: Store, manager: ControllerManager, clock: FakeClock
+) -> None:
+    store.create(DEPLOYMENTS, deployment(replicas=3))
+    settle(manager, clock)
+    running = {p["metadata"]["name"] for p in items(store, PODS)}
+    store.mutate(DEPLOYMENTS, "default", "web", lambda d: d["spec"].update(replicas=4))
+    manager.sync()  # the fourth pod exists but is still Pending (start takes 1 s on the clock)
+    [pending] = [p for p in items(store, PODS) if p["metadata"]["name"] not in running]
+    assert pending["status"]["phase"] == "Pending"
+    store.mutate(DEPLOYMENTS, "default", "web", lambda d: d["spec"].update(replicas=3))
+    settle(manager, clock)
+    assert {p["metadata"]["name"] for p in items(store, PODS)} == running

@@ -59,7 +59,6 @@ POD_TEMPLATE_HASH = "pod-template-hash"  # apps/v1 DefaultDeploymentUniqueLabelK
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 DESIRED_REPLICAS_ANNOTATION = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS_ANNOTATION = "deployment.kubernetes.io/max-replicas"
-FIELD_MANAGER = "kube-controller-manager"
 NODE_NAME = "rawkube-node"
 NODE_IP = "10.0.0.10"
 
@@ -176,8 +175,8 @@ def find_condition(conditions: list[Obj] | None, type_: str) -> Obj | None:
 
 
 def set_condition(conditions: list[Obj], new: Obj) -> list[Obj]:
-    """deploymentutil.SetDeploymentCondition: replace the condition of that type, keep the
-    others in place (a same-status update keeps lastTransitionTime, see `condition`)."""
+    """deploymentutil.SetDeploymentCondition's list update: the condition of that type is
+    removed and the new one appended, so the latest change is listed last."""
     out = [c for c in conditions if c.get("type") != new["type"]]
     out.append(new)
     return out
@@ -381,20 +380,24 @@ def qos_class(spec: Obj) -> str:
     return "Guaranteed"
 
 
-def deletion_rank(pod: Obj) -> tuple[int, int, int, str]:
-    """controller.ActivePods' order, simplified: the pod to delete first sorts first.
+def deletion_order(pods: list[Obj]) -> list[Obj]:
+    """controller.ActivePods' order, simplified: the pod to delete first comes first.
 
     Unscheduled before scheduled, Pending before Running, not ready before ready, and among
     equals the newest first (it has done the least work).
     """
-    scheduled = 1 if pod.get("spec", {}).get("nodeName") else 0
-    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(
-        pod.get("status", {}).get("phase", ""), 0
+
+    def rank(pod: Obj) -> tuple[int, int, int]:
+        scheduled = 1 if pod.get("spec", {}).get("nodeName") else 0
+        phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(
+            pod.get("status", {}).get("phase", ""), 0
+        )
+        return scheduled, phase, 1 if pod_is_ready(pod) else 0
+
+    newest_first = sorted(
+        pods, key=lambda p: p["metadata"].get("creationTimestamp", ""), reverse=True
     )
-    ready = 1 if pod_is_ready(pod) else 0
-    created = pod.get("metadata", {}).get("creationTimestamp", "")
-    newest_first = "".join(chr(0x10FFFF - ord(ch)) for ch in created)
-    return scheduled, phase, ready, newest_first
+    return sorted(newest_first, key=rank)  # a stable sort keeps newest-first among equals
 
 
 def pod_is_available(pod: Obj, min_ready_seconds: int, now: datetime) -> bool:
@@ -430,9 +433,8 @@ def replicaset_status(rs: Obj, pods: list[Obj], now: datetime) -> Obj:
     status: Obj = {k: v for k, v in counts.items() if v or k == "replicas"}
     status["terminatingReplicas"] = sum(1 for p in pods if is_being_deleted(p))
     status["observedGeneration"] = rs["metadata"].get("generation", 1)
-    for key in ("conditions",):
-        if key in (rs.get("status") or {}):
-            status[key] = rs["status"][key]
+    if "conditions" in (rs.get("status") or {}):
+        status["conditions"] = rs["status"]["conditions"]  # ReplicaFailure: not produced here
     return status
 
 
@@ -496,7 +498,7 @@ class ReplicaSetController:
     def manage_replicas(self, rs: Obj, owned: list[Obj]) -> int:
         """manageReplicas: create missing Pods, delete surplus ones (best ranked first)."""
         active = [p for p in owned if pod_is_active(p)]
-        diff = len(active) - int(rs.get("spec", {}).get("replicas", 1))
+        diff = len(active) - spec_replicas(rs)
         writes = 0
         if diff < 0:
             for _ in range(min(-diff, BURST_REPLICAS)):
@@ -506,7 +508,7 @@ class ReplicaSetController:
                 )
                 writes += 1
         elif diff > 0:
-            for pod in sorted(active, key=deletion_rank)[:diff]:
+            for pod in deletion_order(active)[:diff]:
                 log.debug(
                     "replicaset %s deletes pod %s", rs["metadata"]["name"], pod["metadata"]["name"]
                 )
@@ -1239,3 +1241,13 @@ class ControllerManager:
                 while subscription.get(timeout=0.01) is not None:
                     pass
                 return
+
+
+__all__ = [
+    "ControllerManager",
+    "DeploymentController",
+    "Kubelet",
+    "ReplicaSetController",
+    "pod_log_lines",
+    "pod_template_hash",
+]
