@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rawkube.config.types import Config  # noqa: E402
-from rawkube.testing.record import Recorder  # noqa: E402
+from rawkube.testing.recorder import Recorder  # noqa: E402
 
 NAMESPACE = "default"
 NAME = "demo-deployment"

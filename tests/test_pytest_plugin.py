@@ -253,8 +253,8 @@ def test_plugin_is_found_by_its_entry_point_in_a_fresh_process(project: pytest.P
 def test_plugin_imports_nothing_heavy_at_start_up() -> None:
     code = (
         "import sys; import rawkube.testing.pytest_plugin; "
-        "heavy = [m for m in ('httpx', 'yaml', 'cryptography', 'rawkube.testing.replay', "
-        "'rawkube.testing.record', 'rawkube.rest', 'pytest_httpx') if m in sys.modules]; "
+        "heavy = [m for m in ('httpx', 'yaml', 'cryptography', 'rawkube.testing.replayer', "
+        "'rawkube.testing.recorder', 'rawkube.rest', 'pytest_httpx') if m in sys.modules]; "
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

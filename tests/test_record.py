@@ -22,7 +22,7 @@ from test_record_support import (
 
 from rawkube.config.types import Config
 from rawkube.testing import load_fixture, record, replay
-from rawkube.testing.record import Recorder, exchange_name, scrub
+from rawkube.testing.recorder import Recorder, exchange_name, scrub
 from rawkube.transport import build_async_client, build_client
 
 

@@ -17,7 +17,7 @@ from test_record_support import TOKEN, fake_apiserver
 
 from rawkube.config.types import Config
 from rawkube.testing import load_fixture, replay
-from rawkube.testing.replay import ReplayMismatch
+from rawkube.testing.replayer import ReplayMismatch
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from rawkube.testing import load_fixture
-from rawkube.testing.record import MASKED_SECRET_VALUE, REDACTED
+from rawkube.testing.recorder import MASKED_SECRET_VALUE, REDACTED
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(

@@ -13,7 +13,7 @@ import pytest
 
 from rawkube.testing import ReplayTransport, load_fixture, replay
 from rawkube.testing.fixture import Exchange, RecordedRequest, RecordedResponse, decode_body
-from rawkube.testing.replay import REPLAY_HOST, ReplayMismatch, UnusedExchanges
+from rawkube.testing.replayer import REPLAY_HOST, ReplayMismatch, UnusedExchanges
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "fixtures" / "real-apiserver"
@@ -236,11 +236,11 @@ def test_config_helper_uses_the_transport_and_never_a_network_host() -> None:
 
 
 def test_replay_and_record_names_work_in_any_import_order() -> None:
-    import rawkube.testing.record as record_module
-    import rawkube.testing.replay as replay_module
+    import rawkube.testing.recorder as record_module
+    import rawkube.testing.replayer as replay_module
     from rawkube.testing import record, replay
 
-    # Importing the submodules first binds them on the package; they stay callable.
+    # The modules are named recorder/replayer so importing them never hides the functions.
     rp = replay(REAL / "001-version.json", check_unused=False)
     assert isinstance(rp, replay_module.Replay)
     assert isinstance(record("x.yaml"), record_module.Recorder)

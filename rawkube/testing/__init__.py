@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 _LAZY: dict[str, str] = {
     "LocalAPIServer": "rawkube.testing.server",
-    "record": "rawkube.testing.record",
-    "replay": "rawkube.testing.replay",
-    "Recorder": "rawkube.testing.record",
-    "ReplayTransport": "rawkube.testing.replay",
+    "record": "rawkube.testing.recorder",
+    "replay": "rawkube.testing.replayer",
+    "Recorder": "rawkube.testing.recorder",
+    "ReplayTransport": "rawkube.testing.replayer",
     "load_fixture": "rawkube.testing.fixture",
 }
 
@@ -20,8 +20,8 @@ __all__ = ["LocalAPIServer", "record", "replay", "Recorder", "ReplayTransport", 
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.testing.fixture import load_fixture
-    from rawkube.testing.record import Recorder, record
-    from rawkube.testing.replay import ReplayTransport, replay
+    from rawkube.testing.recorder import Recorder, record
+    from rawkube.testing.replayer import ReplayTransport, replay
     from rawkube.testing.server import LocalAPIServer
 
 

@@ -31,8 +31,8 @@ import pytest
 if TYPE_CHECKING:
     from rawkube.config.types import Config
     from rawkube.testing.fixture import Exchange
-    from rawkube.testing.record import Recorder
-    from rawkube.testing.replay import ReplayTransport
+    from rawkube.testing.recorder import Recorder
+    from rawkube.testing.replayer import ReplayTransport
 
 MARKER = "kube_fixture"
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -206,7 +206,7 @@ def _replaying(
     request: pytest.FixtureRequest, path: Path, check_unused: bool, options: dict[str, Any]
 ) -> Iterator[KubeFixture]:
     from rawkube.testing.fixture import FixtureError
-    from rawkube.testing.replay import ReplayTransport
+    from rawkube.testing.replayer import ReplayTransport
 
     try:
         transport = ReplayTransport(path, **options)
@@ -218,7 +218,7 @@ def _replaying(
     finally:
         fixture.close()
     if check_unused and _test_passed(request.node) and transport.unused():
-        from rawkube.testing.replay import UnusedExchanges
+        from rawkube.testing.replayer import UnusedExchanges
 
         try:
             transport.assert_all_used()
@@ -229,7 +229,7 @@ def _replaying(
 def _recording(
     request: pytest.FixtureRequest, path: Path, mask_secrets: bool
 ) -> Iterator[KubeFixture]:
-    from rawkube.testing.record import Recorder
+    from rawkube.testing.recorder import Recorder
 
     target: Config = request.getfixturevalue("kube_record_config")
     recorder = Recorder(

@@ -23,10 +23,8 @@ import base64
 import logging
 import os
 import re
-import sys
 import threading
 import time
-import types
 import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
@@ -502,18 +500,3 @@ def record(
     token/password in `secrets` when they might appear somewhere other than a header.
     """
     return Recorder(path, mask_secrets=mask_secrets, timing=timing, secrets=secrets)
-
-
-class _CallableModule(types.ModuleType):
-    """`rawkube.testing.record` is both this module and the `record()` function.
-
-    Python binds a submodule as an attribute of its package once it is imported, which hides the
-    lazily exported function of the same name; making the module callable keeps
-    `from rawkube.testing import record; record(path)` working in every import order.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Recorder:
-        return record(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -22,10 +22,8 @@ import difflib
 import json
 import logging
 import os
-import sys
 import threading
 import time
-import types
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
@@ -411,18 +409,3 @@ def replay(
     """Replay a fixture file, directory or exchange list: `with replay(p) as rp: rp.config()`."""
     transport = ReplayTransport(fixture, strict=strict, match_body=match_body, timing=timing)
     return Replay(transport, check_unused=check_unused)
-
-
-class _CallableModule(types.ModuleType):
-    """`rawkube.testing.replay` is both this module and the `replay()` function.
-
-    Python binds a submodule as an attribute of its package once it is imported, which hides the
-    lazily exported function of the same name; making the module callable keeps
-    `from rawkube.testing import replay; replay(path)` working in every import order.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Replay:
-        return replay(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
