@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-try:  # orjson is optional (the `fast` extra); the stdlib is always there.
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - depends on the environment
-    _orjson = None  # type: ignore[assignment]
+
+def _load_orjson() -> Any:
+    """orjson is optional (the `fast` extra); the stdlib codec is always there."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return orjson
+
+
+_orjson = _load_orjson()
 
 
 def loads(data: bytes | str) -> Any:
