@@ -424,3 +424,25 @@ def test_body_none_sends_no_body_and_namespace_none_is_unscoped() -> None:
     assert http.content == b"" and "content-type" not in http.headers
     created = rc.post().namespace(None).resource("deployments").body({}).to_httpx()
     assert created.url.path == "/apis/apps/v1/deployments"
+
+
+def test_httpx_sends_exactly_the_built_url() -> None:
+    """httpx must not re-normalise our Go-style escaping on the way out."""
+    seen: list[httpx.Request] = []
+
+    def capture(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    rc = RESTClient(Config(host=HOST, transport=httpx.MockTransport(capture), qps=0))
+    req = (
+        rc.get()
+        .namespace("d")
+        .resource("configmaps")
+        .name("a b!:@")
+        .param("labelSelector", "app in (a, b),x!=y")
+    )
+    url = req.url()
+    req.do()
+    assert HOST + seen[0].url.raw_path.decode() == url
+    assert url.endswith("/configmaps/a%20b%21:@?labelSelector=app+in+%28a%2C+b%29%2Cx%21%3Dy")

@@ -122,9 +122,8 @@ def encode_body(body: Any) -> tuple[bytes, str | None]:
     """Body bytes plus the content type they imply (None: keep the verb's default).
 
     A dict/list is JSON; a model is JSON of its `to_dict()`; bytes/str are sent as they are,
-    and a str/bytes that does not look like JSON is assumed to be YAML (the API server accepts
-    `application/yaml` for create and update, like `kubectl create -f x.yaml` sends JSON
-    converted from it).
+    and a str/bytes that does not look like JSON is labelled `application/yaml`, which the API
+    server decodes for create and update too (kubectl converts YAML files to JSON first).
     """
     if body is None:
         return b"", None
