@@ -450,18 +450,17 @@ class ReplicaSetController:
         if not replicasets:
             return 0
         pods, _ = self.store.list(PODS, copy_objects=False)
+        family = Family(pods)
         terminating = terminating_namespaces(self.store)
         writes = 0
         for rs in replicasets:
-            writes += self.sync(rs, pods, terminating)
+            writes += self.sync(rs, family, terminating)
         return writes
 
-    def sync(self, rs: Obj, all_pods: list[Obj], terminating_ns: set[str]) -> int:
+    def sync(self, rs: Obj, family: Family, terminating_ns: set[str]) -> int:
         """syncReplicaSet: claim Pods, create or delete the difference, then update status."""
         namespace = rs["metadata"].get("namespace", "")
-        writes, owned = self.claim_pods(
-            rs, [p for p in all_pods if p["metadata"].get("namespace") == namespace]
-        )
+        writes, owned = self.claim_pods(rs, family)
         if not is_being_deleted(rs) and namespace not in terminating_ns:
             writes += self.manage_replicas(rs, owned)
         status = replicaset_status(rs, owned, self.clock())
@@ -469,20 +468,16 @@ class ReplicaSetController:
             writes += apply_change(self.store, REPLICASETS, rs, lambda d: d.update(status=status))
         return writes
 
-    def claim_pods(self, rs: Obj, pods: list[Obj]) -> tuple[int, list[Obj]]:
+    def claim_pods(self, rs: Obj, family: Family) -> tuple[int, list[Obj]]:
         """ControllerRefManager.ClaimPods: the Pods whose controller is this ReplicaSet, after
         adopting matching orphans (not for a ReplicaSet being deleted, which adopts nothing)."""
-        uid = rs["metadata"]["uid"]
+        owned = list(family.owned_by(rs))
+        if is_being_deleted(rs):
+            return 0, owned
         selector = rs.get("spec", {}).get("selector")
-        owned: list[Obj] = []
         writes = 0
-        for pod in pods:
-            ref = controller_ref(pod)
-            if ref is not None:
-                if ref.get("uid") == uid:
-                    owned.append(pod)
-                continue
-            if is_being_deleted(rs) or is_being_deleted(pod):
+        for pod in family.orphans_in(rs["metadata"].get("namespace", "")):
+            if is_being_deleted(pod):
                 continue
             if selector_matches(selector, labels_of(pod)):
                 log.debug(
@@ -518,6 +513,28 @@ class ReplicaSetController:
 
 # replica_set.go BurstReplicas: the most Pods one sync creates or deletes.
 BURST_REPLICAS = 500
+
+
+class Family:
+    """Objects indexed by their controller's uid, and the orphans (no controller) of each
+    namespace: what a controller's informer indexes give it, so each sync finds its own
+    objects without scanning all of them."""
+
+    def __init__(self, objects: list[Obj]) -> None:
+        self._owned: dict[str, list[Obj]] = {}
+        self._orphans: dict[str, list[Obj]] = {}
+        for obj in objects:
+            ref = controller_ref(obj)
+            if ref is None:
+                self._orphans.setdefault(obj["metadata"].get("namespace", ""), []).append(obj)
+            else:
+                self._owned.setdefault(str(ref.get("uid")), []).append(obj)
+
+    def owned_by(self, owner: Obj) -> list[Obj]:
+        return self._owned.get(str(owner["metadata"].get("uid")), [])
+
+    def orphans_in(self, namespace: str) -> list[Obj]:
+        return self._orphans.get(namespace, [])
 
 
 def _add_owner_ref(ref: Obj) -> Callable[[Obj], None]:
@@ -834,24 +851,19 @@ class DeploymentController:
         if not deployments:
             return 0
         replicasets, _ = self.store.list(REPLICASETS, copy_objects=False)
+        family = Family(replicasets)
         terminating = terminating_namespaces(self.store)
         writes = 0
         for d in deployments:
-            ns = d["metadata"].get("namespace", "")
-            mine = [rs for rs in replicasets if rs["metadata"].get("namespace") == ns]
-            writes += self.sync(d, mine, ns in terminating)
+            writes += self.sync(d, family, d["metadata"].get("namespace", "") in terminating)
         return writes
 
-    def sync(self, d: Obj, replicasets: list[Obj], namespace_terminating: bool) -> int:
+    def sync(self, d: Obj, family: Family, namespace_terminating: bool) -> int:
         """syncDeployment: claim ReplicaSets, make sure the new one exists, roll, report."""
         if is_being_deleted(d) or namespace_terminating or (d.get("spec") or {}).get("paused"):
-            owned = [
-                rs
-                for rs in replicasets
-                if (controller_ref(rs) or {}).get("uid") == d["metadata"]["uid"]
-            ]
+            owned = family.owned_by(d)
             return self.sync_status(d, owned, find_new_replicaset(d, owned), rollout=False)
-        writes, owned = self.claim_replicasets(d, replicasets)
+        writes, owned = self.claim_replicasets(d, family)
         new_rs = find_new_replicaset(d, owned)
         old = [rs for rs in owned if rs is not new_rs]
         if new_rs is None:
@@ -864,18 +876,13 @@ class DeploymentController:
         writes += self.cleanup(d, old)
         return writes + self.sync_status(d, owned, new_rs, rollout=True)
 
-    def claim_replicasets(self, d: Obj, replicasets: list[Obj]) -> tuple[int, list[Obj]]:
+    def claim_replicasets(self, d: Obj, family: Family) -> tuple[int, list[Obj]]:
         """ClaimReplicaSets: owned ones, plus orphans matching the selector (adopted)."""
-        uid = d["metadata"]["uid"]
         selector = (d.get("spec") or {}).get("selector")
-        owned: list[Obj] = []
+        owned = list(family.owned_by(d))
         writes = 0
-        for rs in replicasets:
-            ref = controller_ref(rs)
-            if ref is not None:
-                if ref.get("uid") == uid:
-                    owned.append(rs)
-            elif not is_being_deleted(rs) and selector_matches(selector, labels_of(rs)):
+        for rs in family.orphans_in(d["metadata"].get("namespace", "")):
+            if not is_being_deleted(rs) and selector_matches(selector, labels_of(rs)):
                 ref = owner_reference(_with_kind(d, "apps/v1", "Deployment"))
                 if apply_change(self.store, REPLICASETS, rs, _add_owner_ref(ref)):
                     log.debug(
