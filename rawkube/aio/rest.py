@@ -25,7 +25,7 @@ from rawkube.rest._core import _UNSET, ClientCore, elapsed_since
 from rawkube.rest.client import patch_content_type
 from rawkube.rest.ratelimit import Clock, TokenBucket, shared_limiter_for
 from rawkube.rest.request import RequestBase
-from rawkube.rest.result import Result
+from rawkube.rest.result import Result, is_success
 from rawkube.rest.warnings import WarningHandler
 from rawkube.rest.watch import AsyncWatch
 from rawkube.rest.with_retry import RetryPolicy
@@ -133,6 +133,7 @@ class AsyncRESTClient:
         return self.verb("PATCH", patch_content_type(patch_type))
 
     async def _send(self, req: AsyncRequest, *, stream: bool) -> httpx.Response:
+        """RESTClient._send with await: throttle, send, ask the retry policy."""
         core = self._core
         http_request = req.to_httpx(self.client)
         attempt = 0
@@ -170,17 +171,16 @@ class AsyncRESTClient:
         return self._core.finish(req, response, response.content)
 
     async def _open(self, req: AsyncRequest) -> httpx.Response:
+        """Send for streaming (watch, logs); a failure status is read, closed and raised."""
         response = await self._send(req, stream=True)
-        if 200 <= response.status_code <= 206:
-            self._core.stream_error(req, response, b"")  # handles warnings
+        if is_success(response.status_code):
+            self._core.handle_warnings(response)
             return response
         try:
             body = await response.aread()
         finally:
             await response.aclose()
-        error = self._core.stream_error(req, response, body)
-        assert error is not None
-        raise error
+        raise self._core.failure(req, response, body)
 
     def _watch(self, req: AsyncRequest, decode: Callable[[Any], Any] | None) -> AsyncWatch:
         return AsyncWatch(lambda: self._open(req), self._core.decoder(decode))

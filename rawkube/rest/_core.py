@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 
 from rawkube.config.types import Config
+from rawkube.errors import StatusError
 from rawkube.rest import trace
 from rawkube.rest.ratelimit import Clock, TokenBucket, limiter_for
 from rawkube.rest.request import RequestBase
-from rawkube.rest.result import Result, check_response, error_from_response, is_success
+from rawkube.rest.result import Result, check_response, error_from_response
 from rawkube.rest.warnings import WarningHandler, handle_warnings
 from rawkube.rest.watch import DEFAULT_MAX_FRAME_BYTES, WatchDecoder
 from rawkube.rest.with_retry import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -87,26 +88,25 @@ class ClientCore:
             trace.trace_retry(request, delay, attempt + 1, type(error).__name__)
         return delay
 
+    def handle_warnings(self, response: httpx.Response) -> list[str]:
+        """Pass the `Warning` headers to the handler; return their texts."""
+        return handle_warnings(response.headers.get_list("warning"), self.warning_handler)
+
     def finish(self, req: RequestBase, response: httpx.Response, body: bytes) -> Result:
-        """Response (body read) -> Result or StatusError; warnings handled on the way."""
-        warnings = handle_warnings(response.headers.get_list("warning"), self.warning_handler)
+        """Response (body read) -> Result, or raise its StatusError (client-go `transformResponse`)."""
         return check_response(
             response.status_code,
             response.headers,
             body,
             method=response.request.method,
             url=_safe_url(response.request),
-            warnings=warnings,
+            warnings=self.handle_warnings(response),
             resource_info=req.resource_info,
         )
 
-    def stream_error(
-        self, req: RequestBase, response: httpx.Response, body: bytes
-    ) -> Exception | None:
-        """For watch/stream: the error to raise if the response is not a success."""
-        handle_warnings(response.headers.get_list("warning"), self.warning_handler)
-        if is_success(response.status_code):
-            return None
+    def failure(self, req: RequestBase, response: httpx.Response, body: bytes) -> StatusError:
+        """The StatusError for a watch/stream whose response is not a success."""
+        self.handle_warnings(response)
         group, resource, name = req.resource_info
         return error_from_response(
             response.status_code,

@@ -22,7 +22,7 @@ from rawkube.rest import trace
 from rawkube.rest._core import _UNSET, ClientCore, elapsed_since
 from rawkube.rest.ratelimit import Clock, TokenBucket, shared_limiter_for
 from rawkube.rest.request import PATCH_CONTENT_TYPES, Request
-from rawkube.rest.result import Result
+from rawkube.rest.result import Result, is_success
 from rawkube.rest.warnings import WarningHandler
 from rawkube.rest.watch import Watch
 from rawkube.rest.with_retry import RetryPolicy
@@ -123,6 +123,7 @@ class RESTClient:
 
     # -- sending (called by Request) -------------------------------------------------------------
     def _send(self, req: Request, *, stream: bool) -> httpx.Response:
+        """One request, attempt after attempt: throttle, send, ask the retry policy."""
         core = self._core
         http_request = req.to_httpx(self.client)
         attempt = 0
@@ -160,18 +161,16 @@ class RESTClient:
         return self._core.finish(req, response, response.content)
 
     def _open(self, req: Request) -> httpx.Response:
-        """Send for streaming; a failure status is read, closed and raised."""
+        """Send for streaming (watch, logs); a failure status is read, closed and raised."""
         response = self._send(req, stream=True)
-        if 200 <= response.status_code <= 206:
-            self._core.stream_error(req, response, b"")  # handles warnings
+        if is_success(response.status_code):
+            self._core.handle_warnings(response)
             return response
         try:
             body = response.read()
         finally:
             response.close()
-        error = self._core.stream_error(req, response, body)
-        assert error is not None
-        raise error
+        raise self._core.failure(req, response, body)
 
     def _watch(self, req: Request, decode: Callable[[Any], Any] | None) -> Watch:
         return Watch(self._open(req), self._core.decoder(decode))
