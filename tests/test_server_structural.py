@@ -207,7 +207,13 @@ class Replayer:
             timeout=10,
         ) as c:
             c.post(collection, json=template)
-            time.sleep(0.8)
+            time.sleep(0.4)
+            c.patch(
+                f"{collection}/watched",
+                content=b'{"metadata":{"labels":{"seen":"yes"}}}',
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
+            time.sleep(0.4)
             c.delete(f"{collection}/watched")
 
 
