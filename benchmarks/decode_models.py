@@ -14,13 +14,11 @@ warm from a previous run); each mode runs `--runs` times and the median time is 
 run with `--peers-python` (default: benchmarks/.venv, else /tmp/peers-venv) and are skipped, with a
 note, if that interpreter cannot import them.
 
-Measured on the 2-core development machine (10,000 items, 31.2 MB; medians of 5 fresh processes;
-the machine was shared, so absolute times vary by +-25% between runs):
-
-    json.loads   ~0.8-1.0 s   180 MiB growth
-    rawkube      ~0.76-0.9 s  180 MiB growth (its own share after json.loads: ~8-12 ms)
-    lightkube    ~1.4-1.6 s   188 MiB growth
-    kubernetes   ~3.3-9 s     392 MiB growth
+Measured on the shared 2-core development machine (10,000 items, 31.2 MB; medians of 5 fresh
+processes per mode; four runs, so ranges): rawkube / json.loads = 0.82-1.14 (noise: rawkube's own
+share after json.loads returned is 8-19 ms, 1-2% of it); lightkube 1.5-2.2x; kubernetes 3.9-8.8x.
+Memory growth of the decode: json.loads 180 MiB, rawkube 180 MiB (absolute peak +1.5-1.9 MiB,
+the imported model modules), lightkube 188 MiB, kubernetes 392 MiB.
 
 Usage: python benchmarks/decode_models.py [--items 10000] [--runs 5] [--peers-python PATH] [--json]
 """
