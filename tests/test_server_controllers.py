@@ -472,3 +472,44 @@ def test_scale_down_removes_pending_pods_before_running_ones(
     store.mutate(DEPLOYMENTS, "default", "web", lambda d: d["spec"].update(replicas=3))
     settle(manager, clock)
     assert {p["metadata"]["name"] for p in items(store, PODS)} == running
+
+
+def test_a_replicaset_on_its_own_runs_its_pods(
+    store: Store, manager: ControllerManager, clock: FakeClock
+) -> None:
+    # Stored without apiVersion/kind (storage is versionless): the ownerReference still names it.
+    store.create(
+        REPLICASETS,
+        {
+            "metadata": {"name": "solo", "namespace": "default"},
+            "spec": {
+                "replicas": 2,
+                "selector": {
+                    "matchExpressions": [{"key": "app", "operator": "In", "values": ["solo"]}]
+                },
+                "template": {
+                    "metadata": {"labels": {"app": "solo"}},
+                    "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+                },
+            },
+        },
+    )
+    settle(manager, clock)
+    pods = items(store, PODS)
+    assert len(pods) == 2 and all(p["status"]["phase"] == "Running" for p in pods)
+    ref = pods[0]["metadata"]["ownerReferences"][0]
+    assert (ref["apiVersion"], ref["kind"], ref["name"]) == ("apps/v1", "ReplicaSet", "solo")
+    assert pods[0]["spec"]["restartPolicy"] == "Always"  # defaulted like an API-created Pod
+
+
+def test_deployment_with_zero_replicas_has_an_empty_replicaset(
+    store: Store, manager: ControllerManager, clock: FakeClock
+) -> None:
+    store.create(DEPLOYMENTS, deployment(replicas=0))
+    settle(manager, clock)
+    [rs] = items(store, REPLICASETS)
+    assert rs["spec"]["replicas"] == 0 and rs["status"]["replicas"] == 0
+    assert items(store, PODS) == []
+    d = store.must_get(DEPLOYMENTS, "default", "web")
+    conditions = {c["type"]: c["status"] for c in d["status"]["conditions"]}
+    assert conditions == {"Available": "True", "Progressing": "True"}
