@@ -150,3 +150,26 @@ def test_trace_over_real_tls_has_no_key_material(
     assert f"{config.host}/api/v1/namespaces" in text and "curl -v -XGET" in text
     key_body = b"".join(config.key_data.splitlines()[1:-1]).decode()
     assert key_body[:40] not in text and "PRIVATE KEY" not in text
+
+
+def test_stop_from_another_thread_over_tls(config: Config) -> None:
+    import threading
+
+    with RESTClient(config, "apps", "v1") as rc:
+        rc.post().namespace("default").resource("deployments").body(deployment("live-thread")).do()
+        watch = rc.get().namespace("default").resource("deployments").watch()
+        got: list[str] = []
+
+        def reader() -> None:
+            for event in watch:
+                got.append(event.type)
+            got.append("END")
+
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 5
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.01)
+        watch.stop()
+        thread.join(5)
+        assert not thread.is_alive() and got[-1] == "END"

@@ -304,3 +304,31 @@ def test_async_watch_stop_and_context_manager() -> None:
         return stream.closed
 
     assert asyncio.run(main())
+
+
+def test_stop_from_another_thread_wakes_a_blocked_reader() -> None:
+    """client-go's Stop() is called from another goroutine; the reader must not hang."""
+    server = SlowWatchServer()
+    try:
+        rc = RESTClient(Config(host=f"http://127.0.0.1:{server.port}", qps=0), "", "v1")
+        watch = rc.get().resource("pods").watch()
+        seen: list[str] = []
+
+        def reader() -> None:
+            for event in watch:  # blocks after the first event: the server stays silent
+                seen.append(event.type)
+            seen.append("END")
+
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 5
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        watch.stop()
+        thread.join(5)
+        assert not thread.is_alive()
+        assert seen == ["ADDED", "END"]
+        assert server.disconnected.wait(5)
+        rc.close()
+    finally:
+        server.close()

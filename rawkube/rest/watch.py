@@ -15,6 +15,7 @@ cannot make it grow without bound.
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -128,6 +129,18 @@ class WatchDecoder:
         return len(self._buffer)
 
 
+def interrupt(response: httpx.Response) -> None:
+    """Shut down the socket under a streaming response, waking a thread blocked reading it
+    (closing alone does not interrupt a blocking recv()). HTTP/1.1 connections expose their
+    socket through httpcore's `network_stream` extension; without one, closing must do."""
+    stream = response.extensions.get("network_stream")
+    get_extra_info = getattr(stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if get_extra_info is not None else None
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 class Watch:
     """A running watch (client-go `watch.Interface`): iterate for events, `stop()` to end it.
 
@@ -150,11 +163,9 @@ class Watch:
             for chunk in self.response.iter_bytes(self._chunk_size):
                 yield from self._checked(self._decoder.feed(chunk))
             yield from self._checked(self._decoder.close())
-        except httpx.StreamClosed:
-            return  # stop() closed the response under us: a clean end
-        except httpx.ReadError:
+        except httpx.HTTPError:
             if self._stopped:
-                return
+                return  # stop() cut the connection under the reader: a clean end
             raise
         finally:
             self.response.close()
@@ -176,10 +187,16 @@ class Watch:
         return next(self._events)
 
     def stop(self) -> None:
-        """End the watch and release the connection (client-go `Stop()`)."""
+        """End the watch and release the connection (client-go `Stop()`).
+
+        Safe to call from another thread while one is blocked waiting for the next event:
+        the socket is shut down, which wakes the reader, whose iteration then just ends.
+        """
         self._stopped = True
-        self._events.close()
+        interrupt(self.response)
         self.response.close()
+        with contextlib.suppress(ValueError):  # "generator already executing" in a reader thread
+            self._events.close()
 
     def __enter__(self) -> Watch:
         return self
@@ -232,9 +249,7 @@ class AsyncWatch:
                     yield event
             for event in Watch._checked(self._decoder.close()):
                 yield event
-        except httpx.StreamClosed:
-            return
-        except httpx.ReadError:
+        except httpx.HTTPError:
             if self._stopped:
                 return
             raise
