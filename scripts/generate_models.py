@@ -146,11 +146,30 @@ def method_name(kind: str, resource: str) -> str:
     return snake_case(kind[:common]) + resource[common:]
 
 
+# "e.g. Foo" is not the end of a sentence (the spec writes "(e.g. ...)" a lot).
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "ex.", "Ex.", "approx.")
+_BOUNDARY = re.compile(r"[.!?]\s+(?=[A-Z`\"'(])")
+
+
+def split_sentences(text: str) -> list[str]:
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate = text[start : match.start() + 1]
+        if candidate.endswith(_ABBREVIATIONS):
+            continue
+        sentences.append(candidate.strip())
+        start = match.end()
+    if text[start:].strip():
+        sentences.append(text[start:].strip())
+    return sentences
+
+
 def first_sentences(text: str, limit: int = 2, max_chars: int = 320) -> str:
     """The first sentence or two of a spec description, on one line."""
     text = text.split("\n\n")[0]
     text = " ".join(text.split())
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z`\"'(])", text)
+    sentences = split_sentences(text)
     out = ""
     for sentence in sentences[:limit]:
         if out and len(out) + len(sentence) > max_chars:

@@ -129,6 +129,11 @@ def test_descriptions_are_trimmed_to_the_first_sentences() -> None:
     text = "First one. Second one here. Third is dropped.\n\nAnother paragraph."
     assert gen.first_sentences(text) == "First one. Second one here."
     assert gen.first_sentences(text, limit=1) == "First one."
+    # core/v1 Event.reportingComponent: "e.g." does not end the sentence.
+    text = "Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`. More."
+    assert gen.first_sentences(text, limit=1) == (
+        "Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`."
+    )
 
 
 def test_unknown_schema_shape_is_an_error_not_a_silent_any() -> None:

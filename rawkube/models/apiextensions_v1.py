@@ -219,7 +219,7 @@ class CustomResourceDefinitionNames(Model):
     kind: Field[str] = Field("kind")
     """kind is the serialized kind of the resource."""
     categories: Field[list[str]] = Field("categories")
-    """categories is a list of grouped resources this custom resource belongs to (e.g."""
+    """categories is a list of grouped resources this custom resource belongs to (e.g. 'all')."""
     list_kind: Field[str] = Field("listKind")
     """listKind is the serialized kind of the list for this resource."""
     plural: Field[str] = Field("plural")
@@ -334,7 +334,9 @@ class CustomResourceDefinitionVersion(Model):
     deprecation_warning: Field[str] = Field("deprecationWarning")
     """deprecationWarning overrides the default warning returned to API clients."""
     name: Field[str] = Field("name")
-    """name is the version name, e.g. “v1”, “v2beta1”, etc."""
+    """name is the version name, e.g. “v1”, “v2beta1”, etc. The custom resources are served under
+    this version at `/apis/<group>/<version>/...` if `served` is true.
+    """
     schema: Obj[CustomResourceValidation] = Obj("schema", "CustomResourceValidation")
     """schema describes the schema used for validation, pruning, and defaulting of this version of
     the custom resource.

@@ -946,7 +946,10 @@ class StatefulSetOrdinals(Model):
     __slots__ = ()
 
     start: Field[int] = Field("start")
-    """start is the number representing the first replica's index."""
+    """start is the number representing the first replica's index. It may be used to number replicas
+    from an alternate index (eg: 1-indexed) over the default 0-indexed names, or to orchestrate
+    progressive movement of replicas from one StatefulSet to another.
+    """
 
     def __init__(
         self,

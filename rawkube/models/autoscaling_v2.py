@@ -44,7 +44,8 @@ __all__ = [
 class ContainerResourceMetricSource(Model):
     """ContainerResourceMetricSource indicates how to scale on a resource metric known to
     Kubernetes, as specified in requests and limits, describing each pod in the current scale
-    target (e.g. CPU or memory).
+    target (e.g. CPU or memory). The values will be averaged together before being compared to
+    the target.
     """
 
     __slots__ = ()
@@ -500,7 +501,7 @@ class MetricSpec(Model):
     container_resource: Obj[ContainerResourceMetricSource] = Obj("containerResource", "ContainerResourceMetricSource")
     """containerResource refers to a resource metric (such as those specified in requests and
     limits) known to Kubernetes describing a single container in each pod of the current scale
-    target (e.g.
+    target (e.g. CPU or memory).
     """
     external: Obj[ExternalMetricSource] = Obj("external", "ExternalMetricSource")
     """external refers to a global metric that is not associated with any Kubernetes object."""
@@ -514,7 +515,7 @@ class MetricSpec(Model):
     """
     resource: Obj[ResourceMetricSource] = Obj("resource", "ResourceMetricSource")
     """resource refers to a resource metric (such as those specified in requests and limits) known
-    to Kubernetes describing each pod in the current scale target (e.g.
+    to Kubernetes describing each pod in the current scale target (e.g. CPU or memory).
     """
     type: Field[str] = Field("type")
     """type is the type of metric source."""
@@ -547,7 +548,7 @@ class MetricStatus(Model):
     container_resource: Obj[ContainerResourceMetricStatus] = Obj("containerResource", "ContainerResourceMetricStatus")
     """container resource refers to a resource metric (such as those specified in requests and
     limits) known to Kubernetes describing a single container in each pod in the current scale
-    target (e.g.
+    target (e.g. CPU or memory).
     """
     external: Obj[ExternalMetricStatus] = Obj("external", "ExternalMetricStatus")
     """external refers to a global metric that is not associated with any Kubernetes object."""
@@ -561,7 +562,7 @@ class MetricStatus(Model):
     """
     resource: Obj[ResourceMetricStatus] = Obj("resource", "ResourceMetricStatus")
     """resource refers to a resource metric (such as those specified in requests and limits) known
-    to Kubernetes describing each pod in the current scale target (e.g.
+    to Kubernetes describing each pod in the current scale target (e.g. CPU or memory).
     """
     type: Field[str] = Field("type")
     """type is the type of metric source."""
@@ -762,7 +763,7 @@ class PodsMetricStatus(Model):
 class ResourceMetricSource(Model):
     """ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as
     specified in requests and limits, describing each pod in the current scale target (e.g. CPU
-    or memory).
+    or memory). The values will be averaged together before being compared to the target.
     """
 
     __slots__ = ()

@@ -2199,9 +2199,9 @@ class Event(Model):
     related: Obj[ObjectReference] = Obj("related", "ObjectReference")
     """Optional secondary object for more complex actions."""
     reporting_component: Field[str] = Field("reportingComponent")
-    """Name of the controller that emitted this Event, e.g."""
+    """Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`."""
     reporting_instance: Field[str] = Field("reportingInstance")
-    """ID of the controller instance, e.g."""
+    """ID of the controller instance, e.g. `kubelet-xyzf`."""
     series: Obj[EventSeries] = Obj("series", "EventSeries")
     """Data about the Event series this event represents or nil if it's a singleton Event."""
     source: Obj[EventSource] = Obj("source", "EventSource")
@@ -2984,7 +2984,7 @@ class Lifecycle(Model):
     pre_stop: Obj[LifecycleHandler] = Obj("preStop", "LifecycleHandler")
     """PreStop is called immediately before a container is terminated due to an API request or
     management event such as liveness/startup probe failure, preemption, resource contention,
-    etc.
+    etc. The handler is not called if the container crashes or exits.
     """
     stop_signal: Field[str] = Field("stopSignal")
     """StopSignal defines which signal will be sent to a container when it is being stopped."""
@@ -4053,7 +4053,7 @@ class NodeSystemInfo(Model):
     operating_system: Field[str] = Field("operatingSystem")
     """The Operating System reported by the node"""
     os_image: Field[str] = Field("osImage")
-    """OS Image reported by the node from /etc/os-release (e.g."""
+    """OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."""
     swap: Obj[NodeSwapStatus] = Obj("swap", "NodeSwapStatus")
     """Swap Info reported by the node."""
     system_uuid: Field[str] = Field("systemUUID")
@@ -5547,7 +5547,9 @@ class PodStatus(Model):
     of: 'BestEffort', 'Burstable', 'Guaranteed'.
     """
     reason: Field[str] = Field("reason")
-    """A brief CamelCase message indicating details about why the pod is in this state. e.g."""
+    """A brief CamelCase message indicating details about why the pod is in this state. e.g.
+    'Evicted'
+    """
     resize: Field[str] = Field("resize")
     """Status of resources resize desired for pod's containers."""
     resource_claim_statuses: ObjList[PodResourceClaimStatus] = ObjList("resourceClaimStatuses", "PodResourceClaimStatus")
@@ -6247,7 +6249,9 @@ class ResourceHealth(Model):
     unhealthy.
     """
     message: Field[str] = Field("message")
-    """Message provides human-readable context for Health (e.g."""
+    """Message provides human-readable context for Health (e.g. "ECC error count exceeded
+    threshold").
+    """
     resource_id: Field[str] = Field("resourceID")
     """ResourceID is the unique identifier of the resource."""
 
@@ -7199,7 +7203,7 @@ class ServiceSpec(Model):
     ClusterIP. One of: 'Cluster', 'Local'.
     """
     ip_families: Field[list[str]] = Field("ipFamilies")
-    """IPFamilies is a list of IP families (e.g."""
+    """IPFamilies is a list of IP families (e.g. IPv4, IPv6) assigned to this service."""
     ip_family_policy: Field[str] = Field("ipFamilyPolicy")
     """IPFamilyPolicy represents the dual-stack-ness requested or required by this Service. One of:
     'PreferDualStack', 'RequireDualStack', 'SingleStack'.

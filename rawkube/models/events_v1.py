@@ -64,9 +64,11 @@ class Event(Model):
     related: Obj[core_v1.ObjectReference] = Obj("related", "core_v1:ObjectReference")
     """related is the optional secondary object for more complex actions."""
     reporting_controller: Field[str] = Field("reportingController")
-    """reportingController is the name of the controller that emitted this Event, e.g."""
+    """reportingController is the name of the controller that emitted this Event, e.g.
+    `kubernetes.io/kubelet`.
+    """
     reporting_instance: Field[str] = Field("reportingInstance")
-    """reportingInstance is the ID of the controller instance, e.g."""
+    """reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`."""
     series: Obj[EventSeries] = Obj("series", "EventSeries")
     """series is data about the Event series this event represents or nil if it's a singleton Event.
     """

@@ -116,9 +116,9 @@ class APIResource(Model):
     __slots__ = ()
 
     kind: Field[str] = Field("kind")
-    """kind is the kind for the resource (e.g."""
+    """kind is the kind for the resource (e.g. 'Foo' is the kind for a resource 'foo')"""
     categories: Field[list[str]] = Field("categories")
-    """categories is a list of the grouped resources this resource belongs to (e.g."""
+    """categories is a list of the grouped resources this resource belongs to (e.g. 'all')"""
     group: Field[str] = Field("group")
     """group is the preferred group of the resource."""
     name: Field[str] = Field("name")

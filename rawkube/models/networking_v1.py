@@ -189,7 +189,8 @@ class IPAddressSpec(Model):
 
 class IPBlock(Model):
     """IPBlock describes a particular CIDR (Ex. "192.168.1.0/24","2001:db8::/64") that is allowed to
-    the pods matched by a NetworkPolicySpec's podSelector.
+    the pods matched by a NetworkPolicySpec's podSelector. The except entry describes CIDRs that
+    should not be included within this rule.
     """
 
     __slots__ = ()
@@ -960,7 +961,9 @@ class ServiceCIDRSpec(Model):
     __slots__ = ()
 
     cidrs: Field[list[str]] = Field("cidrs")
-    """CIDRs defines the IP blocks in CIDR notation (e.g."""
+    """CIDRs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from
+    which to assign service cluster IPs.
+    """
 
     def __init__(
         self,

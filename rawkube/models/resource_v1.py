@@ -989,7 +989,9 @@ class NetworkDeviceData(Model):
     __slots__ = ()
 
     hardware_address: Field[str] = Field("hardwareAddress")
-    """HardwareAddress represents the hardware address (e.g."""
+    """HardwareAddress represents the hardware address (e.g. MAC Address) of the device's network
+    interface.
+    """
     interface_name: Field[str] = Field("interfaceName")
     """InterfaceName specifies the name of the network interface associated with the allocated
     device.
