@@ -332,3 +332,16 @@ def test_stop_from_another_thread_wakes_a_blocked_reader() -> None:
         rc.close()
     finally:
         server.close()
+
+
+def test_a_model_class_decodes_through_from_dict() -> None:
+    class Pod:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @classmethod
+        def from_dict(cls, data: dict[str, Any]) -> Pod:
+            return cls(data["metadata"]["name"])
+
+    (event,) = WatchDecoder(Pod).feed(lines(ev("ADDED", "a", "1")))
+    assert isinstance(event.object, Pod) and event.object.name == "a"

@@ -87,7 +87,8 @@ class WatchDecoder:
         *,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     ) -> None:
-        self._decode = decode
+        # A model class may be passed as is: its `from_dict` is the decode function.
+        self._decode = getattr(decode, "from_dict", decode)
         self._max = max_frame_bytes
         self._buffer = bytearray()
         # Where to resume searching for "\n": bytes before it are known to have none, so a
