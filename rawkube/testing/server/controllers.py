@@ -20,6 +20,12 @@ whole current state and makes one step towards the desired state. There are no i
 work queues (a real controller-manager needs them for scale; a test server does not), so one
 tick is a plain function of the store, easy to follow and to drive from a test.
 `ControllerManager` runs the ticks in one background thread, woken by store changes.
+
+How the server uses this module (app.py): `ControllerManager(store).start()` when it starts,
+`.stop()` when it stops, and `pod_log_lines(pod, container)` to answer pods/log. Tests build a
+`ControllerManager` over a bare `Store` with a fake clock and call `tick()` / `sync()`.
+Timings (defaults): a Pod runs 0.5 s after it is created and a deleted Pod is gone 0.5 s
+later, so a demo or a `kubectl get pods -w` shows each step within a second.
 """
 
 from __future__ import annotations
