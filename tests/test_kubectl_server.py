@@ -234,3 +234,21 @@ def test_namespace_logs_foreground_delete(kubectl: Kubectl, tmp_path: Path) -> N
     kubectl("delete", "namespace", "demo", timeout=30)
     namespaces = kubectl("get", "namespaces", "-o", "name").stdout.split()
     assert "namespace/demo" not in namespaces and "namespace/default" in namespaces
+
+
+def test_imperative_commands_send_protobuf_and_succeed(kubectl: Kubectl) -> None:
+    # kubectl's typed clients encode these bodies as protobuf (client-go >= 1.31).
+    assert "namespace/imperative created" in kubectl("create", "namespace", "imperative").stdout
+    ns = ("-n", "imperative")
+    kubectl(*ns, "create", "deployment", "web", "--image=nginx:1.12", "--replicas=2", "--port=80")
+    kubectl(*ns, "create", "configmap", "cfg", "--from-literal=a=1")
+    kubectl(*ns, "expose", "deployment", "web", "--port=80")
+    deployment = json.loads(kubectl(*ns, "get", "deploy", "web", "-o", "json").stdout)
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert (container["image"], container["ports"][0]["containerPort"]) == ("nginx:1.12", 80)
+    configmap = json.loads(kubectl(*ns, "get", "cm", "cfg", "-o", "json").stdout)
+    assert configmap["data"] == {"a": "1"}
+    service = json.loads(kubectl(*ns, "get", "svc", "web", "-o", "json").stdout)
+    assert service["spec"]["ports"][0]["port"] == 80

@@ -306,7 +306,11 @@ class API:
         if not req.body:
             return None
         ctype = req.headers.get("content-type", JSON)
-        if "protobuf" in ctype or "cbor" in ctype:
+        if "protobuf" in ctype:
+            from rawkube.testing.server.protobuf import decode
+
+            return decode(req.body)
+        if "cbor" in ctype:
             # We speak JSON and YAML only. A 415 makes client-go retry the request as JSON.
             raise APIError(
                 415,
