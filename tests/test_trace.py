@@ -116,3 +116,13 @@ def test_retry_is_traced(caplog: pytest.LogCaptureFixture, verbosity: None) -> N
         RESTClient(cfg, sleep=lambda s: None).get().resource("pods").do()
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "429 Too Many Requests" in text and "Retrying GET https://h/api/v1/pods" in text
+
+
+def test_level_7_request_headers_without_bodies(
+    caplog: pytest.LogCaptureFixture, verbosity: None
+) -> None:
+    text = run(7, caplog)
+    assert f'Request verb="GET" url="{URL}"' in text
+    assert "Authorization: Bearer <masked>" in text
+    assert "Request Body" not in text and "Response Body" not in text
+    assert_no_secret(text)

@@ -92,6 +92,8 @@ class AsyncRESTClient:
             client = build_async_client(config)
         self.client = client
         self._sleep = sleep
+        # computed once: every request of this client shares them
+        self._request_kwargs = self._core.request_kwargs(str(client.base_url))
 
     @property
     def config(self) -> Config:
@@ -114,7 +116,7 @@ class AsyncRESTClient:
             self,
             method,
             content_type=content_type,
-            **self._core.request_kwargs(str(self.client.base_url)),
+            **self._request_kwargs,
         )
 
     def get(self) -> AsyncRequest:

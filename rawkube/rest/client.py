@@ -80,6 +80,8 @@ class RESTClient:
             client = build_client(config)
         self.client = client
         self._sleep = sleep
+        # computed once: every request of this client shares them
+        self._request_kwargs = self._core.request_kwargs(str(client.base_url))
 
     @property
     def config(self) -> Config:
@@ -103,7 +105,7 @@ class RESTClient:
             self,
             method,
             content_type=content_type,
-            **self._core.request_kwargs(str(self.client.base_url)),
+            **self._request_kwargs,
         )
 
     def get(self) -> Request:
