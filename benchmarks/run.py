@@ -606,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=120.0, help="seconds allowed to one client run"
     )
     ap.add_argument(
+        "--no-decode", action="store_true", help="skip decode_models.py (typed decode alone)"
+    )
+    ap.add_argument(
         "--profile", default="", metavar="CLIENT:SCENARIO", help="cProfile one run instead"
     )
     args = ap.parse_args(argv)
@@ -642,6 +645,10 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(python, list_sizes, watch_n, tmp / "tls")
     runs: list[Run] = []
     rounds_done = 0
+    out_dir = Path(args.out) if args.out else RESULTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Every run is appended here as it finishes, so an interrupted run still leaves its figures.
+    partial = (out_dir / "runs-partial.tmp").open("w")
     try:
         kubeconfigs = write_kubeconfigs(tmp, server, python)
         if args.profile:
@@ -663,15 +670,18 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     run = run_one(python, client, sc, rnd, server, kubeconfigs, args.timeout)
                     runs.append(run)
+                    partial.write(json.dumps(dataclasses.asdict(run)) + "\n")
+                    partial.flush()
                     if run.error and run.error.startswith("timed out"):
                         timed_out.add((client.name, sc.name))
                     _progress(run)
             rounds_done = rnd + 1
     finally:
+        partial.close()
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    decode = None if args.smoke or args.no_decode or args.profile else decode_models(python)
+    decode = None if args.no_decode or args.smoke or args.profile else decode_models(python)
     names = [c.name for c in chosen]
     med = medians(runs)
     for sc in scs:
@@ -698,8 +708,6 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [dataclasses.asdict(r) for r in runs],
     }
     md = markdown(report, scs, names)
-    out_dir = Path(args.out) if args.out else RESULTS
-    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(report, indent=1) + "\n")
     (out_dir / "latest.md").write_text(md)
     print(md)
