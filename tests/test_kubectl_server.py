@@ -252,3 +252,6 @@ def test_imperative_commands_send_protobuf_and_succeed(kubectl: Kubectl) -> None
     assert configmap["data"] == {"a": "1"}
     service = json.loads(kubectl(*ns, "get", "svc", "web", "-o", "json").stdout)
     assert service["spec"]["ports"][0]["port"] == 80
+    assert service["spec"]["clusterIP"].startswith("10.")  # allocated, as the real server does
+    header = kubectl(*ns, "get", "svc").stdout.splitlines()[0].split()
+    assert header == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]

@@ -120,6 +120,34 @@ def _configmap_row(obj: dict[str, Any]) -> list[Any]:
     return [_meta(obj).get("name"), data, age(_meta(obj).get("creationTimestamp"))]
 
 
+def _service_row(obj: dict[str, Any]) -> list[Any]:
+    spec = obj.get("spec") or {}
+    ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    external = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress)
+    ports = ",".join(
+        f"{p.get('port')}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol', 'TCP')}"
+        for p in spec.get("ports") or []
+    )
+    return [
+        _meta(obj).get("name"),
+        spec.get("type", ""),
+        spec.get("clusterIP") or "<none>",
+        external or ("<pending>" if spec.get("type") == "LoadBalancer" else "<none>"),
+        ports or "<none>",
+        age(_meta(obj).get("creationTimestamp")),
+        selector_to_string({"matchLabels": spec.get("selector")} if spec.get("selector") else None),
+    ]
+
+
+def _secret_row(obj: dict[str, Any]) -> list[Any]:
+    return [
+        _meta(obj).get("name"),
+        obj.get("type", "Opaque"),
+        len(obj.get("data") or {}),
+        age(_meta(obj).get("creationTimestamp")),
+    ]
+
+
 def _col(name: str, priority: int = 0, kind: str = "string") -> Column:
     return (name, kind, "", priority)
 
@@ -167,6 +195,19 @@ _PRINTERS: dict[tuple[str, str], tuple[list[Column], Row]] = {
     ),
     ("", "namespaces"): ([_NAME, _col("Status"), _AGE], _namespace_row),
     ("", "configmaps"): ([_NAME, _col("Data", kind="integer"), _AGE], _configmap_row),
+    ("", "services"): (
+        [
+            _NAME,
+            _col("Type"),
+            _col("Cluster-IP"),
+            _col("External-IP"),
+            _col("Port(s)"),
+            _AGE,
+            _col("Selector", 1),
+        ],
+        _service_row,
+    ),
+    ("", "secrets"): ([_NAME, _col("Type"), _col("Data", kind="integer"), _AGE], _secret_row),
 }
 
 

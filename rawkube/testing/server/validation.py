@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -160,6 +161,29 @@ def _default_workload(spec: dict[str, Any], kind: str) -> None:
         spec.setdefault("progressDeadlineSeconds", 600)
 
 
+def _default_service(spec: dict[str, Any], obj: dict[str, Any]) -> None:
+    """SetDefaults_Service plus the ClusterIP allocator (pkg/registry/core/service/ipallocator):
+    a stable address from 10.96.0.0/12 derived from the name, so restarts keep it."""
+    spec.setdefault("type", "ClusterIP")
+    for port in spec.get("ports") or []:
+        port.setdefault("protocol", "TCP")
+        port.setdefault("targetPort", port.get("port"))
+    if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
+        meta = obj.get("metadata") or {}
+        digest = hashlib.sha256(f"{meta.get('namespace')}/{meta.get('name')}".encode()).digest()
+        offset = int.from_bytes(digest[:4], "big") % ((1 << 20) - 2) + 1
+        address = (10 << 24) | (96 << 16) | offset
+        spec["clusterIP"] = ".".join(str((address >> s) & 0xFF) for s in (24, 16, 8, 0))
+    if spec.get("clusterIP") and spec["clusterIP"] != "None":
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+    spec.setdefault("sessionAffinity", "None")
+    if spec["type"] != "ExternalName":
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+    obj.setdefault("status", {}).setdefault("loadBalancer", {})
+
+
 def apply_defaults(info: ResourceInfo, obj: dict[str, Any], has_status: bool) -> dict[str, Any]:
     """Fill defaults and return the object with its top-level fields in the server's order."""
     if info.crd:
@@ -177,6 +201,10 @@ def apply_defaults(info: ResourceInfo, obj: dict[str, Any], has_status: bool) ->
             spec["template"]["spec"]["restartPolicy"] = spec["template"]["spec"].get(
                 "restartPolicy", "Never"
             )
+    if kind == "Secret":
+        obj.setdefault("type", "Opaque")
+    if kind == "Service" and isinstance(spec, dict):
+        _default_service(spec, obj)
     if kind == "Namespace":
         obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
         obj.setdefault("status", {}).setdefault("phase", "Active")
