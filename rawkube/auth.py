@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 import signal
@@ -46,6 +47,8 @@ __all__ = [
     "TOKEN_FILE_REFRESH_SECONDS",
     "EXEC_TIMEOUT_SECONDS",
 ]
+
+log = logging.getLogger("rawkube.auth")
 
 TOKEN_FILE_REFRESH_SECONDS = 60.0  # client-go transport/token_source.go: re-read every minute
 EXEC_TIMEOUT_SECONDS = 60.0  # client-go has no bound; a hung plugin would hang every request
@@ -215,6 +218,8 @@ class TokenFileAuth(_RefreshingAuth):
                 raise AuthError(
                     f"{self.path}: cannot read the bearer token file: {e.strerror or e}"
                 ) from None
+            if token != self._token:
+                log.debug("bearer token file %s: new token loaded", self.path)
             self._token, self._read_at = token, self._clock()
             return token
 
@@ -356,7 +361,9 @@ class ExecPlugin:
             )
         if stderr:  # client-go passes the plugin's stderr through to the user
             print(stderr, file=sys.stderr)
-        return self._parse(out)
+        creds = self._parse(out)
+        log.debug("exec plugin %s: run %d gave %r", self.config.command, self.runs, creds)
+        return creds
 
     def _parse(self, out: bytes) -> ExecCredential:
         try:

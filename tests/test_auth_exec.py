@@ -296,3 +296,21 @@ def test_repr_hides_credential(plugin: Plugin) -> None:
     assert shared.cached() is not None
     assert "token-1" not in repr(shared.cached()) and "token-1" not in repr(shared)
     assert os.environ.get("KUBERNETES_EXEC_INFO") is None  # only the child saw it
+
+
+def test_plugin_client_certificate_used_by_async_client(plugin: Plugin) -> None:
+    ca = CA()
+    server_cert = ca.issue("server", ips=["127.0.0.1"])
+    client_cert = ca.issue("exec-async", client=True)
+    plugin.control(cert=client_cert.cert_pem.decode(), key=client_cert.key_pem.decode())
+    with TLSServer(server_cert, ca=ca, require_client_cert=True) as srv:
+        cfg = Config(host=srv.url, ca_data=ca.cert_pem, exec_provider=plugin.config())
+
+        async def main() -> str:
+            async with build_async_client(cfg) as client:
+                return str((await client.get("/who")).json()["client_cn"])
+
+        assert asyncio.run(main()) == "exec-async"
+        # token and certificate together: both are used, as client-go does
+        assert srv.requests[-1].headers.get("Authorization") == "Bearer token-1"
+    assert plugin.runs == 1

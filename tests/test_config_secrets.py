@@ -94,3 +94,34 @@ def test_client_errors_hide_secrets() -> None:
     )
     client = build_client(cfg)
     assert SECRETS[0] not in repr(client.auth)
+
+
+def test_debug_logs_teach_without_secrets(
+    kube_env: Path, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    import logging
+
+    import yaml
+
+    caplog.set_level(logging.DEBUG, logger="rawkube")
+    path = kube_env / "k"
+    token_file = kube_env / "tok"
+    token_file.write_text(SECRETS[0])
+    doc = kubeconfig(
+        {"c": {"server": "https://127.0.0.1:1"}},
+        {"u": {"tokenFile": str(token_file)}},
+        {"x": {"cluster": "c", "user": "u"}},
+        "x",
+    )
+    path.write_text(yaml.safe_dump(doc))
+    cfg = load_config(str(path))
+    seen: list[str] = []
+    transport = httpx.MockTransport(
+        lambda r: (seen.append(r.headers["Authorization"]), httpx.Response(200))[1]
+    )
+    build_client(cfg.copy(transport=transport)).get("/")
+    assert seen == [f"Bearer {SECRETS[0]}"]
+    text = caplog.text
+    assert "context 'x' -> cluster 'c' (https://127.0.0.1:1) user 'u' (token file)" in text
+    assert "new token loaded" in text
+    assert SECRETS[0] not in text

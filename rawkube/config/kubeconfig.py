@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ __all__ = [
     "load_raw_kubeconfig",
     "config_from_raw",
 ]
+
+log = logging.getLogger("rawkube.config")
 
 RECOMMENDED_HOME_FILE = os.path.join("~", ".kube", "config")
 EXEC_INFO_EXTENSION = "client.authentication.k8s.io/exec"
@@ -220,6 +223,7 @@ def merge_kubeconfigs(
         return raw
     for path in default_kubeconfig_paths(environ):
         if not os.path.exists(path):
+            log.debug("kubeconfig %s does not exist: skipped (as client-go does)", path)
             raw.missing.append(path)
             continue
         _merge_file(raw, path)
@@ -505,7 +509,34 @@ def config_from_raw(
     _apply_cluster(cfg, cluster_body, cluster_name, cluster_file, master_url)
     if _uses_tls(cfg):  # client-go only sends credentials to a TLS server (IsConfigTransportTLS)
         _apply_user(cfg, user_body, user_name, user_file, cluster_body)
+    log.debug(
+        "kubeconfig %s: context %r -> cluster %r (%s) user %r (%s), namespace %r",
+        ", ".join(raw.files),
+        ctx_name,
+        cluster_name,
+        cfg.host,
+        user_name,
+        _auth_kind(cfg),
+        cfg.namespace,
+    )
     return cfg
+
+
+def _auth_kind(cfg: Config) -> str:
+    """Which credential the Config carries, for debug logs (never the value)."""
+    kinds = [
+        name
+        for name, present in (
+            ("token file", cfg.bearer_token_file),
+            ("token", cfg.bearer_token and not cfg.bearer_token_file),
+            ("basic", cfg.username or cfg.password),
+            ("client certificate", cfg.cert_data or cfg.cert_file),
+            ("exec plugin", cfg.exec_provider),
+            ("auth-provider", cfg.auth_provider),
+        )
+        if present
+    ]
+    return " + ".join(kinds) or "anonymous"
 
 
 def _pick(
