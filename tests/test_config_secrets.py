@@ -116,10 +116,12 @@ def test_debug_logs_teach_without_secrets(
     path.write_text(yaml.safe_dump(doc))
     cfg = load_config(str(path))
     seen: list[str] = []
-    transport = httpx.MockTransport(
-        lambda r: (seen.append(r.headers["Authorization"]), httpx.Response(200))[1]
-    )
-    build_client(cfg.copy(transport=transport)).get("/")
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(200)
+
+    build_client(cfg.copy(transport=httpx.MockTransport(server))).get("/")
     assert seen == [f"Bearer {SECRETS[0]}"]
     text = caplog.text
     assert "context 'x' -> cluster 'c' (https://127.0.0.1:1) user 'u' (token file)" in text
