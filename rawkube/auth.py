@@ -74,8 +74,8 @@ class _RefreshingAuth(httpx.Auth):
         """Credentials without blocking, or None when `_current` must run (in a thread, if async)."""
         return None
 
-    def _apply(self, request: httpx.Request, creds: Any) -> bool:
-        """Set the request's Authorization; False when these credentials carry no header."""
+    def _apply(self, request: httpx.Request, creds: Any) -> None:
+        """Put the credentials on the request (normally its Authorization header)."""
         raise NotImplementedError
 
     def _flow(self, request: httpx.Request) -> Generator[httpx.Request | _Fetch, Any, None]:
@@ -88,9 +88,8 @@ class _RefreshingAuth(httpx.Auth):
         response: httpx.Response = yield request
         if response.status_code != 401:
             return
-        fresh = yield _Fetch(
-            stale=creds
-        )  # refresh even when we cannot replay: the next request gains
+        # Refresh even when this request cannot be replayed: the next one gains.
+        fresh = yield _Fetch(stale=creds)
         if replayable and fresh is not None and fresh != creds:
             self._apply(request, fresh)
             yield request
@@ -223,9 +222,8 @@ class TokenFileAuth(_RefreshingAuth):
             self._token, self._read_at = token, self._clock()
             return token
 
-    def _apply(self, request: httpx.Request, creds: Any) -> bool:
+    def _apply(self, request: httpx.Request, creds: Any) -> None:
         request.headers["Authorization"] = f"Bearer {creds}"
-        return True
 
     def __repr__(self) -> str:
         return f"TokenFileAuth(path={self.path!r})"
@@ -522,11 +520,11 @@ class ExecAuth(_RefreshingAuth):
     def _current(self, stale: Any) -> Any:
         return self.plugin.get() if stale is None else self.plugin.refresh(stale)
 
-    def _apply(self, request: httpx.Request, creds: Any) -> bool:
-        if creds.token:  # a cert-only credential authenticates in the TLS handshake instead
+    def _apply(self, request: httpx.Request, creds: Any) -> None:
+        if creds.token:
             request.headers["Authorization"] = f"Bearer {creds.token}"
-            return True
-        return False
+        else:  # a certificate-only credential authenticates in the TLS handshake instead
+            request.headers.pop("Authorization", None)
 
     def __repr__(self) -> str:
         return f"ExecAuth({self.plugin!r})"
