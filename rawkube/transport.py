@@ -177,20 +177,21 @@ class _ExecCertTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Uses the client certificate an exec plugin returned, rebuilding the network transport
     when it changes (client-go's exec authenticator sets `tls.Config.GetClientCertificate`)."""
 
-    def __init__(self, plugin: Any, make: Callable[[tuple[bytes, bytes] | None], Any]) -> None:
+    def __init__(
+        self, plugin: Any, make: Callable[[tuple[bytes, bytes] | None], Any], base: Any
+    ) -> None:
         self._plugin = plugin
         self._make = make
         self._lock = threading.Lock()
         self._pair: tuple[bytes, bytes] | None = None
-        self._inner: Any = None
+        self._inner: Any = base  # no client certificate until the plugin returns one
         self._retired: list[Any] = []  # old transports may still stream responses
 
     def _transport_for(self, creds: Any) -> Any:
         pair = (creds.client_certificate, creds.client_key) if creds.client_certificate else None
         with self._lock:
-            if self._inner is None or pair != self._pair:
-                if self._inner is not None:
-                    self._retired.append(self._inner)
+            if pair != self._pair:
+                self._retired.append(self._inner)
                 self._inner, self._pair = self._make(pair), pair
             return self._inner
 
@@ -207,13 +208,11 @@ class _ExecCertTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def close(self) -> None:
         for t in [*self._retired, self._inner]:
-            if t is not None:
-                t.close()
+            t.close()
 
     async def aclose(self) -> None:
         for t in [*self._retired, self._inner]:
-            if t is not None:
-                await t.aclose()
+            await t.aclose()
 
 
 def _network_transport(config: Config, *, is_async: bool) -> Any:
@@ -229,9 +228,10 @@ def _network_transport(config: Config, *, is_async: bool) -> Any:
 
     from rawkube.auth import exec_plugin_for, uses_exec
 
+    base = make(None)  # built now, so a bad CA or key fails here rather than on first use
     if uses_exec(config) and _needs_tls(config):
-        return _ExecCertTransport(exec_plugin_for(config), make)
-    return make(None)
+        return _ExecCertTransport(exec_plugin_for(config), make, base)
+    return base
 
 
 def _transport(config: Config, *, is_async: bool) -> Any:
