@@ -513,3 +513,24 @@ def test_deployment_with_zero_replicas_has_an_empty_replicaset(
     d = store.must_get(DEPLOYMENTS, "default", "web")
     conditions = {c["type"]: c["status"] for c in d["status"]["conditions"]}
     assert conditions == {"Available": "True", "Progressing": "True"}
+
+
+def test_relabelled_pod_is_released_and_replaced(
+    store: Store, manager: ControllerManager, clock: FakeClock
+) -> None:
+    store.create(DEPLOYMENTS, deployment(replicas=2))
+    settle(manager, clock)
+    [rs] = items(store, REPLICASETS)
+    victim = items(store, PODS)[0]["metadata"]["name"]
+    # The classic debugging move: take a pod out of its ReplicaSet by changing its labels.
+    store.mutate(PODS, "default", victim, lambda p: p["metadata"]["labels"].update(app="debug"))
+    settle(manager, clock)
+    released = store.must_get(PODS, "default", victim)
+    assert "ownerReferences" not in released["metadata"]
+    assert released["status"]["phase"] == "Running"  # still running, just not managed
+    owned = [
+        p
+        for p in items(store, PODS)
+        if (p["metadata"].get("ownerReferences") or [{}])[0].get("uid") == rs["metadata"]["uid"]
+    ]
+    assert len(owned) == 2 and victim not in {p["metadata"]["name"] for p in owned}

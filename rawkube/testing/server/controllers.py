@@ -475,26 +475,9 @@ class ReplicaSetController:
         return writes
 
     def claim_pods(self, rs: Obj, family: Family) -> tuple[int, list[Obj]]:
-        """ControllerRefManager.ClaimPods: the Pods whose controller is this ReplicaSet, after
-        adopting matching orphans (not for a ReplicaSet being deleted, which adopts nothing)."""
-        owned = list(family.owned_by(rs))
-        if is_being_deleted(rs):
-            return 0, owned
-        selector = rs.get("spec", {}).get("selector")
-        writes = 0
-        for pod in family.orphans_in(rs["metadata"].get("namespace", "")):
-            if is_being_deleted(pod):
-                continue
-            if selector_matches(selector, labels_of(pod)):
-                log.debug(
-                    "replicaset %s adopts pod %s", rs["metadata"]["name"], pod["metadata"]["name"]
-                )
-                ref = owner_reference(_with_kind(rs, "apps/v1", "ReplicaSet"))
-                adopt = _add_owner_ref(ref)
-                if apply_change(self.store, PODS, pod, adopt):
-                    writes += 1
-                    owned.append(pod)
-        return writes, owned
+        """ClaimPods: the Pods this ReplicaSet controls, adopting and releasing by selector."""
+        owner_ref = owner_reference(_with_kind(rs, "apps/v1", "ReplicaSet"))
+        return claim(self.store, PODS, rs, owner_ref, family)
 
     def manage_replicas(self, rs: Obj, owned: list[Obj]) -> int:
         """manageReplicas: create missing Pods, delete surplus ones (best ranked first)."""
@@ -541,6 +524,51 @@ class Family:
 
     def orphans_in(self, namespace: str) -> list[Obj]:
         return self._orphans.get(namespace, [])
+
+
+def claim(
+    store: Store, key: ResourceKey, owner: Obj, owner_ref: Obj, family: Family
+) -> tuple[int, list[Obj]]:
+    """controller.ControllerRefManager.ClaimObject: what `owner` controls, and the writes made.
+
+    Objects it controls stay its own while its selector matches them; one whose labels no
+    longer match is released (its controller reference removed: relabelling a Pod takes it
+    out of service for debugging, and the ReplicaSet starts a replacement). Orphans that match
+    are adopted. An owner being deleted neither adopts nor releases.
+    """
+    selector = (owner.get("spec") or {}).get("selector")
+    deleting = is_being_deleted(owner)
+    owned: list[Obj] = []
+    writes = 0
+    for obj in family.owned_by(owner):
+        if deleting or selector_matches(selector, labels_of(obj)):
+            owned.append(obj)
+        elif apply_change(store, key, obj, _release(owner_ref["uid"])):
+            log.debug("%s releases %s", owner["metadata"]["name"], obj["metadata"]["name"])
+            writes += 1
+    if deleting:
+        return writes, owned
+    for obj in family.orphans_in(owner["metadata"].get("namespace", "")):
+        if is_being_deleted(obj) or not selector_matches(selector, labels_of(obj)):
+            continue
+        if apply_change(store, key, obj, _add_owner_ref(owner_ref)):
+            log.debug("%s adopts %s", owner["metadata"]["name"], obj["metadata"]["name"])
+            writes += 1
+            owned.append(obj)
+    return writes, owned
+
+
+def _release(owner_uid: str) -> Callable[[Obj], None]:
+    def change(draft: Obj) -> None:
+        refs = [
+            r for r in draft["metadata"].get("ownerReferences") or [] if r.get("uid") != owner_uid
+        ]
+        if refs:
+            draft["metadata"]["ownerReferences"] = refs
+        else:
+            draft["metadata"].pop("ownerReferences", None)
+
+    return change
 
 
 def _add_owner_ref(ref: Obj) -> Callable[[Obj], None]:
@@ -883,22 +911,9 @@ class DeploymentController:
         return writes + self.sync_status(d, owned, new_rs, rollout=True)
 
     def claim_replicasets(self, d: Obj, family: Family) -> tuple[int, list[Obj]]:
-        """ClaimReplicaSets: owned ones, plus orphans matching the selector (adopted)."""
-        selector = (d.get("spec") or {}).get("selector")
-        owned = list(family.owned_by(d))
-        writes = 0
-        for rs in family.orphans_in(d["metadata"].get("namespace", "")):
-            if not is_being_deleted(rs) and selector_matches(selector, labels_of(rs)):
-                ref = owner_reference(_with_kind(d, "apps/v1", "Deployment"))
-                if apply_change(self.store, REPLICASETS, rs, _add_owner_ref(ref)):
-                    log.debug(
-                        "deployment %s adopts replicaset %s",
-                        d["metadata"]["name"],
-                        rs["metadata"]["name"],
-                    )
-                    writes += 1
-                    owned.append(rs)
-        return writes, owned
+        """ClaimReplicaSets: the ReplicaSets this Deployment controls (adopt / release)."""
+        owner_ref = owner_reference(_with_kind(d, "apps/v1", "Deployment"))
+        return claim(self.store, REPLICASETS, d, owner_ref, family)
 
     def create_new_replicaset(self, d: Obj, old: list[Obj]) -> int:
         """Create the ReplicaSet of the current template; on a name clash with a foreign
