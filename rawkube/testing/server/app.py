@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from rawkube.testing.server.handlers import API, Request, Response, encode, new_audit_id
+from rawkube.testing.server.encoding import encode
+from rawkube.testing.server.handlers import API, Request, Response, new_audit_id
 from rawkube.testing.server.resources import ResourceTable
 from rawkube.testing.server.store import APIError, ResourceKey, Store
 

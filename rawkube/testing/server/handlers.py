@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 import yaml
 
 from rawkube.testing.server import discovery, openapi, table, validation
+from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.openapi import Schema
 from rawkube.testing.server.patch import (
     ManagedFields,
@@ -35,7 +36,6 @@ from rawkube.testing.server.selectors import (
 )
 from rawkube.testing.server.store import (
     APIError,
-    Event,
     Obj,
     ResourceKey,
     Store,
@@ -45,14 +45,12 @@ from rawkube.testing.server.store import (
     not_found,
     now_rfc3339,
 )
+from rawkube.testing.server.watch import MAX_WATCH_SECONDS, ident, open_watch
 
 JSON = "application/json"
 NAMESPACES = ResourceKey("", "namespaces")
 CRDS = ResourceKey("apiextensions.k8s.io", "customresourcedefinitions")
 CRD_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
-# The apiserver's default watch timeout is random in [minRequestTimeout, 2*minRequestTimeout];
-# a test server keeps one fixed bound.
-MAX_WATCH_SECONDS = 1800
 # A registry's GuaranteedUpdate retries a write that lost a race; a bound keeps it finite.
 PATCH_RETRIES = 10
 
@@ -103,11 +101,6 @@ class Response:
     content_type: str = JSON
     headers: list[tuple[str, str]] = field(default_factory=list)
     stream: Iterator[bytes] | None = None
-
-
-def encode(obj: Any, *, sort_keys: bool = False) -> bytes:
-    """JSON as the apiserver writes it: compact, one trailing newline."""
-    return json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys).encode() + b"\n"
 
 
 def status_response(err: APIError) -> Response:
@@ -927,163 +920,17 @@ class API:
     # -- watch ---------------------------------------------------------------------------------
 
     def watch(self, req: Request, t: Target) -> Response:
-        if req.flag("sendInitialEvents"):
-            # What the recorded 1.36 server does (recording 040): its storage lacks
-            # RequestWatchProgress, so a watch-list is refused and clients fall back to LIST+WATCH.
-            err = APIError(
-                500,
-                "InternalError",
-                "a watch stream was requested by the client but the required storage feature "
-                "RequestWatchProgress is disabled",
-            )
-            return Response(200, stream=iter([encode({"type": "ERROR", "object": err.status()})]))
-        labels = parse_label_selector(req.param("labelSelector"))
-        fields = parse_field_selector(req.param("fieldSelector"))
-
-        def matches(obj: Obj) -> bool:
-            return labels(obj["metadata"].get("labels") or {}) and fields(obj)
-
-        rv_param = req.param("resourceVersion") or ""
-        initial: list[Obj] = []
-        with self.store.lock:
-            if rv_param in ("", "0"):
-                initial = [o for o in self.store.list(t.key, t.namespace or None)[0] if matches(o)]
-                sub = self.store.watch(t.key, t.namespace or None)
-            else:
-                try:
-                    since = int(rv_param)
-                except ValueError:
-                    raise APIError(
-                        400, "BadRequest", f"invalid resource version: {rv_param}"
-                    ) from None
-                try:
-                    sub = self.store.watch(t.key, t.namespace or None, since=since)
-                except APIError as err:
-                    return Response(
-                        200, stream=iter([encode({"type": "ERROR", "object": err.status()})])
-                    )
-        timeout = min(float(req.param("timeoutSeconds") or MAX_WATCH_SECONDS), MAX_WATCH_SECONDS)
-        as_table = _wants_table(req.accept)
-        return Response(
-            200,
-            stream=self._watch_stream(t, req, sub, initial, matches, timeout, as_table),
+        """A watch request: the stream itself lives in watch.py."""
+        stream = open_watch(
+            self.store, t, req, stopping=self.stopping, bookmark_interval=self.bookmark_interval
         )
-
-    def _event_line(self, t: Target, kind: str, obj: Obj, as_table: bool, req: Request) -> bytes:
-        if as_table:
-            obj = table.to_table(
-                t.info,
-                [obj],
-                {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
-                req.param("includeObject") or "Metadata",
-            )
-        return encode({"type": kind, "object": obj}, sort_keys=t.info.crd)
-
-    def _bookmark(self, t: Target, rv: int) -> Obj:
-        return {
-            "kind": t.info.kind,
-            "apiVersion": t.info.api_version,
-            "metadata": {"resourceVersion": str(rv)},
-        }
-
-    def _watch_stream(
-        self,
-        t: Target,
-        req: Request,
-        sub: Any,
-        initial: list[Obj],
-        matches: Callable[[Obj], bool],
-        timeout: float,
-        as_table: bool,
-    ) -> Iterator[bytes]:
-        bookmarks = req.flag("allowWatchBookmarks")
-        visible: set[tuple[str, str]] | None = None
-        if req.param("labelSelector") or req.param("fieldSelector"):
-            current = self.store.list(t.key, t.namespace or None)[0]
-            visible = {_ident(o) for o in (initial or current) if matches(o)}
-        last_rv = self.store.resource_version
-        try:
-            for obj in initial:
-                yield self._event_line(t, "ADDED", obj, as_table, req)
-            deadline = time.monotonic() + timeout
-            next_bookmark = time.monotonic() + self.bookmark_interval
-            while not self.stopping.is_set():
-                now = time.monotonic()
-                if now >= deadline:
-                    break
-                event: Event | None = sub.get(timeout=min(0.2, deadline - now))
-                if event is None:
-                    if sub.closed:
-                        break
-                    if bookmarks and time.monotonic() >= next_bookmark:
-                        next_bookmark = time.monotonic() + self.bookmark_interval
-                        yield encode(
-                            {
-                                "type": "BOOKMARK",
-                                "object": self._bookmark(t, self.store.resource_version),
-                            }
-                        )
-                    continue
-                last_rv = event.resource_version
-                line = self._filtered(t, event, matches, visible, as_table, req)
-                if line:
-                    yield line
-            if bookmarks and not self.stopping.is_set():
-                # Like the watch cache, a bookmark just before the timeout tells the client
-                # where to resume (recording 039 ends with one).
-                yield encode(
-                    {
-                        "type": "BOOKMARK",
-                        "object": self._bookmark(t, max(last_rv, self.store.resource_version)),
-                    }
-                )
-        finally:
-            sub.close()
-
-    def _filtered(
-        self,
-        t: Target,
-        event: Event,
-        matches: Callable[[Obj], bool],
-        visible: set[tuple[str, str]] | None,
-        as_table: bool,
-        req: Request,
-    ) -> bytes | None:
-        """Selector semantics of the watch cache: with a selector, objects entering the
-        selection are reported as ADDED and objects leaving it as DELETED.
-
-        ``visible`` is None when the watch has no selector: every event passes unchanged.
-        """
-        if visible is None:
-            return self._event_line(t, event.type, event.object, as_table, req)
-        ident = _ident(event.object)
-        selected = matches(event.object)
-        if event.type == "DELETED":
-            if ident in visible or selected:
-                visible.discard(ident)
-                return self._event_line(t, "DELETED", event.object, as_table, req)
-            return None
-        if selected:
-            # (controllers teammate) a created object was never visible before, even if the
-            # stream's first list already saw it: its ADDED stays ADDED.
-            kind = "MODIFIED" if ident in visible and event.type != "ADDED" else "ADDED"
-            visible.add(ident)
-            return self._event_line(t, kind, event.object, as_table, req)
-        if ident in visible:
-            visible.discard(ident)
-            return self._event_line(t, "DELETED", event.object, as_table, req)
-        return None
-
-
-def _ident(obj: Obj) -> tuple[str, str]:
-    meta = obj.get("metadata") or {}
-    return str(meta.get("namespace") or ""), str(meta.get("name", ""))
+        return Response(200, stream=stream)
 
 
 def _sort_key(obj: Obj, scoped: bool) -> str:
     """The key a continue token resumes after, relative to the list's etcd prefix:
     ``name`` within one namespace (recording 015), ``namespace/name`` across namespaces."""
-    ns, name = _ident(obj)
+    ns, name = ident(obj)
     return f"{ns}/{name}" if ns and not scoped else name
 
 
