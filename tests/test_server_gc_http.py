@@ -264,3 +264,61 @@ def test_orphan_keeps_pods_and_drops_the_owner_reference(client: httpx.Client) -
     assert len(pods) == 2
     assert {p["metadata"]["ownerReferences"][0]["uid"] for p in pods} == {rs["metadata"]["uid"]}
     client.request("DELETE", f"{REPLICASETS}/{rs['metadata']['name']}")
+
+
+def test_gc_follows_owner_references_of_any_kind_including_custom_resources(
+    client: httpx.Client, server: LocalAPIServer
+) -> None:
+    """The GC is generic (it walks every stored resource): a ConfigMap owned by a custom
+    resource goes when its owner is deleted in the background."""
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert client.post(crds, json=crd).status_code == 201
+    gadgets = f"/apis/example.com/v1/namespaces/{NS}/gadgets"
+    wait_for("the CRD to be served", lambda: client.get(gadgets).status_code == 200)
+    owner = client.post(
+        gadgets, json={"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g1"}}
+    )
+    assert owner.status_code == 201, owner.text
+    ref = {
+        "apiVersion": "example.com/v1",
+        "kind": "Gadget",
+        "name": "g1",
+        "uid": owner.json()["metadata"]["uid"],
+    }
+    configmaps = f"/api/v1/namespaces/{NS}/configmaps"
+    cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "g1-data", "ownerReferences": [ref]},
+    }
+    assert client.post(configmaps, json=cm).status_code == 201
+    time.sleep(0.3)
+    assert client.get(f"{configmaps}/g1-data").status_code == 200  # a live owner keeps it
+    assert client.delete(f"{gadgets}/g1").status_code == 200
+    wait_for(
+        "the dependent ConfigMap to be collected", lambda: gone(client, f"{configmaps}/g1-data")
+    )
+    client.delete(f"{crds}/gadgets.example.com")
