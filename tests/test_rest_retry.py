@@ -152,6 +152,20 @@ def test_connection_reset_retried_on_get_only() -> None:
     assert calls == ["POST"]  # a write whose body may have been applied is never re-sent
 
 
+def test_connection_refused_is_not_retried() -> None:
+    """client-go's isErrRetryableFunc retries resets and EOFs, not a connection never made."""
+    clock = FakeClock()
+    calls: list[str] = []
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    with pytest.raises(httpx.ConnectError):
+        make(refused, clock).get().resource("deployments").do()
+    assert calls == ["GET"] and clock.sleeps == []
+
+
 def test_retries_disabled() -> None:
     clock = FakeClock()
     handler, seen = answers(too_many("1"))

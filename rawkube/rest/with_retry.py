@@ -28,9 +28,10 @@ DEFAULT_MAX_RETRIES = 10  # client-go `maxRetries` default for `rest.Request`
 NON_IDEMPOTENT = frozenset({"POST", "PATCH"})
 
 # httpx errors that mean "the connection broke" (reset, EOF, closed by the peer), client-go's
-# net.IsConnectionReset / IsProbableEOF / IsHTTP2ConnectionLost.
+# net.IsConnectionReset / IsProbableEOF / IsHTTP2ConnectionLost. A connection that could not be
+# made at all (httpx.ConnectError: refused, DNS, TLS handshake) is not among them: client-go's
+# isErrRetryableFunc does not retry ECONNREFUSED, and a wrong address should fail at once.
 _RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
-    httpx.ConnectError,
     httpx.ReadError,
     httpx.WriteError,
     httpx.RemoteProtocolError,
