@@ -534,3 +534,30 @@ def test_relabelled_pod_is_released_and_replaced(
         if (p["metadata"].get("ownerReferences") or [{}])[0].get("uid") == rs["metadata"]["uid"]
     ]
     assert len(owned) == 2 and victim not in {p["metadata"]["name"] for p in owned}
+
+
+def test_graceful_pod_deletion_in_the_store(store: Store, manager: ControllerManager) -> None:
+    """The store behaviour the kubelet relies on (store.py `_pod_grace_period`, added for the
+    controllers): k8s.io/apiserver/pkg/registry/rest/delete.go BeforeDelete may only shorten."""
+    pod = {
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"containers": [{"name": "c"}]},
+    }
+    store.create(PODS, pod)
+    _, removed = store.delete(PODS, "default", "p")
+    assert removed  # never bound to a node: nothing to wait for
+    store.create(PODS, pod)
+    manager.sync()  # bound by the kubelet
+    first, removed = store.delete(PODS, "default", "p")
+    assert not removed and first["metadata"]["deletionGracePeriodSeconds"] == 30
+    again, _ = store.delete(PODS, "default", "p")
+    assert again["metadata"]["deletionTimestamp"] == first["metadata"]["deletionTimestamp"]
+    assert again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+    shorter, _ = store.delete(PODS, "default", "p", grace_period_seconds=5)
+    assert shorter["metadata"]["deletionGracePeriodSeconds"] == 5
+    # A status update during the grace period does not finish the deletion ...
+    store.mutate(PODS, "default", "p", lambda p: p["status"].update(reason="Stopping"))
+    assert store.get(PODS, "default", "p") is not None
+    # ... a delete with grace 0 (what the kubelet sends) does.
+    _, removed = store.delete(PODS, "default", "p", grace_period_seconds=0)
+    assert removed and store.get(PODS, "default", "p") is None
