@@ -41,6 +41,7 @@ __all__ = [
     "ExecAuth",
     "ExecCredential",
     "ExecPlugin",
+    "OIDCAuth",
     "auth_for_config",
     "exec_plugin_for",
     "uses_exec",
@@ -445,6 +446,7 @@ def _parse_time(value: Any, plugin: ExecPlugin) -> float:
 
 
 _plugins: dict[str, ExecPlugin] = {}
+_oidc: dict[str, OIDCAuth] = {}
 _plugins_lock = threading.Lock()
 
 
@@ -503,9 +505,10 @@ def exec_plugin_for(config: Config) -> ExecPlugin:
 
 
 def clear_exec_cache() -> None:
-    """Forget every cached plugin credential (tests, or after `kubectl` re-login)."""
+    """Forget every cached exec-plugin and oidc credential (tests, or after a re-login)."""
     with _plugins_lock:
         _plugins.clear()
+        _oidc.clear()
 
 
 class ExecAuth(_RefreshingAuth):
@@ -583,10 +586,158 @@ def _auth_provider(config: Config) -> httpx.Auth:
             "in-tree gcp and azure providers); use an exec credential plugin instead, e.g. "
             "gke-gcloud-auth-plugin, kubelogin or aws eks get-token (users[].user.exec)"
         )
-    id_token = config.auth_provider.config.get("id-token")
-    if not id_token:
-        raise ConfigError(
-            f"{config.source or 'config'}: auth-provider oidc has no id-token; log in again, or switch "
-            "to an exec credential plugin such as kubelogin (oidc-login), which refreshes tokens"
-        )
-    return BearerAuth(id_token)
+    settings = config.auth_provider.config
+    # Shared like client-go's provider cache (keyed by cluster, issuer and client id), so a
+    # refreshed token serves every client of that cluster.
+    key = json.dumps([config.host, settings.get("idp-issuer-url"), settings.get("client-id")])
+    with _plugins_lock:
+        auth = _oidc.get(key)
+        if auth is None:
+            auth = _oidc[key] = OIDCAuth(settings, source=config.source or "config")
+        return auth
+
+
+# ---------------------------------------------------------------------------------------------
+# auth-provider: oidc (client-go plugin/pkg/client/auth/oidc/oidc.go)
+
+OIDC_EXPIRY_DELTA = 10.0  # oidc.go expiryDelta: treat a token as expired 10 s early
+
+
+class OIDCAuth(_RefreshingAuth):
+    """Sends the kubeconfig's OIDC `id-token`; when it has expired (or the server answers 401)
+    and a `refresh-token` is set, gets a new one from the issuer's token endpoint (OpenID
+    discovery + OAuth2 refresh_token grant).
+
+    Unlike client-go, refreshed tokens are kept in memory only: rawkube never writes to a
+    kubeconfig. For new setups, prefer an exec plugin such as kubelogin (oidc-login).
+    """
+
+    def __init__(
+        self,
+        settings: dict[str, str],
+        *,
+        source: str = "config",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = dict(settings)  # a copy: refreshes never touch the caller's Config
+        self._source = source
+        self._clock = clock
+        self._lock = threading.Lock()
+        for key in ("idp-issuer-url", "client-id"):
+            if not self._settings.get(key):
+                raise ConfigError(f"{source}: auth-provider oidc: config.{key} is required")
+        if not self._settings.get("id-token") and not self._settings.get("refresh-token"):
+            raise ConfigError(
+                f"{source}: auth-provider oidc has neither id-token nor refresh-token; log in "
+                "again, or switch to an exec credential plugin such as kubelogin (oidc-login)"
+            )
+
+    def _valid_token(self) -> str | None:
+        token = self._settings.get("id-token") or ""
+        if token and _jwt_expiry(token, self._source) > self._clock() + OIDC_EXPIRY_DELTA:
+            return token
+        return None
+
+    def _cached(self, stale: Any) -> Any:
+        with self._lock:
+            return self._valid_token() if stale is None else None
+
+    def _current(self, stale: Any) -> Any:
+        with self._lock:
+            current = self._settings.get("id-token")
+            if stale is not None and current and current != stale:
+                return current  # another request already refreshed
+            token = self._valid_token() if stale is None else None
+            if token is not None:
+                return token
+            if not self._settings.get("refresh-token"):
+                if stale is not None:
+                    return stale  # nothing to refresh with: let the 401 stand
+                raise AuthError(
+                    f"{self._source}: oidc id-token expired and there is no refresh-token; log in "
+                    "again (e.g. kubectl oidc-login) or use an exec plugin such as kubelogin"
+                )
+            return self._refresh()
+
+    def _apply(self, request: httpx.Request, creds: Any) -> None:
+        request.headers["Authorization"] = f"Bearer {creds}"
+
+    def _refresh(self) -> str:
+        with httpx.Client(verify=self._idp_tls(), timeout=30.0, trust_env=False) as client:
+            endpoint = self._token_endpoint(client)
+            form = {"grant_type": "refresh_token", "refresh_token": self._settings["refresh-token"]}
+            basic = (self._settings["client-id"], self._settings.get("client-secret", ""))
+            try:
+                response = client.post(endpoint, data=form, auth=basic)
+            except httpx.HTTPError as e:
+                raise AuthError(
+                    f"oidc: refreshing the id-token at {endpoint} failed: {e}"
+                ) from None
+        if response.status_code != 200:
+            raise AuthError(
+                f"oidc: failed to refresh token: {endpoint} answered {response.status_code}"
+            )
+        body = response.json()
+        id_token = body.get("id_token") if isinstance(body, dict) else None
+        if not isinstance(id_token, str) or not id_token:
+            raise AuthError(
+                'oidc: token response did not contain an id_token; either the scope "openid" '
+                "was not requested at login, or the provider does not return id_tokens on refresh"
+            )
+        self._settings["id-token"] = id_token
+        if body.get("refresh_token"):  # providers may rotate the refresh token
+            self._settings["refresh-token"] = body["refresh_token"]
+        log.debug("oidc: id-token refreshed at %s", endpoint)
+        return id_token
+
+    def _token_endpoint(self, client: httpx.Client) -> str:
+        issuer = self._settings["idp-issuer-url"].rstrip("/")
+        url = issuer + "/.well-known/openid-configuration"
+        try:
+            response = client.get(url)
+        except httpx.HTTPError as e:
+            raise AuthError(
+                f"oidc: cannot reach the issuer's discovery document {url}: {e}"
+            ) from None
+        if response.status_code != 200:
+            raise AuthError(
+                f"oidc: failed to query metadata endpoint {url}: {response.status_code}"
+            )
+        endpoint = response.json().get("token_endpoint")
+        if not isinstance(endpoint, str) or not endpoint:
+            raise AuthError(f"oidc: discovery document {url} has no token_endpoint")
+        return endpoint
+
+    def _idp_tls(self) -> Any:
+        import ssl
+
+        ca_data = self._settings.get("idp-certificate-authority-data")
+        ca_file = self._settings.get("idp-certificate-authority")
+        if not (ca_data or ca_file):
+            return ssl.create_default_context()
+        ctx = ssl.create_default_context(cafile=ca_file or None)
+        if ca_data:
+            try:
+                ctx.load_verify_locations(cadata=base64.b64decode(ca_data).decode("ascii"))
+            except (ValueError, ssl.SSLError):
+                raise ConfigError(
+                    f"{self._source}: auth-provider oidc: idp-certificate-authority-data is not base64 PEM"
+                ) from None
+        return ctx
+
+    def __repr__(self) -> str:
+        return f"OIDCAuth(issuer={self._settings.get('idp-issuer-url')!r})"
+
+
+def _jwt_expiry(token: str, source: str) -> float:
+    """The `exp` claim of a JWT, unverified (the API server verifies; we only need the time)."""
+    parts = token.split(".")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        return float(payload["exp"])
+    except (ValueError, KeyError, TypeError):
+        raise AuthError(
+            f"{source}: auth-provider oidc: id-token is not a valid JWT with an exp claim"
+        ) from None

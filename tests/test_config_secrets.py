@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rawkube.auth import BasicAuth, BearerAuth, TokenFileAuth
+from rawkube.auth import BasicAuth, BearerAuth, OIDCAuth, TokenFileAuth
 from rawkube.config.kubeconfig import load_config, load_raw_kubeconfig
 from rawkube.config.types import AuthProviderConfig, Config, ExecConfig
 from rawkube.errors import ConfigError
@@ -62,6 +62,15 @@ def test_auth_reprs_hide_secrets(tmp_path: Path) -> None:
         TokenFileAuth(str(tmp_path / "t"), fallback=SECRETS[0]),
     ):
         assert SECRETS[0] not in repr(auth) and SECRETS[1] not in repr(auth)
+    oidc = OIDCAuth(
+        {
+            "idp-issuer-url": "https://i",
+            "client-id": "c",
+            "id-token": SECRETS[4],
+            "client-secret": SECRETS[1],
+        }
+    )
+    assert SECRETS[4] not in repr(oidc) and SECRETS[1] not in repr(oidc)
 
 
 def test_raw_kubeconfig_repr_hides_secrets(kube_env: Path) -> None:
