@@ -35,6 +35,9 @@ with open(os.path.join(here, "exec-info-%d.json" % n), "w") as f:
 ctl = json.load(open(os.path.join(here, "control.json")))
 if ctl.get("stderr"):
     sys.stderr.write(ctl["stderr"])
+if ctl.get("spawn"):  # a child that keeps our stdout open, like a stuck helper process
+    import subprocess
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
 time.sleep(ctl.get("sleep", 0))
 if ctl.get("exit"):
     sys.exit(ctl["exit"])
@@ -242,6 +245,15 @@ def test_hanging_plugin_times_out(plugin: Plugin) -> None:
     with pytest.raises(AuthError, match="did not finish within 0.5 s and was stopped"):
         client.get("/")
     assert time.monotonic() - started < 5
+
+
+def test_hanging_plugin_with_a_child_holding_its_pipes(plugin: Plugin) -> None:
+    plugin.control(sleep=30, spawn=True)
+    client = build_client(config_for(plugin.config(timeout_seconds=0.5), Server(set())))
+    started = time.monotonic()
+    with pytest.raises(AuthError, match="was stopped"):
+        client.get("/")
+    assert time.monotonic() - started < 5  # the whole process group was stopped
 
 
 def test_async_client_shares_the_cache(plugin: Plugin) -> None:
