@@ -70,6 +70,18 @@ def ssl_context_for(
 
 
 def _build(config: Config, client_cert: tuple[bytes, bytes] | None) -> ssl.SSLContext:
+    ctx = _server_checking_context(config)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2  # client-go's floor
+    ctx.set_alpn_protocols(["h2", "http/1.1"] if config.http2 else ["http/1.1"])
+    pair = client_cert or _client_pair(config)
+    if pair is not None:
+        check_client_pair(*pair, config.source or "config")
+        load_client_cert(ctx, *pair)
+    return ctx
+
+
+def _server_checking_context(config: Config) -> ssl.SSLContext:
+    """How the server is checked: our CA, the system trust store, or not at all (insecure)."""
     has_ca = bool(config.ca_data or config.ca_file)
     if config.insecure and has_ca:
         raise ConfigError(
@@ -85,20 +97,20 @@ def _build(config: Config, client_cert: tuple[bytes, bytes] | None) -> ssl.SSLCo
         _load_ca(ctx, config)
     else:
         ctx = ssl.create_default_context()  # the system trust store, as Go uses it
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2  # client-go's floor
-    ctx.set_alpn_protocols(["h2", "http/1.1"] if config.http2 else ["http/1.1"])
-    cert, key = client_cert or (
-        _read(config.cert_data, config.cert_file, "client certificate"),
-        _read(config.key_data, config.key_file, "client key"),
-    )
-    if cert or key:
-        if not (cert and key):
-            raise ConfigError(
-                f"{config.source or 'config'}: a client certificate needs both a certificate and a key"
-            )
-        check_client_pair(cert, key, config.source or "config")
-        load_client_cert(ctx, cert, key)
     return ctx
+
+
+def _client_pair(config: Config) -> tuple[bytes, bytes] | None:
+    """The client certificate and key PEM from data or files, or None when there is none."""
+    cert = _read(config.cert_data, config.cert_file, "client certificate")
+    key = _read(config.key_data, config.key_file, "client key")
+    if not (cert or key):
+        return None
+    if not (cert and key):
+        raise ConfigError(
+            f"{config.source or 'config'}: a client certificate needs both a certificate and a key"
+        )
+    return cert, key
 
 
 def _read(data: bytes | None, path: str | None, what: str) -> bytes | None:
