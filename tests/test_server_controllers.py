@@ -367,6 +367,51 @@ def test_paused_deployment_is_not_rolled(
     store.create(DEPLOYMENTS, deployment(replicas=1, paused=True))
     settle(manager, clock)
     assert items(store, REPLICASETS) == []
+    progressing = {
+        c["type"]: c for c in store.must_get(DEPLOYMENTS, "default", "web")["status"]["conditions"]
+    }["Progressing"]
+    assert (progressing["status"], progressing["reason"]) == ("Unknown", "DeploymentPaused")
+
+
+def test_pause_scale_change_resume(
+    store: Store, manager: ControllerManager, clock: FakeClock
+) -> None:
+    """kubectl rollout pause; set image; scale; rollout resume."""
+    store.create(DEPLOYMENTS, deployment(replicas=2))
+    settle(manager, clock)
+    [first] = items(store, REPLICASETS)
+
+    def change(o: Obj) -> None:
+        o["spec"]["paused"] = True
+        o["spec"]["replicas"] = 3
+
+    store.mutate(DEPLOYMENTS, "default", "web", change)
+    settle(manager, clock)
+    assert len(items(store, PODS)) == 3  # scaling works while paused
+    store.mutate(
+        DEPLOYMENTS,
+        "default",
+        "web",
+        lambda o: o["spec"]["template"]["spec"]["containers"][0].update(image="nginx:1.13"),
+    )
+    settle(manager, clock)
+    assert [rs["metadata"]["uid"] for rs in items(store, REPLICASETS)] == [first["metadata"]["uid"]]
+    store.mutate(DEPLOYMENTS, "default", "web", lambda o: o["spec"].update(paused=False))
+    manager.sync()
+    progressing = {
+        c["type"]: c for c in store.must_get(DEPLOYMENTS, "default", "web")["status"]["conditions"]
+    }["Progressing"]
+    assert progressing["reason"] in (
+        "DeploymentResumed",
+        "ReplicaSetUpdated",
+        "NewReplicaSetCreated",
+    )
+    settle(manager, clock)
+    pods = items(store, PODS)
+    assert len(pods) == 3 and {p["spec"]["containers"][0]["image"] for p in pods} == {"nginx:1.13"}
+    d = store.must_get(DEPLOYMENTS, "default", "web")
+    progressing = {c["type"]: c for c in d["status"]["conditions"]}["Progressing"]
+    assert (progressing["status"], progressing["reason"]) == ("True", "NewReplicaSetAvailable")
 
 
 # --- pods/log ----------------------------------------------------------------------------------

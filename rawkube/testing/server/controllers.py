@@ -874,6 +874,18 @@ def set_rollout_conditions(d: Obj, status: Obj, new_rs: Obj | None) -> None:
         )
 
 
+def set_paused_condition(d: Obj, status: Obj) -> None:
+    """checkPausedConditions: Progressing=Unknown while paused, and once on resume."""
+    progressing = find_condition(status.get("conditions"), "Progressing") or {}
+    paused = bool((d.get("spec") or {}).get("paused"))
+    if paused and progressing.get("reason") != "DeploymentPaused":
+        put_condition(status, "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused")
+    elif not paused and progressing.get("reason") == "DeploymentPaused":
+        put_condition(
+            status, "Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed"
+        )
+
+
 class DeploymentController:
     """Turns each Deployment into ReplicaSets: one per template, rolled by the strategy."""
 
@@ -894,9 +906,11 @@ class DeploymentController:
 
     def sync(self, d: Obj, family: Family, namespace_terminating: bool) -> int:
         """syncDeployment: claim ReplicaSets, make sure the new one exists, roll, report."""
-        if is_being_deleted(d) or namespace_terminating or (d.get("spec") or {}).get("paused"):
+        if is_being_deleted(d) or namespace_terminating:
             owned = family.owned_by(d)
             return self.sync_status(d, owned, find_new_replicaset(d, owned), rollout=False)
+        if (d.get("spec") or {}).get("paused"):
+            return self.sync_paused(d, family)
         writes, owned = self.claim_replicasets(d, family)
         new_rs = find_new_replicaset(d, owned)
         old = [rs for rs in owned if rs is not new_rs]
@@ -1041,8 +1055,20 @@ class DeploymentController:
             for rs in idle[: max(0, len(idle) - limit)]
         )
 
+    def sync_paused(self, d: Obj, family: Family) -> int:
+        """A paused Deployment (`kubectl rollout pause`) starts no rollout: a changed template
+        gets no ReplicaSet until it is resumed. Scaling still works while only one
+        ReplicaSet runs (the upstream controller also scales proportionally across several)."""
+        writes, owned = self.claim_replicasets(d, family)
+        new_rs = find_new_replicaset(d, owned)
+        active = [rs for rs in owned if spec_replicas(rs) > 0]
+        if new_rs is not None and all(rs is new_rs for rs in active):
+            writes += self.scale(d, new_rs, spec_replicas(d))
+        return writes + self.sync_status(d, owned, new_rs, rollout=False)
+
     def sync_status(self, d: Obj, owned: list[Obj], new_rs: Obj | None, *, rollout: bool) -> int:
         status = deployment_status(d, owned, new_rs)
+        set_paused_condition(d, status)
         if rollout:
             set_rollout_conditions(d, status, new_rs)
         if status == d.get("status"):
