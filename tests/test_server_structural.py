@@ -21,6 +21,7 @@ Not replayed (not modelled): 034 (protobuf encoding), 037/038 (RBAC users and Se
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import threading
 import time
@@ -35,6 +36,8 @@ from rawkube.testing.server import LocalAPIServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "real-apiserver"
 NOT_MODELLED = {"034", "037", "038"}
+SERVER_SET = ("uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
+              "deletionGracePeriodSeconds", "finalizers", "managedFields")
 SERVER_META = (
     "uid",
     "resourceVersion",
@@ -235,9 +238,19 @@ def replayer() -> Iterator[Replayer]:
         rp.client.close()
 
 
+_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _message(body: dict[str, Any]) -> str | None:
+    """The Status message with uids masked: they differ between servers, the rest must not."""
+    message = body.get("message")
+    return _UID.sub("<uid>", message) if isinstance(message, str) else None
+
+
 def _status_shape(body: dict[str, Any]) -> dict[str, Any]:
     details = body.get("details")
     return {
+        "message": _message(body),
         "keys": sorted(body),
         "reason": body.get("reason"),
         "code": body.get("code"),
@@ -253,6 +266,10 @@ def _shape(body: Any) -> Any:
     if body.get("kind") == "Status":
         return _status_shape(body)
     shape: dict[str, Any] = {"keys": sorted(body), "kind": body.get("kind")}
+    meta = body.get("metadata")
+    if isinstance(meta, dict) and "name" in meta:
+        # Server-set metadata: which fields, and in ObjectMeta's order.
+        shape["server_metadata"] = [k for k in meta if k in SERVER_SET]
     if "items" in body or body.get("kind") == "Table":
         shape["list_metadata"] = sorted(body.get("metadata") or {})
     return shape

@@ -735,14 +735,12 @@ class API:
         return options
 
     def _delete_one(self, t: Target, name: str, options: dict[str, Any]) -> tuple[Obj, bool]:
+        # The store decides which deletions are graceful (pods on a node) and for how long.
         grace = options.get("gracePeriodSeconds")
-        if t.key == ResourceKey("", "pods") and grace is None:
-            pod = self.store.must_get(t.key, t.namespace, name)
-            # Only a pod bound to a node waits for its kubelet (pod strategy CheckGracefulDelete).
-            if (pod.get("spec") or {}).get("nodeName"):
-                grace = int((pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
-        elif t.key != ResourceKey("", "pods"):
-            grace = None
+        if t.key == CRDS:
+            # The CRD's Delete adds the cleanup finalizer itself (customresourcedefinition/
+            # etcd.go), so the CRD outlives its custom resources (recording 054).
+            self._add_finalizer(t, name, CRD_FINALIZER)
         obj, removed = self.store.delete(
             t.key,
             t.namespace,
@@ -756,6 +754,14 @@ class API:
         if t.key == CRDS and not removed and "All" not in (options.get("dryRun") or []):
             self._cleanup_crd(obj)
         return obj, removed
+
+    def _add_finalizer(self, t: Target, name: str, finalizer: str) -> None:
+        def add(obj: Obj) -> None:
+            finalizers = obj["metadata"].setdefault("finalizers", [])
+            if finalizer not in finalizers:
+                finalizers.append(finalizer)
+
+        self.store.mutate(t.key, t.namespace, name, add)
 
     def delete(self, req: Request, t: Target) -> Response:
         obj, removed = self._delete_one(t, t.name, self._delete_options(req))
@@ -822,9 +828,6 @@ class API:
                 ],
             )
         if creating:
-            finalizers = crd["metadata"].setdefault("finalizers", [])
-            if CRD_FINALIZER not in finalizers:
-                finalizers.append(CRD_FINALIZER)
             now = now_rfc3339()
             storage = next((v["name"] for v in spec.get("versions") or [] if v.get("storage")), "")
             crd["status"] = {

@@ -10,7 +10,8 @@ Contract (the controllers in `controllers.py` and the HTTP layer both build on i
   what you get back are never shared with the store, so callers may mutate them freely.
 * One global counter gives every write a new ``metadata.resourceVersion`` (etcd's revision), as a
   decimal string. `resource_version` reads it.
-* `create` sets ``uid``, ``resourceVersion``, ``creationTimestamp``, ``generation`` (1) and, from
+* `create` sets ``uid``, ``resourceVersion``, ``creationTimestamp``, ``generation`` (1, for the
+  kinds that have one: see `tracks_generation`) and, from
   ``generateName``, a name; raises `APIError` AlreadyExists (409).
 * `update` requires the stored object to exist (NotFound 404). When the incoming object carries a
   ``resourceVersion`` that is not the current one, it raises Conflict (409) with the apiserver's
@@ -338,7 +339,10 @@ class Store:
             if (namespace, name) in bucket:
                 raise already_exists(rkey, name)
             meta["uid"] = str(uuid.uuid4())
-            meta["generation"] = 1
+            if tracks_generation(rkey):
+                meta["generation"] = 1
+            else:
+                meta.pop("generation", None)
             meta["creationTimestamp"] = now_rfc3339()
             for k in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"):
                 meta.pop(k, None)
@@ -435,7 +439,8 @@ class Store:
                         meta["deletionGracePeriodSeconds"] = grace
                 elif not meta.get("deletionTimestamp") or previous:
                     meta["deletionTimestamp"] = now_rfc3339()
-                    meta["deletionGracePeriodSeconds"] = 0
+                    if rkey not in _OWN_DELETE:
+                        meta["deletionGracePeriodSeconds"] = 0
                 if rkey == ResourceKey("", "namespaces"):
                     obj.setdefault("status", {})["phase"] = "Terminating"
                 if dry_run or obj == current:
@@ -574,10 +579,13 @@ class Store:
         meta["namespace"] = old_meta.get("namespace")
         if meta["namespace"] is None:
             del meta["namespace"]
-        generation = int(old_meta.get("generation", 1))
-        if _spec_part(obj) != _spec_part(current):
-            generation += 1
-        meta["generation"] = generation
+        if tracks_generation(key):
+            generation = int(old_meta.get("generation", 1))
+            if _spec_part(obj) != _spec_part(current):
+                generation += 1
+            meta["generation"] = generation
+        else:
+            meta.pop("generation", None)
         meta["resourceVersion"] = old_meta["resourceVersion"]
         # (controllers teammate) only a deletion whose grace period is over completes on update
         # (registry.ShouldDeleteDuringUpdate): a terminating pod may still report status.
@@ -621,6 +629,39 @@ class Store:
         path = self.state_path
         if path:
             self.save(path)
+
+
+# Namespaces and CRDs have their own Delete (registry/core/namespace/storage, apiextensions
+# registry/customresourcedefinition/etcd.go): they set deletionTimestamp but no grace period
+# (recordings 054 and 059), unlike the generic registry's markAsDeleting (recording 041).
+_OWN_DELETE = {
+    ResourceKey("", "namespaces"),
+    ResourceKey("apiextensions.k8s.io", "customresourcedefinitions"),
+}
+
+# Kinds whose registry strategy keeps metadata.generation (workloads, pods, CRDs, custom
+# resources, ...). Plain data and bookkeeping kinds do not: a Namespace or ConfigMap has none
+# (recordings 055, 056).
+_NO_GENERATION_GROUPS = {
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "rbac.authorization.k8s.io",
+    "scheduling.k8s.io",
+    "node.k8s.io",
+    "certificates.k8s.io",
+    "apiregistration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+}
+_CORE_WITH_GENERATION = {"pods", "replicationcontrollers"}
+
+
+def tracks_generation(key: ResourceKey) -> bool:
+    """Whether objects of this resource carry metadata.generation."""
+    if key.group == "":
+        return key.resource in _CORE_WITH_GENERATION
+    return key.group not in _NO_GENERATION_GROUPS
 
 
 def _gc_finalizers(policy: str | None) -> list[str]:
