@@ -88,6 +88,11 @@ class Answers:
         if method == "GET" and (path, False) in self.discovery:
             body, ctype = self.discovery[(path, False)]
             return 200, ctype.encode(), body
+        if method == "GET" and path.startswith("/apis/") and path.count("/") == 3:
+            # Discovery of a group/version nobody benchmarks (kr8s walks them all): an empty
+            # APIResourceList, as a real server has for a group without resources.
+            group_version = path[len("/apis/") :]
+            return 200, json_type, empty_resource_list(group_version)
         if not path.startswith(DEPLOYMENTS_PREFIX):
             return 404, json_type, self.not_found
         parts = path[len(DEPLOYMENTS_PREFIX) :].split("/")
@@ -105,6 +110,17 @@ class Answers:
         if method == "DELETE" and named:
             return 200, json_type, self.deleted
         return 405, json_type, self.not_found
+
+
+def empty_resource_list(group_version: str) -> bytes:
+    return data.compact(
+        {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": group_version,
+            "resources": [],
+        }
+    )
 
 
 def is_watch(query: str) -> bool:

@@ -25,6 +25,8 @@ SCENARIOS = [
     "get_loop",
     "list_typed",
     "list_dynamic",
+    "list_typed_1000",
+    "list_typed_10_loop",
     "watch",
     "crud",
     "exec_get_loop",

@@ -143,6 +143,16 @@ def scenario_list(a: Adapter, s: Settings, typed: bool) -> dict[str, float]:
     return {"seconds": seconds, "peak_rss_mb": peak, "peak_delta_mb": peak - base}
 
 
+def scenario_list_loop(a: Adapter, s: Settings) -> dict[str, float]:
+    """n typed LISTs of a small list: per-request overhead plus a little decoding."""
+    h = _warm(a, s)
+    t0 = time.perf_counter()
+    for _ in range(s.n):
+        if len(a.list_typed(h, s)) != s.list_size:
+            raise RuntimeError(f"a LIST did not return {s.list_size} items")
+    return {"seconds": time.perf_counter() - t0, "ops": s.n}
+
+
 def scenario_watch(a: Adapter, s: Settings) -> dict[str, float]:
     h = _warm(a, s)
     t0 = time.perf_counter()
@@ -190,6 +200,10 @@ def _dispatch(a: Adapter, s: Settings) -> dict[str, Any]:
         out = scenario_list(a, s, typed=True)
     elif sc == "list_dynamic":
         out = scenario_list(a, s, typed=False)
+    elif sc == "list_typed_1000":
+        out = scenario_list(a, s, typed=True)
+    elif sc == "list_typed_10_loop":
+        out = scenario_list_loop(a, s)
     elif sc == "watch":
         out = scenario_watch(a, s)
     elif sc == "crud":
