@@ -11,15 +11,16 @@ Requests are built by the `rawkube.rest` builder; the keyword options (label_sel
 propagation_policy, ...) are turned into query parameters and DeleteOptions bodies by
 `rawkube.rest.options`, shared with the dynamic client so both speak exactly the same dialect.
 
-Sync and async differ only in the lines that send: `_ResourceBase` builds every request, and
-`ResourceClient` / `AsyncResourceClient` send them and decode.
+Sync and async differ only in the lines that send: `_ResourceBase` plans every verb (the
+request, and how to read its answer) and `ResourceClient` / `AsyncResourceClient` only send
+the plan, with or without `await`.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -154,8 +155,58 @@ def eviction_body(
     return body
 
 
+def _decode_scale(data: Any) -> Any:
+    """Scale subresources answer with autoscaling/v1 Scale; decode it if the model exists."""
+    if not isinstance(data, dict) or is_status(data):
+        return data
+    try:
+        return import_model("autoscaling_v1:Scale").from_dict(data)
+    except (ImportError, AttributeError):  # models not generated: a plain dict still works
+        return data
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+class _LineBuffer:
+    """Log framing, sans-IO: feed it byte chunks, get back the complete lines as text."""
+
+    __slots__ = ("_pending",)
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        self._pending += chunk
+        *lines, self._pending = self._pending.split(b"\n")
+        return [_text(line) for line in lines]
+
+    def close(self) -> list[str]:
+        """The last line, when the stream did not end with a newline."""
+        return [_text(self._pending)] if self._pending else []
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One verb, planned without I/O: the request to send and how to read its `Result`.
+
+    A client-go verb is one chain, `c.client.Put().Namespace(ns).Resource("deployments").
+    Name(name).VersionedParams(&opts).Body(obj).Do(ctx).Into(result)`; a plan is that chain
+    without `.Do(ctx)`, the only step where the sync and async clients differ.
+    """
+
+    request: Any
+    read: Callable[[Any], Any]
+
+
 class _ResourceBase:
-    """Request building shared by the sync and async clients (no I/O here)."""
+    """Everything the sync and async clients share: one `_plan_<verb>` per verb (no I/O here).
+
+    Each plan takes the public method's arguments, in the public signature's order, and
+    returns the request (path, query parameters from `rawkube.rest.options`, body, headers)
+    together with the function that turns the answer into what the method returns.
+    """
 
     # A resource client is made on every `cs.apps_v1().deployments(ns)` call: keep it small.
     __slots__ = ("_namespace", "_rest", "info")
@@ -183,6 +234,26 @@ class _ResourceBase:
             return data
         return import_model(self.info.list_model).from_dict(data)
 
+    # What a plan's `read` does with the `Result` (bound methods, so that the dynamic client's
+    # `_decode` / `_decode_list` overrides apply).
+    def _read_object(self, result: Any) -> Any:
+        return self._decode(result.json())
+
+    def _read_list(self, result: Any) -> Any:
+        return self._decode_list(result.json())
+
+    @staticmethod
+    def _read_scale(result: Any) -> Any:
+        return _decode_scale(result.json())
+
+    @staticmethod
+    def _read_json(result: Any) -> Any:
+        return result.json()
+
+    @staticmethod
+    def _read_text(result: Any) -> str:
+        return _text(result.raw())
+
     # -- request building ----------------------------------------------------------------------
 
     def _check(self, verb: str, subresource: str | None = None) -> None:
@@ -205,34 +276,31 @@ class _ResourceBase:
             req = req.namespace(ns)
         return req.resource(self.info.resource)
 
-    def _create_req(
-        self,
-        obj: Any,
-        *,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-    ) -> Any:
+    # -- one plan per verb ---------------------------------------------------------------------
+
+    def _plan_create(
+        self, obj: Any, dry_run: Any, field_manager: str | None, field_validation: str | None
+    ) -> _Plan:
         self._check("create")
         req = self._on(self._rest.post(), _metadata_field(obj, "namespace"))
-        return req.params(options.write_params(dry_run, field_manager, field_validation)).body(
-            _to_wire(obj)
-        )
+        req = req.params(options.write_params(dry_run, field_manager, field_validation))
+        return _Plan(req.body(_to_wire(obj)), self._read_object)
 
-    def _get_req(self, name: str, *, resource_version: str | None = None) -> Any:
+    def _plan_get(self, name: str, resource_version: str | None) -> _Plan:
         self._check("get")
         req = self._on(self._rest.get()).name(name)
-        return req.params(options.get_params(resource_version=resource_version))
+        req = req.params(options.get_params(resource_version=resource_version))
+        return _Plan(req, self._read_object)
 
-    def _update_req(
+    def _plan_update(
         self,
         obj: Any,
         subresource: str | None,
-        *,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-    ) -> Any:
+        dry_run: Any,
+        field_manager: str | None,
+        field_validation: str | None,
+    ) -> _Plan:
+        """`update` (subresource None) and `update_status` ("status")."""
         self._check("update", subresource)
         name = _metadata_field(obj, "name")
         if name is None:
@@ -240,22 +308,20 @@ class _ResourceBase:
         req = self._on(self._rest.put(), _metadata_field(obj, "namespace")).name(name)
         if subresource:
             req = req.sub_resource(subresource)
-        return req.params(options.write_params(dry_run, field_manager, field_validation)).body(
-            _to_wire(obj)
-        )
+        req = req.params(options.write_params(dry_run, field_manager, field_validation))
+        return _Plan(req.body(_to_wire(obj)), self._read_object)
 
-    def _patch_req(
+    def _plan_patch(
         self,
         name: str,
         body: Any,
         patch_type: str,
         subresource: str | None,
-        *,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-        force: bool | None = None,
-    ) -> Any:
+        dry_run: Any,
+        field_manager: str | None,
+        field_validation: str | None,
+        force: bool | None,
+    ) -> _Plan:
         self._check("patch", subresource)
         req = self._on(self._rest.patch(patch_type)).name(name)
         if subresource:
@@ -267,56 +333,184 @@ class _ResourceBase:
             force=force,
             patch_type=patch_type,
         )
-        return req.params(query).body(_to_wire(body))
+        return _Plan(req.params(query).body(_to_wire(body)), self._read_object)
 
-    def _list_req(self, verb: str, **opts: Any) -> Any:
-        self._check(verb)
-        builder = options.watch_params if verb == "watch" else options.list_params
-        return self._on(self._rest.get()).params(builder(**opts))
+    def _plan_apply(
+        self,
+        obj: Any,
+        field_manager: str,
+        force: bool | None,
+        subresource: str | None,
+        dry_run: Any,
+        field_validation: str | None,
+    ) -> _Plan:
+        """Server-side apply is an apply patch named after the object (client-go `Apply`)."""
+        name = _metadata_field(obj, "name")
+        if name is None:
+            raise ValueError("apply needs an object with metadata.name")
+        return self._plan_patch(
+            name, obj, "apply", subresource, dry_run, field_manager, field_validation, force
+        )
 
-    def _delete_req(self, name: str | None, **opts: Any) -> Any:
+    def _plan_list(
+        self,
+        label_selector: str | None,
+        field_selector: str | None,
+        limit: int | None,
+        continue_: str | None,
+        resource_version: str | None,
+        resource_version_match: str | None,
+        timeout_seconds: int | None,
+    ) -> _Plan:
+        self._check("list")
+        query = options.list_params(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+        )
+        return _Plan(self._on(self._rest.get()).params(query), self._read_list)
+
+    def _watch_request(
+        self,
+        label_selector: str | None,
+        field_selector: str | None,
+        resource_version: str | None,
+        resource_version_match: str | None,
+        timeout_seconds: int | None,
+        allow_watch_bookmarks: bool | None,
+        send_initial_events: bool | None,
+    ) -> Any:
+        """The request of `watch`; `req.watch(self._decode)` decodes each event's object."""
+        self._check("watch")
+        query = options.watch_params(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+        )
+        return self._on(self._rest.get()).params(query)
+
+    def _delete_request(
+        self,
+        name: str | None,
+        propagation_policy: str | None,
+        grace_period_seconds: int | None,
+        preconditions: Mapping[str, Any] | None,
+        dry_run: Any,
+        list_opts: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """DELETE one object (`name`) or the collection (None, filtered by `list_opts`)."""
         self._check("delete" if name is not None else "deletecollection")
-        list_opts = opts.pop("list_options", None) or {}
         req = self._on(self._rest.delete())
         if name is not None:
             req = req.name(name)
-        body = options.delete_options(**opts)
         if list_opts:
             req = req.params(options.list_params(**list_opts))
+        body = options.delete_options(
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
         if body is not None:
             req = req.body(body)
         return req
 
-    def _scale_get_req(self, name: str) -> Any:
-        self._check("get", "scale")
-        return self._on(self._rest.get()).name(name).sub_resource("scale")
+    def _plan_delete(
+        self,
+        name: str,
+        propagation_policy: str | None,
+        grace_period_seconds: int | None,
+        preconditions: Mapping[str, Any] | None,
+        dry_run: Any,
+    ) -> _Plan:
+        req = self._delete_request(
+            name, propagation_policy, grace_period_seconds, preconditions, dry_run
+        )
+        return _Plan(req, self._read_object)
 
-    def _scale_update_req(self, name: str, scale: Any, **write: Any) -> Any:
+    def _plan_delete_collection(
+        self,
+        propagation_policy: str | None,
+        grace_period_seconds: int | None,
+        preconditions: Mapping[str, Any] | None,
+        dry_run: Any,
+        list_opts: Mapping[str, Any],
+    ) -> _Plan:
+        req = self._delete_request(
+            None, propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
+        )
+        return _Plan(req, self._read_list)
+
+    def _plan_get_scale(self, name: str) -> _Plan:
+        self._check("get", "scale")
+        req = self._on(self._rest.get()).name(name).sub_resource("scale")
+        return _Plan(req, self._read_scale)
+
+    def _plan_update_scale(
+        self,
+        name: str,
+        scale: Any,
+        dry_run: Any,
+        field_manager: str | None,
+        field_validation: str | None,
+    ) -> _Plan:
         self._check("update", "scale")
         req = self._on(self._rest.put()).name(name).sub_resource("scale")
-        return req.params(options.write_params(**write)).body(_to_wire(scale))
+        req = req.params(options.write_params(dry_run, field_manager, field_validation))
+        return _Plan(req.body(_to_wire(scale)), self._read_scale)
 
-    def _log_req(self, name: str, **log_opts: Any) -> Any:
+    def _plan_get_log(
+        self,
+        name: str,
+        container: str | None,
+        previous: bool,
+        since_seconds: int | None,
+        since_time: str | None,
+        timestamps: bool,
+        tail_lines: int | None,
+        limit_bytes: int | None,
+    ) -> _Plan:
+        """`GET pods/{name}/log`, read whole (`stream_log` adds `follow=true` and streams it)."""
         self._check("get", "log")
-        return (
-            self._on(self._rest.get()).name(name).sub_resource("log").params(log_params(**log_opts))
+        query = log_params(
+            container=container,
+            previous=previous,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
         )
+        req = self._on(self._rest.get()).name(name).sub_resource("log").params(query)
+        return _Plan(req, self._read_text)
 
-    def _evict_req(self, name: str, **delete_opts: Any) -> Any:
+    def _plan_evict(
+        self,
+        name: str,
+        propagation_policy: str | None,
+        grace_period_seconds: int | None,
+        preconditions: Mapping[str, Any] | None,
+        dry_run: Any,
+    ) -> _Plan:
         self._check("create", "eviction")
-        ns = self._namespace or "default"
         req = self._on(self._rest.post()).name(name).sub_resource("eviction")
-        return req.body(eviction_body(name, ns, **delete_opts))
-
-
-def _decode_scale(data: Any) -> Any:
-    """Scale subresources answer with autoscaling/v1 Scale; decode it if the model exists."""
-    if not isinstance(data, dict) or is_status(data):
-        return data
-    try:
-        return import_model("autoscaling_v1:Scale").from_dict(data)
-    except (ImportError, AttributeError):  # models not generated: a plain dict still works
-        return data
+        body = eviction_body(
+            name,
+            self._namespace or "default",
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
+        return _Plan(req.body(body), self._read_json)
 
 
 class ResourceClient(_ResourceBase, Generic[T]):
@@ -329,6 +523,11 @@ class ResourceClient(_ResourceBase, Generic[T]):
 
     __slots__ = ()
 
+    @staticmethod
+    def _run(plan: _Plan) -> Any:
+        """Send a planned request and read its answer (the sync `Do(ctx).Into(...)`)."""
+        return plan.read(plan.request.do())
+
     def create(
         self,
         obj: T | Mapping[str, Any],
@@ -338,14 +537,11 @@ class ResourceClient(_ResourceBase, Generic[T]):
         field_validation: str | None = None,
     ) -> T:
         """POST the object to the collection; the server answers 201 with the stored object."""
-        req = self._create_req(
-            obj, dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
-        )
-        return self._decode(req.do().json())
+        return self._run(self._plan_create(obj, dry_run, field_manager, field_validation))
 
     def get(self, name: str, *, resource_version: str | None = None) -> T:
         """GET one object by name."""
-        return self._decode(self._get_req(name, resource_version=resource_version).do().json())
+        return self._run(self._plan_get(name, resource_version))
 
     def update(
         self,
@@ -356,14 +552,7 @@ class ResourceClient(_ResourceBase, Generic[T]):
         field_validation: str | None = None,
     ) -> T:
         """PUT the whole object; 409 Conflict if its resourceVersion is stale."""
-        req = self._update_req(
-            obj,
-            None,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-        return self._decode(req.do().json())
+        return self._run(self._plan_update(obj, None, dry_run, field_manager, field_validation))
 
     def update_status(
         self,
@@ -374,14 +563,8 @@ class ResourceClient(_ResourceBase, Generic[T]):
         field_validation: str | None = None,
     ) -> T:
         """PUT the object to its `/status` subresource (only status changes are kept)."""
-        req = self._update_req(
-            obj,
-            "status",
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-        return self._decode(req.do().json())
+        plan = self._plan_update(obj, "status", dry_run, field_manager, field_validation)
+        return self._run(plan)
 
     def patch(
         self,
@@ -396,17 +579,10 @@ class ResourceClient(_ResourceBase, Generic[T]):
         force: bool | None = None,
     ) -> T:
         """PATCH with a json | merge | strategic | apply patch (client-go `Patch(pt, data)`)."""
-        req = self._patch_req(
-            name,
-            body,
-            patch_type,
-            subresource,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
+        plan = self._plan_patch(
+            name, body, patch_type, subresource, dry_run, field_manager, field_validation, force
         )
-        return self._decode(req.do().json())
+        return self._run(plan)
 
     def apply(
         self,
@@ -419,19 +595,8 @@ class ResourceClient(_ResourceBase, Generic[T]):
         field_validation: str | None = None,
     ) -> T:
         """Server-side apply (client-go `Apply`): an apply patch named after the object."""
-        name = _metadata_field(obj, "name")
-        if name is None:
-            raise ValueError("apply needs an object with metadata.name")
-        return self.patch(
-            name,
-            obj,
-            "apply",
-            subresource=subresource,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
-        )
+        plan = self._plan_apply(obj, field_manager, force, subresource, dry_run, field_validation)
+        return self._run(plan)
 
     def list(
         self,
@@ -449,17 +614,16 @@ class ResourceClient(_ResourceBase, Generic[T]):
         `continue_` is the token of the previous page (Go's `Continue`; `continue` is a
         Python keyword). For every page of a big list, see `rawkube.tools.pager.ListPager`.
         """
-        req = self._list_req(
-            "list",
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
+        plan = self._plan_list(
+            label_selector,
+            field_selector,
+            limit,
+            continue_,
+            resource_version,
+            resource_version_match,
+            timeout_seconds,
         )
-        return self._decode_list(req.do().json())
+        return self._run(plan)
 
     def watch(
         self,
@@ -478,15 +642,14 @@ class ResourceClient(_ResourceBase, Generic[T]):
         Gone/Expired: start again from a fresh list; `rawkube.tools.watcher.RetryWatcher`
         does that for you).
         """
-        req = self._list_req(
-            "watch",
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
+        req = self._watch_request(
+            label_selector,
+            field_selector,
+            resource_version,
+            resource_version_match,
+            timeout_seconds,
+            allow_watch_bookmarks,
+            send_initial_events,
         )
         watch: Watch = req.watch(self._decode)
         return watch
@@ -506,14 +669,10 @@ class ResourceClient(_ResourceBase, Generic[T]):
         and Orphan add a finalizer, so the object lives on, see fixtures 041/043), else a
         `Status` dict (Background, fixture 042).
         """
-        req = self._delete_req(
-            name,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
+        plan = self._plan_delete(
+            name, propagation_policy, grace_period_seconds, preconditions, dry_run
         )
-        return self._decode(req.do().json())
+        return self._run(plan)
 
     def delete_collection(
         self,
@@ -525,19 +684,14 @@ class ResourceClient(_ResourceBase, Generic[T]):
         **list_opts: Any,
     ) -> Any:
         """DELETE the collection (filtered by the list options); returns the list or a Status."""
-        req = self._delete_req(
-            None,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
-            list_options=list_opts,
+        plan = self._plan_delete_collection(
+            propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
         )
-        return self._decode_list(req.do().json())
+        return self._run(plan)
 
     def get_scale(self, name: str) -> Any:
         """GET the `/scale` subresource (an autoscaling/v1 Scale)."""
-        return _decode_scale(self._scale_get_req(name).do().json())
+        return self._run(self._plan_get_scale(name))
 
     def update_scale(
         self,
@@ -549,14 +703,8 @@ class ResourceClient(_ResourceBase, Generic[T]):
         field_validation: str | None = None,
     ) -> Any:
         """PUT the `/scale` subresource."""
-        req = self._scale_update_req(
-            name,
-            scale,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-        return _decode_scale(req.do().json())
+        plan = self._plan_update_scale(name, scale, dry_run, field_manager, field_validation)
+        return self._run(plan)
 
     # -- pods only -------------------------------------------------------------------------------
 
@@ -573,19 +721,17 @@ class ResourceClient(_ResourceBase, Generic[T]):
         limit_bytes: int | None = None,
     ) -> str:
         """The container log as text (`GET pods/{name}/log`; empty while the pod is Pending)."""
-        req = self._log_req(
+        plan = self._plan_get_log(
             name,
-            container=container,
-            follow=False,
-            previous=previous,
-            since_seconds=since_seconds,
-            since_time=since_time,
-            timestamps=timestamps,
-            tail_lines=tail_lines,
-            limit_bytes=limit_bytes,
+            container,
+            previous,
+            since_seconds,
+            since_time,
+            timestamps,
+            tail_lines,
+            limit_bytes,
         )
-        raw: bytes = req.do().raw()
-        return raw.decode("utf-8", errors="replace")
+        return self._run(plan)
 
     def stream_log(
         self,
@@ -600,25 +746,21 @@ class ResourceClient(_ResourceBase, Generic[T]):
         limit_bytes: int | None = None,
     ) -> Iterator[str]:
         """Follow the log (`follow=true`), yielding lines as the server writes them."""
-        req = self._log_req(
+        plan = self._plan_get_log(
             name,
-            container=container,
-            follow=True,
-            previous=previous,
-            since_seconds=since_seconds,
-            since_time=since_time,
-            timestamps=timestamps,
-            tail_lines=tail_lines,
-            limit_bytes=limit_bytes,
+            container,
+            previous,
+            since_seconds,
+            since_time,
+            timestamps,
+            tail_lines,
+            limit_bytes,
         )
-        pending = b""
+        req = plan.request.param("follow", True)
+        lines = _LineBuffer()
         for chunk in req.stream():
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                yield line.decode("utf-8", errors="replace")
-        if pending:
-            yield pending.decode("utf-8", errors="replace")
+            yield from lines.feed(chunk)
+        yield from lines.close()
 
     def evict(
         self,
@@ -630,24 +772,24 @@ class ResourceClient(_ResourceBase, Generic[T]):
         dry_run: Any = None,
     ) -> dict[str, Any]:
         """POST a policy/v1 Eviction to `pods/{name}/eviction`; returns the server's Status."""
-        req = self._evict_req(
-            name,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
+        plan = self._plan_evict(
+            name, propagation_policy, grace_period_seconds, preconditions, dry_run
         )
-        result: dict[str, Any] = req.do().json()
-        return result
+        return self._run(plan)
 
 
 class AsyncResourceClient(_ResourceBase, Generic[T]):
     """The async twin of `ResourceClient`: same methods and keyword arguments, awaited.
 
-    Requests are built by the same `_ResourceBase` code; only sending differs.
+    Requests are planned by the same `_ResourceBase` code; only sending differs (`await`).
     """
 
     __slots__ = ()
+
+    @staticmethod
+    async def _run(plan: _Plan) -> Any:
+        """Send a planned request and read its answer (the awaited `Do(ctx).Into(...)`)."""
+        return plan.read(await plan.request.do())
 
     async def create(
         self,
@@ -657,14 +799,10 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         field_manager: str | None = None,
         field_validation: str | None = None,
     ) -> T:
-        req = self._create_req(
-            obj, dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
-        )
-        return self._decode((await req.do()).json())
+        return await self._run(self._plan_create(obj, dry_run, field_manager, field_validation))
 
     async def get(self, name: str, *, resource_version: str | None = None) -> T:
-        req = self._get_req(name, resource_version=resource_version)
-        return self._decode((await req.do()).json())
+        return await self._run(self._plan_get(name, resource_version))
 
     async def update(
         self,
@@ -674,14 +812,8 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         field_manager: str | None = None,
         field_validation: str | None = None,
     ) -> T:
-        req = self._update_req(
-            obj,
-            None,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-        return self._decode((await req.do()).json())
+        plan = self._plan_update(obj, None, dry_run, field_manager, field_validation)
+        return await self._run(plan)
 
     async def update_status(
         self,
@@ -691,14 +823,8 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         field_manager: str | None = None,
         field_validation: str | None = None,
     ) -> T:
-        req = self._update_req(
-            obj,
-            "status",
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-        return self._decode((await req.do()).json())
+        plan = self._plan_update(obj, "status", dry_run, field_manager, field_validation)
+        return await self._run(plan)
 
     async def patch(
         self,
@@ -712,17 +838,10 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         field_validation: str | None = None,
         force: bool | None = None,
     ) -> T:
-        req = self._patch_req(
-            name,
-            body,
-            patch_type,
-            subresource,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
+        plan = self._plan_patch(
+            name, body, patch_type, subresource, dry_run, field_manager, field_validation, force
         )
-        return self._decode((await req.do()).json())
+        return await self._run(plan)
 
     async def apply(
         self,
@@ -734,19 +853,8 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         dry_run: Any = None,
         field_validation: str | None = None,
     ) -> T:
-        name = _metadata_field(obj, "name")
-        if name is None:
-            raise ValueError("apply needs an object with metadata.name")
-        return await self.patch(
-            name,
-            obj,
-            "apply",
-            subresource=subresource,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
-        )
+        plan = self._plan_apply(obj, field_manager, force, subresource, dry_run, field_validation)
+        return await self._run(plan)
 
     async def list(
         self,
@@ -759,17 +867,16 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
     ) -> Any:
-        req = self._list_req(
-            "list",
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
+        plan = self._plan_list(
+            label_selector,
+            field_selector,
+            limit,
+            continue_,
+            resource_version,
+            resource_version_match,
+            timeout_seconds,
         )
-        return self._decode_list((await req.do()).json())
+        return await self._run(plan)
 
     def watch(
         self,
@@ -783,15 +890,14 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         send_initial_events: bool | None = None,
     ) -> AsyncWatch:
         """An async iterator of WatchEvents (`async for ev in client.watch(...)`)."""
-        req = self._list_req(
-            "watch",
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
+        req = self._watch_request(
+            label_selector,
+            field_selector,
+            resource_version,
+            resource_version_match,
+            timeout_seconds,
+            allow_watch_bookmarks,
+            send_initial_events,
         )
         watch: AsyncWatch = req.watch(self._decode)
         return watch
@@ -805,14 +911,10 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         preconditions: Mapping[str, Any] | None = None,
         dry_run: Any = None,
     ) -> T | dict[str, Any]:
-        req = self._delete_req(
-            name,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
+        plan = self._plan_delete(
+            name, propagation_policy, grace_period_seconds, preconditions, dry_run
         )
-        return self._decode((await req.do()).json())
+        return await self._run(plan)
 
     async def delete_collection(
         self,
@@ -823,18 +925,13 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         dry_run: Any = None,
         **list_opts: Any,
     ) -> Any:
-        req = self._delete_req(
-            None,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
-            list_options=list_opts,
+        plan = self._plan_delete_collection(
+            propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
         )
-        return self._decode_list((await req.do()).json())
+        return await self._run(plan)
 
     async def get_scale(self, name: str) -> Any:
-        return _decode_scale((await self._scale_get_req(name).do()).json())
+        return await self._run(self._plan_get_scale(name))
 
     async def update_scale(
         self,
@@ -845,14 +942,8 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         field_manager: str | None = None,
         field_validation: str | None = None,
     ) -> Any:
-        req = self._scale_update_req(
-            name,
-            scale,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-        return _decode_scale((await req.do()).json())
+        plan = self._plan_update_scale(name, scale, dry_run, field_manager, field_validation)
+        return await self._run(plan)
 
     async def get_log(
         self,
@@ -866,19 +957,17 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         tail_lines: int | None = None,
         limit_bytes: int | None = None,
     ) -> str:
-        req = self._log_req(
+        plan = self._plan_get_log(
             name,
-            container=container,
-            follow=False,
-            previous=previous,
-            since_seconds=since_seconds,
-            since_time=since_time,
-            timestamps=timestamps,
-            tail_lines=tail_lines,
-            limit_bytes=limit_bytes,
+            container,
+            previous,
+            since_seconds,
+            since_time,
+            timestamps,
+            tail_lines,
+            limit_bytes,
         )
-        raw: bytes = (await req.do()).raw()
-        return raw.decode("utf-8", errors="replace")
+        return await self._run(plan)
 
     async def stream_log(
         self,
@@ -892,25 +981,23 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         tail_lines: int | None = None,
         limit_bytes: int | None = None,
     ) -> AsyncIterator[str]:
-        req = self._log_req(
+        plan = self._plan_get_log(
             name,
-            container=container,
-            follow=True,
-            previous=previous,
-            since_seconds=since_seconds,
-            since_time=since_time,
-            timestamps=timestamps,
-            tail_lines=tail_lines,
-            limit_bytes=limit_bytes,
+            container,
+            previous,
+            since_seconds,
+            since_time,
+            timestamps,
+            tail_lines,
+            limit_bytes,
         )
-        pending = b""
+        req = plan.request.param("follow", True)
+        lines = _LineBuffer()
         async for chunk in req.stream():
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                yield line.decode("utf-8", errors="replace")
-        if pending:
-            yield pending.decode("utf-8", errors="replace")
+            for line in lines.feed(chunk):
+                yield line
+        for line in lines.close():
+            yield line
 
     async def evict(
         self,
@@ -921,15 +1008,10 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         preconditions: Mapping[str, Any] | None = None,
         dry_run: Any = None,
     ) -> dict[str, Any]:
-        req = self._evict_req(
-            name,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
+        plan = self._plan_evict(
+            name, propagation_policy, grace_period_seconds, preconditions, dry_run
         )
-        result: dict[str, Any] = (await req.do()).json()
-        return result
+        return await self._run(plan)
 
 
 class GroupClient:
