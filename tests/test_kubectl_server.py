@@ -255,3 +255,15 @@ def test_imperative_commands_send_protobuf_and_succeed(kubectl: Kubectl) -> None
     assert service["spec"]["clusterIP"].startswith("10.")  # allocated, as the real server does
     header = kubectl(*ns, "get", "svc").stdout.splitlines()[0].split()
     assert header == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+
+
+def test_auth_whoami_and_can_i(server: LocalAPIServer, kubectl: Kubectl, tmp_path: Path) -> None:
+    assert "rawkube-admin" in kubectl("auth", "whoami").stdout
+    assert kubectl("auth", "can-i", "delete", "pods").stdout.strip() == "yes"
+    server.add_token("viewer-token", "viewer", ("viewers",))
+    text = Path(server.write_kubeconfig(str(tmp_path / "kc"), user="token")).read_text()
+    (tmp_path / "viewer").write_text(text.replace(server.token, "viewer-token"))
+    viewer = Kubectl(kubectl.env, str(tmp_path / "viewer"))
+    assert viewer("auth", "can-i", "list", "pods", check=False).stdout.strip() == "no"
+    denied = viewer("get", "pods", check=False)
+    assert denied.returncode != 0 and 'User "viewer" cannot list resource "pods"' in denied.stderr

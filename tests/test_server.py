@@ -555,3 +555,81 @@ def test_no_lost_update_with_20_concurrent_http_writers(server: LocalAPIServer) 
     ) as c:
         final = c.get(f"{DEPLOYMENTS}/counter").json()
     assert final["metadata"]["annotations"]["count"] == "20"
+
+
+# -- authorization (RBAC) ---------------------------------------------------------------------
+
+
+def test_rbac_forbids_until_a_role_is_bound(server: LocalAPIServer, client: httpx.Client) -> None:
+    server.add_token("bob-token", "bob", ("dev",))
+    with httpx.Client(
+        base_url=server.url, verify=_verify(server), headers={"Authorization": "Bearer bob-token"}
+    ) as bob:
+        assert bob.get("/apis").status_code == 200  # discovery is open to every user
+        denied = bob.get(DEPLOYMENTS)
+        assert denied.status_code == 403
+        assert denied.json()["message"] == (
+            'deployments.apps is forbidden: User "bob" cannot list resource "deployments" in API '
+            'group "apps" in the namespace "default"'
+        )
+        assert denied.json()["details"] == {"group": "apps", "kind": "deployments"}
+        whoami = bob.post(
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            json={"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+        )
+        assert whoami.status_code == 201
+        assert whoami.json()["status"]["userInfo"] == {
+            "username": "bob",
+            "groups": ["dev", "system:authenticated"],
+        }
+
+        rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/default"
+        client.post(
+            f"{rbac}/roles",
+            json={
+                "metadata": {"name": "deploy-reader"},
+                "rules": [
+                    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list"]}
+                ],
+            },
+        )
+        client.post(
+            f"{rbac}/rolebindings",
+            json={
+                "metadata": {"name": "dev-reads"},
+                "subjects": [
+                    {"kind": "Group", "name": "dev", "apiGroup": "rbac.authorization.k8s.io"}
+                ],
+                "roleRef": {
+                    "kind": "Role",
+                    "name": "deploy-reader",
+                    "apiGroup": "rbac.authorization.k8s.io",
+                },
+            },
+        )
+        assert bob.get(DEPLOYMENTS).status_code == 200
+        assert bob.get("/apis/apps/v1/namespaces/kube-system/deployments").status_code == 403
+        assert bob.post(DEPLOYMENTS, json=deployment("bobs")).status_code == 403
+
+        def can_i(verb: str, namespace: str) -> bool:
+            review = {
+                "apiVersion": "authorization.k8s.io/v1",
+                "kind": "SelfSubjectAccessReview",
+                "spec": {
+                    "resourceAttributes": {
+                        "verb": verb,
+                        "group": "apps",
+                        "resource": "deployments",
+                        "namespace": namespace,
+                    }
+                },
+            }
+            resp = bob.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json=review)
+            assert resp.status_code == 201
+            return bool(resp.json()["status"]["allowed"])
+
+        assert (
+            can_i("list", "default")
+            and not can_i("delete", "default")
+            and not can_i("list", "kube-system")
+        )

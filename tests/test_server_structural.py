@@ -15,7 +15,7 @@ What the replay adapts, and why (the recordings come from a live cluster we do n
 * Recording 039 watched while the recorder created and deleted a Deployment: the replay does the
   same from a thread while the watch runs.
 
-Not replayed (not modelled): 034 (protobuf encoding), 037/038 (RBAC users and SelfSubjectReview).
+Not replayed (not modelled): 034 (a protobuf-encoded response; the server answers in JSON).
 """
 
 from __future__ import annotations
@@ -35,9 +35,19 @@ import pytest
 from rawkube.testing.server import LocalAPIServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "real-apiserver"
-NOT_MODELLED = {"034", "037", "038"}
-SERVER_SET = ("uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
-              "deletionGracePeriodSeconds", "finalizers", "managedFields")
+NOT_MODELLED = {"034"}
+# Recordings 037/038 were made as a user with no RBAC bindings; we register the same identity.
+ALICE = ("alice-token", "alice-token-user", ("dev-group",), "uid-alice-token")
+SERVER_SET = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "finalizers",
+    "managedFields",
+)
 SERVER_META = (
     "uid",
     "resourceVersion",
@@ -161,6 +171,8 @@ class Replayer:
         auth = self.client.headers["Authorization"]
         if ex["id"] == "036":
             auth = "Bearer not-a-known-token"
+        elif ex["id"] in ("037", "038"):
+            auth = f"Bearer {ALICE[0]}"
         headers["Authorization"] = auth
         return self.client.build_request(req["method"], url, headers=headers, content=content)
 
@@ -233,6 +245,7 @@ def _collection(path: str, namespace: str | None) -> str | None:
 @pytest.fixture(scope="module")
 def replayer() -> Iterator[Replayer]:
     with LocalAPIServer() as server:
+        server.add_token(ALICE[0], ALICE[1], ALICE[2], ALICE[3])
         rp = Replayer(server)
         yield rp
         rp.client.close()
@@ -282,7 +295,7 @@ def _event_types(lines: list[dict[str, Any]]) -> set[str]:
 @pytest.mark.parametrize("ex", EXCHANGES, ids=[e["file"][:-5] for e in EXCHANGES])
 def test_replayed_exchange_matches_recording(replayer: Replayer, ex: dict[str, Any]) -> None:
     if ex["id"] in NOT_MODELLED:
-        pytest.skip("not modelled by LocalAPIServer (protobuf encoding / RBAC identities)")
+        pytest.skip("not modelled by LocalAPIServer: protobuf response encoding")
     replayer.prepare(ex)
     resp = replayer.send(ex)
     recorded = ex["response"]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from rawkube.testing.server.auth import MASTERS, UserInfo
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.handlers import API, Request, Response, new_audit_id
 from rawkube.testing.server.resources import ResourceTable
@@ -215,7 +216,7 @@ class LocalAPIServer:
         self.port = port
         self.tls = tls
         self.token = token or secrets.token_urlsafe(24)
-        self._tokens: dict[str, str] = {self.token: "admin"}
+        self._tokens: dict[str, UserInfo] = {self.token: UserInfo("admin", (MASTERS,))}
         self.data_dir = data_dir
         self._want_controllers = controllers
         self._history_limit = history_limit
@@ -345,8 +346,8 @@ class LocalAPIServer:
         context.set_alpn_protocols(["http/1.1"])
         return context
 
-    def _authenticate(self, authorization: str | None, conn: Any) -> str | None:
-        """The user name, or None (401). Mirrors the union of x509 and token authenticators."""
+    def _authenticate(self, authorization: str | None, conn: Any) -> UserInfo | None:
+        """Who sent the request, or None (401): the union of the token and x509 authenticators."""
         if authorization:
             scheme, _, credential = authorization.partition(" ")
             if scheme.lower() == "bearer":
@@ -362,12 +363,19 @@ class LocalAPIServer:
 
                 identity = client_identity(der)
                 if identity is not None:
-                    return identity[0]
+                    return UserInfo(identity[0], identity[1])
         return None
 
-    def add_token(self, token: str, user: str = "admin") -> None:
-        """Accept another bearer token (as a static token file would)."""
-        self._tokens[token] = user
+    def add_token(
+        self,
+        token: str,
+        user: str = "admin",
+        groups: tuple[str, ...] = (MASTERS,),
+        uid: str = "",
+    ) -> None:
+        """Accept another bearer token, as a static token file would. A user outside the
+        ``system:masters`` group needs RBAC objects (Roles, bindings) to do more than discovery."""
+        self._tokens[token] = UserInfo(user, tuple(groups), uid)
 
     def issue_client_cert(self, user: str, groups: tuple[str, ...] = ()) -> CertPair:
         """A client certificate signed by this server's CA (TLS servers only)."""

@@ -20,6 +20,14 @@ from urllib.parse import parse_qs
 import yaml
 
 from rawkube.testing.server import discovery, openapi, table, validation
+from rawkube.testing.server.auth import (
+    SELF_REVIEWS,
+    Attributes,
+    Authorizer,
+    UserInfo,
+    forbidden,
+    forbidden_path,
+)
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.openapi import Schema
 from rawkube.testing.server.patch import (
@@ -64,11 +72,16 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes = b""
-    user: str = ""
+    user: UserInfo | None = None  # None: trusted in-process caller, not authorized
 
     @classmethod
     def build(
-        cls, method: str, target: str, headers: dict[str, str], body: bytes = b"", user: str = ""
+        cls,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes = b"",
+        user: UserInfo | None = None,
     ) -> Request:
         path, _, query = target.partition("?")
         return cls(
@@ -171,6 +184,10 @@ class API:
 
     def _route(self, req: Request) -> Response:
         parts = [p for p in req.path.split("/") if p]
+        if not _is_resource_path(parts):
+            self._authorize(
+                req, Attributes(verb=req.method.lower(), path=req.path, resource_request=False)
+            )
         if not parts:
             return self._json(
                 {"paths": ["/api", "/apis", "/openapi/v2", "/openapi/v3", "/version"]}
@@ -230,7 +247,16 @@ class API:
                 raise APIError(404, "NotFound", "the server could not find the requested resource")
             return self._json(doc)
         target = self._target(group, version, rest)
+        self._authorize(req, _attributes(req, target))
         return self._dispatch(req, target)
+
+    def _authorize(self, req: Request, attrs: Attributes) -> None:
+        """403 unless the user may (see auth.py); in-process callers (no user) always may."""
+        if req.user is None or Authorizer(self.store).allowed(req.user, attrs):
+            return
+        if attrs.resource_request:
+            raise forbidden(req.user, attrs)
+        raise forbidden_path(req.user, attrs)
 
     def _target(self, group: str, version: str, rest: list[str]) -> Target:
         # k8s.io/apiserver/pkg/endpoints/request/requestinfo.go: "namespaces/{ns}/..." scopes
@@ -251,6 +277,8 @@ class API:
 
     def _dispatch(self, req: Request, t: Target) -> Response:
         m = req.method
+        if (t.info.group, t.info.resource) in SELF_REVIEWS and m == "POST" and not t.name:
+            return self.self_review(req, t)
         if not t.name:
             if m == "GET":
                 if req.flag("watch"):
@@ -920,6 +948,34 @@ class API:
             sent = max(sent, len(lines))
             self.stopping.wait(0.5)
 
+    # -- reviews of oneself (authentication.k8s.io, authorization.k8s.io) ----------------------
+
+    def self_review(self, req: Request, t: Target) -> Response:
+        """SelfSubjectReview (kubectl auth whoami) and SelfSubjectAccessReview (kubectl auth
+        can-i): answered, never stored."""
+        body = self._body(req) or {}
+        user = req.user or UserInfo("system:admin", ("system:masters",))
+        review: Obj = {
+            "kind": t.info.kind,
+            "apiVersion": t.info.api_version,
+            "metadata": {"creationTimestamp": now_rfc3339()},
+        }
+        if t.info.resource == "selfsubjectreviews":
+            review["status"] = {"userInfo": user.as_dict()}
+        elif t.info.resource == "selfsubjectaccessreviews":
+            spec = body.get("spec") or {}
+            review["spec"] = spec
+            review["status"] = {
+                "allowed": Authorizer(self.store).allowed(user, _review_attributes(spec))
+            }
+        else:
+            raise APIError(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            )
+        return self._json(review, 201)
+
     # -- watch ---------------------------------------------------------------------------------
 
     def watch(self, req: Request, t: Target) -> Response:
@@ -928,6 +984,51 @@ class API:
             self.store, t, req, stopping=self.stopping, bookmark_interval=self.bookmark_interval
         )
         return Response(200, stream=stream)
+
+
+def _review_attributes(spec: dict[str, Any]) -> Attributes:
+    resource = spec.get("resourceAttributes")
+    if isinstance(resource, dict):
+        return Attributes(
+            verb=str(resource.get("verb", "")),
+            group=str(resource.get("group", "")),
+            resource=str(resource.get("resource", "")),
+            subresource=str(resource.get("subresource", "")),
+            namespace=str(resource.get("namespace", "")),
+            name=str(resource.get("name", "")),
+        )
+    other = spec.get("nonResourceAttributes") or {}
+    return Attributes(
+        verb=str(other.get("verb", "")), path=str(other.get("path", "")), resource_request=False
+    )
+
+
+def _is_resource_path(parts: list[str]) -> bool:
+    """/api/v1/... and /apis/{group}/{version}/... below the discovery documents."""
+    return (parts[:1] == ["api"] and len(parts) > 2) or (parts[:1] == ["apis"] and len(parts) > 3)
+
+
+def _verb(req: Request, t: Target) -> str:
+    """The authorization verb of a resource request (requestinfo.go)."""
+    if req.method == "GET":
+        if req.flag("watch"):
+            return "watch"
+        return "get" if t.name else "list"
+    if req.method == "DELETE":
+        return "delete" if t.name else "deletecollection"
+    return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(req.method, req.method.lower())
+
+
+def _attributes(req: Request, t: Target) -> Attributes:
+    return Attributes(
+        verb=_verb(req, t),
+        group=t.info.group,
+        resource=t.info.resource,
+        subresource=t.subresource,
+        namespace=t.namespace,
+        name=t.name,
+        path=req.path,
+    )
 
 
 def _sort_key(obj: Obj, scoped: bool) -> str:
