@@ -70,3 +70,24 @@ def test_core_group_and_unknown_kinds() -> None:
     with pytest.raises(APIError) as err:
         decode(b"{}")
     assert err.value.code == 400
+
+
+def test_encode_round_trips_the_recorded_real_server_bytes() -> None:
+    # Recording 034: a Deployment as the real server encoded it; decode, encode, decode again.
+    import base64
+    import json
+    from pathlib import Path
+
+    from rawkube.testing.server.protobuf import encode
+
+    path = (
+        Path(__file__).resolve().parent.parent
+        / "fixtures"
+        / "real-apiserver"
+        / "034-get-deployment-protobuf.json"
+    )
+    raw = base64.b64decode(json.loads(path.read_text())["response"]["body"]["base64"])
+    real = decode(raw)
+    assert real["metadata"]["name"] == "demo-deployment"
+    assert real["spec"]["template"]["spec"]["containers"][0]["name"] == "web"
+    assert decode(encode(real)) == real

@@ -377,12 +377,23 @@ class API:
             return Response(status, text.encode(), "application/yaml")
         accept = req.accept
         if "protobuf" in accept and "json" not in accept and "*/*" not in accept:
+            # Protobuf only when the client takes nothing else (recording 034): JSON is what
+            # a reader of the conversation can follow, and every client-go decoder accepts it.
+            return self._protobuf(obj, status)
+        return Response(status, encode(obj, sort_keys=bool(info and info.crd)))
+
+    def _protobuf(self, obj: Any, status: int) -> Response:
+        from rawkube.testing.server import protobuf
+
+        if not isinstance(obj, dict) or not protobuf.can_encode(
+            str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+        ):
             raise APIError(
                 406,
                 "NotAcceptable",
                 "only the following media types are accepted: application/json, application/yaml",
             )
-        return Response(status, encode(obj, sort_keys=bool(info and info.crd)))
+        return Response(status, protobuf.encode(obj), protobuf.CONTENT_TYPE)
 
     def _warnings(self, req: Request, info: ResourceInfo, obj: Obj) -> list[tuple[str, str]]:
         """fieldValidation: Strict -> 400, Warn (the default) -> Warning headers, Ignore -> nothing."""

@@ -25,6 +25,7 @@ from rawkube.testing.server.resources import load_data
 from rawkube.testing.server.store import APIError
 
 MAGIC = b"k8s\x00"
+CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
 META = "k8s.io.apimachinery.pkg.apis.meta.v1."
 _UNKNOWN = "k8s.io.apimachinery.pkg.runtime.Unknown"
 
@@ -196,3 +197,107 @@ def decode(body: bytes) -> dict[str, Any]:
         )
     raw = base64.b64decode(envelope.get("raw", ""))
     return {"apiVersion": api_version, "kind": kind, **decode_message(raw, message)}
+
+
+# -- encoding (answers to clients that accept only protobuf, recording 034) -----------------------
+
+
+def _key(number: int, wire: int) -> bytes:
+    return _put_varint(number << 3 | wire)
+
+
+def _put_varint(value: int) -> bytes:
+    value &= (1 << 64) - 1  # negative numbers: two's complement, as Go writes them
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _length_delimited(number: int, data: bytes) -> bytes:
+    return _key(number, 2) + _put_varint(len(data)) + data
+
+
+def _encode_special(kind: str, value: Any) -> bytes | None:
+    """Inverse of `_special`; None if ``kind`` is an ordinary message."""
+    if kind in (META + "Time", META + "MicroTime"):
+        moment = datetime.strptime(str(value)[:19], "%Y-%m-%dT%H:%M:%S").replace(
+            tzinfo=timezone.utc
+        )
+        return _key(1, 0) + _put_varint(int(moment.timestamp())) + _key(2, 0) + _put_varint(0)
+    if kind == "k8s.io.apimachinery.pkg.api.resource.Quantity":
+        return _length_delimited(1, str(value).encode())
+    if kind == "k8s.io.apimachinery.pkg.util.intstr.IntOrString":
+        if isinstance(value, str):
+            return _key(1, 0) + _put_varint(1) + _length_delimited(3, value.encode())
+        return _key(1, 0) + _put_varint(0) + _key(2, 0) + _put_varint(int(value))
+    if kind in ("k8s.io.apimachinery.pkg.runtime.RawExtension", META + "FieldsV1"):
+        return _length_delimited(1, json.dumps(value, separators=(",", ":")).encode())
+    if kind == META + "Duration":
+        return _key(1, 0) + _put_varint(int(float(str(value).rstrip("s")) * 1e9))
+    return None
+
+
+def _encode_value(number: int, kind: str, value: Any) -> bytes:
+    if kind == "string":
+        return _length_delimited(number, str(value).encode())
+    if kind == "bytes":
+        return _length_delimited(number, base64.b64decode(value))
+    if kind == "bool":
+        return _key(number, 0) + _put_varint(1 if value else 0)
+    if kind in ("int32", "int64", "uint32", "uint64"):
+        return _key(number, 0) + _put_varint(int(value))
+    if kind == "double":
+        return _key(number, 1) + struct.pack("<d", float(value))
+    if kind == "float":
+        return _key(number, 5) + struct.pack("<f", float(value))
+    if kind.startswith("map<"):
+        key_kind, value_kind = kind[4:-1].split(",")
+        return b"".join(
+            _length_delimited(
+                number, _encode_value(1, key_kind, k) + _encode_value(2, value_kind, v)
+            )
+            for k, v in value.items()
+        )
+    special = _encode_special(kind, value)
+    if special is not None:
+        return _length_delimited(number, special)
+    return _length_delimited(number, encode_message(value, kind))
+
+
+def encode_message(obj: dict[str, Any], message: str) -> bytes:
+    """One message's bytes, fields in number order; JSON fields with no proto field are lost."""
+    out = bytearray()
+    for number, (name, kind, label) in sorted(_fields(message).items()):
+        value = obj.get(name)
+        if value is None:
+            continue
+        if label == "repeated" and not kind.startswith("map<"):
+            for item in value:
+                out += _encode_value(number, kind, item)
+        else:
+            out += _encode_value(number, kind, value)
+    return bytes(out)
+
+
+def can_encode(api_version: str, kind: str) -> bool:
+    return f"{_package(api_version)}.{kind}" in _table()
+
+
+def encode(obj: dict[str, Any]) -> bytes:
+    """An object in the Kubernetes protobuf encoding (magic + runtime.Unknown envelope)."""
+    api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
+    raw = encode_message(obj, f"{_package(api_version)}.{kind}")
+    type_meta = _length_delimited(1, api_version.encode()) + _length_delimited(2, kind.encode())
+    envelope = (
+        _length_delimited(1, type_meta)
+        + _length_delimited(2, raw)
+        + _length_delimited(3, b"")
+        + _length_delimited(4, b"")
+    )
+    return MAGIC + envelope
