@@ -20,12 +20,10 @@ from typing import Any
 import httpx
 
 from rawkube.config.types import Config
-from rawkube.rest import trace
-from rawkube.rest._core import _UNSET, ClientCore, elapsed_since
-from rawkube.rest.client import patch_content_type
-from rawkube.rest.ratelimit import Clock, TokenBucket, shared_limiter_for
-from rawkube.rest.request import RequestBase
-from rawkube.rest.result import Result, is_success
+from rawkube.rest._core import _UNSET, ClientShell
+from rawkube.rest.ratelimit import Clock, TokenBucket
+from rawkube.rest.request import JSON, RequestBase
+from rawkube.rest.result import Result
 from rawkube.rest.warnings import WarningHandler
 from rawkube.rest.watch import AsyncWatch
 from rawkube.rest.with_retry import RetryPolicy
@@ -58,8 +56,10 @@ class AsyncRequest(RequestBase):
         return self._client._stream(self, chunk_size)
 
 
-class AsyncRESTClient:
+class AsyncRESTClient(ClientShell[AsyncRequest]):
     """Async requests against one API group/version (see `RESTClient` for the arguments)."""
+
+    client: httpx.AsyncClient
 
     def __init__(
         self,
@@ -74,65 +74,23 @@ class AsyncRESTClient:
         clock: Clock = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if client is not None and rate_limiter is _UNSET:
-            rate_limiter = shared_limiter_for(client, config.qps, config.burst, clock=clock)
-        self._core = ClientCore(
+        from rawkube.transport import build_async_client
+
+        self._setup(
             config,
             group,
             version,
+            client,
+            build_async_client,
             rate_limiter=rate_limiter,
             retry=retry,
             warning_handler=warning_handler,
             clock=clock,
         )
-        self._owns_client = client is None
-        if client is None:
-            from rawkube.transport import build_async_client
-
-            client = build_async_client(config)
-        self.client = client
         self._sleep = sleep
-        # computed once: every request of this client shares them
-        self._request_kwargs = self._core.request_kwargs(str(client.base_url))
 
-    @property
-    def config(self) -> Config:
-        return self._core.config
-
-    @property
-    def group(self) -> str:
-        return self._core.group
-
-    @property
-    def version(self) -> str:
-        return self._core.version
-
-    @property
-    def rate_limiter(self) -> TokenBucket | None:
-        return self._core.rate_limiter
-
-    def verb(self, method: str, content_type: str = "application/json") -> AsyncRequest:
-        return AsyncRequest(
-            self,
-            method,
-            content_type=content_type,
-            **self._request_kwargs,
-        )
-
-    def get(self) -> AsyncRequest:
-        return self.verb("GET")
-
-    def post(self) -> AsyncRequest:
-        return self.verb("POST")
-
-    def put(self) -> AsyncRequest:
-        return self.verb("PUT")
-
-    def delete(self) -> AsyncRequest:
-        return self.verb("DELETE")
-
-    def patch(self, patch_type: str) -> AsyncRequest:
-        return self.verb("PATCH", patch_content_type(patch_type))
+    def verb(self, method: str, content_type: str = JSON) -> AsyncRequest:
+        return AsyncRequest(self, method, content_type=content_type, **self._request_kwargs)
 
     async def _send(self, req: AsyncRequest, *, stream: bool) -> httpx.Response:
         """RESTClient._send with await: throttle, send, ask the retry policy."""
@@ -147,25 +105,17 @@ class AsyncRESTClient:
             try:
                 response = await self.client.send(http_request, stream=stream)
             except httpx.TransportError as err:
-                trace.trace_request(http_request)
-                trace.trace_error(http_request, err, elapsed_since(core.clock, start))
-                delay_or_none = core.retry_after_error(http_request, err, attempt)
-                if delay_or_none is None:
+                retry_in = core.after_error(http_request, err, start, attempt)
+                if retry_in is None:
                     raise
-                await self._sleep(delay_or_none)
-                attempt += 1
-                continue
-            elapsed = elapsed_since(core.clock, start)
-            # Traced after sending: the auth flow adds its headers inside send() (masked).
-            trace.trace_request(response.request)
-            trace.trace_response(
-                response.request, response, elapsed, None if stream else response.content
-            )
-            delay_or_none = core.retry_after_response(http_request, response, attempt)
-            if delay_or_none is None:
-                return response
-            await response.aclose()
-            await self._sleep(delay_or_none)
+            else:
+                retry_in = core.after_response(
+                    http_request, response, start, attempt, stream=stream
+                )
+                if retry_in is None:
+                    return response
+                await response.aclose()
+            await self._sleep(retry_in)
             attempt += 1
 
     async def _do(self, req: AsyncRequest) -> Result:
@@ -175,8 +125,7 @@ class AsyncRESTClient:
     async def _open(self, req: AsyncRequest) -> httpx.Response:
         """Send for streaming (watch, logs); a failure status is read, closed and raised."""
         response = await self._send(req, stream=True)
-        if is_success(response.status_code):
-            self._core.handle_warnings(response)
+        if self._core.opened(response):
             return response
         try:
             body = await response.aread()
@@ -209,6 +158,3 @@ class AsyncRESTClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"AsyncRESTClient({self.client.base_url!s}{self._core.api_path})"

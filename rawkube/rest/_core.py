@@ -1,29 +1,33 @@
 """What the sync and async REST clients share: everything except sending and sleeping.
 
 `ClientCore` owns the per-client policy objects (rate limiter, retry policy, warning handler,
-clock) and the pure steps around one attempt. `RESTClient` (rest/client.py) and
-`AsyncRESTClient` (aio/rest.py) are thin shells whose send loops differ only in `await`.
+clock) and the pure steps around one attempt (`after_error`, `after_response`). `ClientShell`
+holds what both clients keep and the verbs (`get() post() put() delete() patch()`).
+`RESTClient` (rest/client.py) and `AsyncRESTClient` (aio/rest.py) subclass it and add only the
+send loop, which differs in `await`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from rawkube.config.types import Config
 from rawkube.errors import StatusError
 from rawkube.rest import trace
-from rawkube.rest.ratelimit import Clock, TokenBucket, limiter_for
-from rawkube.rest.request import RequestBase
-from rawkube.rest.result import Result, check_response, error_from_response
+from rawkube.rest.ratelimit import Clock, TokenBucket, limiter_for, shared_limiter_for
+from rawkube.rest.request import JSON, PATCH_CONTENT_TYPES, RequestBase
+from rawkube.rest.result import Result, check_response, error_from_response, is_success
 from rawkube.rest.warnings import WarningHandler, handle_warnings
 from rawkube.rest.watch import DEFAULT_MAX_FRAME_BYTES, WatchDecoder
 from rawkube.rest.with_retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 _UNSET: Any = object()
+
+RequestT = TypeVar("RequestT", bound=RequestBase)
 
 
 def api_path(group: str, version: str) -> str:
@@ -69,6 +73,42 @@ class ClientCore:
         if delay > 0:
             trace.trace_throttle(request, delay)
         return delay
+
+    def after_error(
+        self, request: httpx.Request, error: BaseException, start: float, attempt: int
+    ) -> float | None:
+        """An attempt failed to get an answer: trace it; seconds until the next, or None."""
+        trace.trace_request(request)
+        trace.trace_error(request, error, elapsed_since(self.clock, start))
+        return self.retry_after_error(request, error, attempt)
+
+    def after_response(
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        start: float,
+        attempt: int,
+        *,
+        stream: bool,
+    ) -> float | None:
+        """An attempt got an answer: trace it; seconds until the next (429/5xx), or None."""
+        elapsed = elapsed_since(self.clock, start)
+        # Traced after sending: the auth flow adds its headers inside send() (masked).
+        trace.trace_request(response.request)
+        trace.trace_response(
+            response.request, response, elapsed, None if stream else response.content
+        )
+        return self.retry_after_response(request, response, attempt)
+
+    def opened(self, response: httpx.Response) -> bool:
+        """A streamed response (watch, logs) may be read: success, its warnings handled.
+
+        False: the caller reads the body, closes it and raises `failure(...)`.
+        """
+        if not is_success(response.status_code):
+            return False
+        self.handle_warnings(response)
+        return True
 
     def retry_after_response(
         self, request: httpx.Request, response: httpx.Response, attempt: int
@@ -121,6 +161,96 @@ class ClientCore:
 
     def decoder(self, decode: Callable[[Any], Any] | None) -> WatchDecoder:
         return WatchDecoder(decode, max_frame_bytes=self.max_frame_bytes)
+
+
+def patch_content_type(patch_type: str) -> str:
+    """ "json" | "merge" | "strategic" | "apply" (or a full media type) -> Content-Type."""
+    if patch_type in PATCH_CONTENT_TYPES:
+        return PATCH_CONTENT_TYPES[patch_type]
+    if patch_type in PATCH_CONTENT_TYPES.values():
+        return patch_type
+    raise ValueError(
+        f"unknown patch type {patch_type!r}: use one of {', '.join(PATCH_CONTENT_TYPES)}"
+    )
+
+
+class ClientShell(Generic[RequestT]):
+    """What `RESTClient` and `AsyncRESTClient` keep, and their verbs (client-go `Get()` ...).
+
+    A subclass passes its httpx client (or None and a builder for one) to `_setup` and
+    defines `verb()`, which makes its own kind of request (`Request` / `AsyncRequest`).
+    """
+
+    client: Any
+    _core: ClientCore
+
+    def _setup(
+        self,
+        config: Config,
+        group: str,
+        version: str,
+        client: httpx.Client | httpx.AsyncClient | None,
+        build: Callable[[Config], Any],
+        *,
+        rate_limiter: TokenBucket | None | Any,
+        retry: RetryPolicy | None,
+        warning_handler: WarningHandler | None,
+        clock: Clock,
+    ) -> None:
+        if client is not None and rate_limiter is _UNSET:
+            # One limiter per shared httpx client (client-go shares one per Clientset).
+            rate_limiter = shared_limiter_for(client, config.qps, config.burst, clock=clock)
+        self._core = ClientCore(
+            config,
+            group,
+            version,
+            rate_limiter=rate_limiter,
+            retry=retry,
+            warning_handler=warning_handler,
+            clock=clock,
+        )
+        self._owns_client = client is None
+        self.client = client if client is not None else build(config)
+        # computed once: every request of this client shares them
+        self._request_kwargs = self._core.request_kwargs(str(self.client.base_url))
+
+    @property
+    def config(self) -> Config:
+        return self._core.config
+
+    @property
+    def group(self) -> str:
+        return self._core.group
+
+    @property
+    def version(self) -> str:
+        return self._core.version
+
+    @property
+    def rate_limiter(self) -> TokenBucket | None:
+        return self._core.rate_limiter
+
+    # -- verbs ---------------------------------------------------------------------------------
+    def verb(self, method: str, content_type: str = JSON) -> RequestT:
+        raise NotImplementedError  # pragma: no cover - each client makes its own Request
+
+    def get(self) -> RequestT:
+        return self.verb("GET")
+
+    def post(self) -> RequestT:
+        return self.verb("POST")
+
+    def put(self) -> RequestT:
+        return self.verb("PUT")
+
+    def delete(self) -> RequestT:
+        return self.verb("DELETE")
+
+    def patch(self, patch_type: str) -> RequestT:
+        return self.verb("PATCH", patch_content_type(patch_type))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.client.base_url!s}{self._core.api_path})"
 
 
 def _safe_url(request: httpx.Request) -> str:
