@@ -633,3 +633,19 @@ def test_rbac_forbids_until_a_role_is_bound(server: LocalAPIServer, client: http
             and not can_i("delete", "default")
             and not can_i("list", "kube-system")
         )
+
+
+def test_unserved_subresources_and_unknown_paths(client: httpx.Client) -> None:
+    client.post(
+        "/api/v1/namespaces/default/pods",
+        json={
+            "metadata": {"name": "lonely"},
+            "spec": {"containers": [{"name": "c", "image": "busybox:1"}]},
+        },
+    )
+    exec_resp = client.get("/api/v1/namespaces/default/pods/lonely/exec")
+    assert exec_resp.status_code == 405 and exec_resp.json()["reason"] == "MethodNotAllowed"
+    missing = client.get("/apis/nothing.example/v1/things")
+    assert missing.status_code == 404 and missing.json()["reason"] == "NotFound"
+    # A pod not bound to a node has no log yet: 204, as the real server answered (recording 058).
+    assert client.get("/api/v1/namespaces/default/pods/lonely/log").status_code == 204

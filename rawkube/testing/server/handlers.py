@@ -299,6 +299,13 @@ class API:
                 return self.update_scale(req, t)
         elif t.subresource == "eviction" and m == "POST":
             return self.evict(req, t)
+        elif t.subresource not in ("", "status"):
+            # exec, attach, portforward, proxy, ...: streaming protocols this server lacks.
+            raise APIError(
+                405,
+                "MethodNotAllowed",
+                f"the {t.subresource} subresource is not served by LocalAPIServer",
+            )
         elif m == "GET":
             if req.flag("watch"):
                 req.query["fieldSelector"] = [f"metadata.name={t.name}"]
