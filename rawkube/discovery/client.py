@@ -265,7 +265,11 @@ class _DiscoveryState:
 
 
 class _DiscoveryBase:
-    """The parts of discovery that do no I/O: cache bookkeeping and document handling."""
+    """The parts of discovery that do no I/O: cache bookkeeping and document handling.
+
+    `DiscoveryClient` and `AsyncDiscoveryClient` only send the requests built here and hand
+    the answers back (`_groups_from_root`, `_store_resources`).
+    """
 
     def __init__(
         self,
@@ -274,11 +278,16 @@ class _DiscoveryBase:
         cache_dir: str | os.PathLike[str] | None = None,
         ttl: float = DEFAULT_TTL,
         aggregated: bool = True,
+        client: Any = None,
     ) -> None:
         self.config = config
         self.aggregated = aggregated
         self.disk = DiskCache(cache_dir, ttl) if cache_dir is not None else None
         self._state = _DiscoveryState()
+        self._rest = self._new_rest(config, client)
+
+    def _new_rest(self, config: Any, client: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def fresh(self) -> bool:
         """True if nothing held was read from a possibly stale disk cache (client-go Fresh)."""
@@ -315,6 +324,40 @@ class _DiscoveryBase:
     def _store_resources(self, group_version: str, doc: dict[str, Any]) -> None:
         self._state.resources[group_version] = doc
         self._to_disk(group_version, doc)
+
+    def _request(self, path: str, accept: str | None = None) -> Any:
+        """`GET path` (an absolute path: discovery is outside any group/version)."""
+        req = self._rest.get().abs_path(path)
+        if accept:
+            req = req.set_header("Accept", accept)
+        return req
+
+    def _root_accept(self) -> str | None:
+        """The Accept of `GET /api` and `GET /apis`: aggregated discovery when enabled."""
+        return AGGREGATED_ACCEPT if self.aggregated else None
+
+    def _cached_groups(self) -> list[dict[str, Any]] | None:
+        """The groups from memory, else from disk; None: ask the server (`/api`, `/apis`)."""
+        if self._state.groups is None:
+            cached = self._from_disk(None)
+            if cached is not None:
+                self._state.groups = list(cached.get("groups") or [])
+        return self._state.groups
+
+    def _groups_from_root(self, core: dict[str, Any], apis: dict[str, Any]) -> list[dict[str, Any]]:
+        """Keep the server's `/api` + `/apis` answers (and any resources they carry)."""
+        groups, resources = _parse_root(core, apis)
+        self._store_groups(groups, resources)
+        return groups
+
+    def _cached_resources(self, group_version: str) -> dict[str, Any] | None:
+        """One group/version's APIResourceList from memory, else disk; None: ask the server."""
+        doc = self._state.resources.get(group_version)
+        if doc is None:
+            doc = self._from_disk(group_version)
+            if doc is not None:
+                self._state.resources[group_version] = doc
+        return doc
 
     @staticmethod
     def _rest_path(group_version: str) -> str:
@@ -356,19 +399,10 @@ class DiscoveryClient(_DiscoveryBase):
     (or any directory) for kubectl's disk cache, shared across processes.
     """
 
-    def __init__(
-        self,
-        config: Any,
-        *,
-        cache_dir: str | os.PathLike[str] | None = None,
-        ttl: float = DEFAULT_TTL,
-        aggregated: bool = True,
-        client: Any = None,
-    ) -> None:
-        super().__init__(config, cache_dir=cache_dir, ttl=ttl, aggregated=aggregated)
+    def _new_rest(self, config: Any, client: Any) -> Any:
         from rawkube.rest.client import RESTClient
 
-        self._rest = RESTClient(config, "", "v1", client=client)
+        return RESTClient(config, "", "v1", client=client)
 
     @classmethod
     def with_kubectl_cache(cls, config: Any, *, ttl: float = DEFAULT_TTL) -> DiscoveryClient:
@@ -376,10 +410,7 @@ class DiscoveryClient(_DiscoveryBase):
         return cls(config, cache_dir=default_cache_dir(config.host), ttl=ttl)
 
     def _get(self, path: str, accept: str | None = None) -> Any:
-        req = self._rest.get().abs_path(path)
-        if accept:
-            req = req.set_header("Accept", accept)
-        return req.do().json()
+        return self._request(path, accept).do().json()
 
     def server_version(self) -> dict[str, Any]:
         """`GET /version`: gitVersion, major, minor, platform, ... (never cached)."""
@@ -387,15 +418,10 @@ class DiscoveryClient(_DiscoveryBase):
         return result
 
     def _ensure_groups(self) -> list[dict[str, Any]]:
-        if self._state.groups is not None:
-            return self._state.groups
-        cached = self._from_disk(None)
-        if cached is not None:
-            self._state.groups = list(cached.get("groups") or [])
-            return self._state.groups
-        accept = AGGREGATED_ACCEPT if self.aggregated else None
-        groups, resources = _parse_root(self._get("/api", accept), self._get("/apis", accept))
-        self._store_groups(groups, resources)
+        groups = self._cached_groups()
+        if groups is None:
+            accept = self._root_accept()
+            groups = self._groups_from_root(self._get("/api", accept), self._get("/apis", accept))
         return groups
 
     def server_groups(self) -> dict[str, Any]:
@@ -407,15 +433,10 @@ class DiscoveryClient(_DiscoveryBase):
 
         Served from memory, then disk, then the server (a miss fetches, as the disk cache does).
         """
-        doc = self._state.resources.get(group_version)
-        if doc is not None:
-            return doc
-        doc = self._from_disk(group_version)
+        doc = self._cached_resources(group_version)
         if doc is None:
             doc = self._get(self._rest_path(group_version))
             self._store_resources(group_version, doc)
-        else:
-            self._state.resources[group_version] = doc
         return doc
 
     def server_groups_and_resources(
@@ -453,57 +474,35 @@ class DiscoveryClient(_DiscoveryBase):
 class AsyncDiscoveryClient(_DiscoveryBase):
     """The async twin of `DiscoveryClient` (same caches, awaitable methods)."""
 
-    def __init__(
-        self,
-        config: Any,
-        *,
-        cache_dir: str | os.PathLike[str] | None = None,
-        ttl: float = DEFAULT_TTL,
-        aggregated: bool = True,
-        client: Any = None,
-    ) -> None:
-        super().__init__(config, cache_dir=cache_dir, ttl=ttl, aggregated=aggregated)
+    def _new_rest(self, config: Any, client: Any) -> Any:
         from rawkube.aio.rest import AsyncRESTClient
 
-        self._rest = AsyncRESTClient(config, "", "v1", client=client)
+        return AsyncRESTClient(config, "", "v1", client=client)
 
     async def _get(self, path: str, accept: str | None = None) -> Any:
-        req = self._rest.get().abs_path(path)
-        if accept:
-            req = req.set_header("Accept", accept)
-        return (await req.do()).json()
+        return (await self._request(path, accept).do()).json()
 
     async def server_version(self) -> dict[str, Any]:
         result: dict[str, Any] = await self._get("/version")
         return result
 
     async def _ensure_groups(self) -> list[dict[str, Any]]:
-        if self._state.groups is not None:
-            return self._state.groups
-        cached = self._from_disk(None)
-        if cached is not None:
-            self._state.groups = list(cached.get("groups") or [])
-            return self._state.groups
-        accept = AGGREGATED_ACCEPT if self.aggregated else None
-        core = await self._get("/api", accept)
-        apis = await self._get("/apis", accept)
-        groups, resources = _parse_root(core, apis)
-        self._store_groups(groups, resources)
+        groups = self._cached_groups()
+        if groups is None:
+            accept = self._root_accept()
+            core = await self._get("/api", accept)
+            apis = await self._get("/apis", accept)
+            groups = self._groups_from_root(core, apis)
         return groups
 
     async def server_groups(self) -> dict[str, Any]:
         return group_list(await self._ensure_groups())
 
     async def server_resources_for_group_version(self, group_version: str) -> dict[str, Any]:
-        doc = self._state.resources.get(group_version)
-        if doc is not None:
-            return doc
-        doc = self._from_disk(group_version)
+        doc = self._cached_resources(group_version)
         if doc is None:
             doc = await self._get(self._rest_path(group_version))
             self._store_resources(group_version, doc)
-        else:
-            self._state.resources[group_version] = doc
         return doc
 
     async def server_groups_and_resources(
