@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rawkube.typed.resource import AsyncGroupClient, GroupClient
+from rawkube.typed.resource import GroupClient
 
 if TYPE_CHECKING:
     from rawkube.config.types import Config
@@ -30,28 +30,43 @@ except ImportError:  # pragma: no cover - depends on the generator having run
 
 
 G = TypeVar("G", bound=GroupClient)
-AG = TypeVar("AG", bound=AsyncGroupClient)
 
 
-class Clientset(GeneratedClientset):
+class _ClientsetBase:
+    """What both clientsets share: one HTTP client, one group client per group/version."""
+
+    def __init__(self, config: Config, http: Any) -> None:
+        self.config = config
+        # One httpx client (one connection pool) shared by every group's RESTClient.
+        self._http = http
+        self._groups: dict[type[GroupClient], GroupClient] = {}
+
+    def _group(self, cls: type[G]) -> G:
+        """The group/version client, made with its RESTClient on first use."""
+        group = self._groups.get(cls)
+        if group is None:
+            group = self._groups[cls] = cls(self._new_rest(cls.group, cls.version))
+        return group  # type: ignore[return-value]
+
+    def _new_rest(self, group: str, version: str) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(host={self.config.host!r})"
+
+
+class Clientset(_ClientsetBase, GeneratedClientset):
     """Typed clients for every built-in group/version (client-go `kubernetes.Clientset`)."""
 
     def __init__(self, config: Config, *, client: Any = None) -> None:
         from rawkube.transport import build_client
 
-        self.config = config
-        # One httpx.Client (one connection pool) shared by every group's RESTClient.
-        self._http = client if client is not None else build_client(config)
-        self._groups: dict[type[GroupClient], GroupClient] = {}
+        super().__init__(config, client if client is not None else build_client(config))
 
-    def _group(self, cls: type[G]) -> G:
-        group = self._groups.get(cls)
-        if group is None:
-            from rawkube.rest.client import RESTClient
+    def _new_rest(self, group: str, version: str) -> Any:
+        from rawkube.rest.client import RESTClient
 
-            rest = RESTClient(self.config, cls.group, cls.version, client=self._http)
-            group = self._groups[cls] = cls(rest)
-        return group  # type: ignore[return-value]
+        return RESTClient(self.config, group, version, client=self._http)
 
     def discovery(self) -> Any:
         """A DiscoveryClient on the same connection pool (client-go `Discovery()`)."""
@@ -68,28 +83,19 @@ class Clientset(GeneratedClientset):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return f"Clientset(host={self.config.host!r})"
 
-
-class AsyncClientset(AsyncGeneratedClientset):
+class AsyncClientset(_ClientsetBase, AsyncGeneratedClientset):
     """Async twin of `Clientset` (one httpx.AsyncClient; methods are coroutines)."""
 
     def __init__(self, config: Config, *, client: Any = None) -> None:
         from rawkube.transport import build_async_client
 
-        self.config = config
-        self._http = client if client is not None else build_async_client(config)
-        self._groups: dict[type[AsyncGroupClient], AsyncGroupClient] = {}
+        super().__init__(config, client if client is not None else build_async_client(config))
 
-    def _group(self, cls: type[AG]) -> AG:
-        group = self._groups.get(cls)
-        if group is None:
-            from rawkube.aio.rest import AsyncRESTClient
+    def _new_rest(self, group: str, version: str) -> Any:
+        from rawkube.aio.rest import AsyncRESTClient
 
-            rest = AsyncRESTClient(self.config, cls.group, cls.version, client=self._http)
-            group = self._groups[cls] = cls(rest)
-        return group  # type: ignore[return-value]
+        return AsyncRESTClient(self.config, group, version, client=self._http)
 
     def discovery(self) -> Any:
         from rawkube.discovery.client import AsyncDiscoveryClient
@@ -104,9 +110,6 @@ class AsyncClientset(AsyncGeneratedClientset):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"AsyncClientset(host={self.config.host!r})"
 
 
 __all__ = ["AsyncClientset", "Clientset"]
