@@ -306,8 +306,8 @@ def _info_for(gvr: GroupVersionResource) -> ResourceInfo:
     )
 
 
-class DynamicResourceClient(ResourceClient[Unstructured]):
-    """The verbs of one resource over Unstructured (client-go `dynamic.ResourceInterface`)."""
+class _UnstructuredDecoding:
+    """Decoding shared by the sync and async dynamic clients: dicts become Unstructured."""
 
     __slots__ = ()
 
@@ -316,22 +316,22 @@ class DynamicResourceClient(ResourceClient[Unstructured]):
 
     def _decode_list(self, data: Any) -> Any:
         return _unstructured_list(data)
+
+
+class DynamicResourceClient(_UnstructuredDecoding, ResourceClient[Unstructured]):
+    """The verbs of one resource over Unstructured (client-go `dynamic.ResourceInterface`)."""
+
+    __slots__ = ()
 
     def namespace(self, namespace: str) -> DynamicResourceClient:
         """The same resource in one namespace (client-go `NamespaceableResourceInterface`)."""
         return DynamicResourceClient(self._rest, self.info, namespace)
 
 
-class AsyncDynamicResourceClient(AsyncResourceClient[Unstructured]):
+class AsyncDynamicResourceClient(_UnstructuredDecoding, AsyncResourceClient[Unstructured]):
     """Async twin of `DynamicResourceClient`."""
 
     __slots__ = ()
-
-    def _decode(self, data: Any) -> Any:
-        return _unstructured(data)
-
-    def _decode_list(self, data: Any) -> Any:
-        return _unstructured_list(data)
 
     def namespace(self, namespace: str) -> AsyncDynamicResourceClient:
         return AsyncDynamicResourceClient(self._rest, self.info, namespace)
@@ -354,6 +354,11 @@ class _DynamicBase:
     def _new_rest(self, gv: GroupVersion) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def _target(self, gvr: GroupVersionResource) -> tuple[Any, ResourceInfo]:
+        """The RESTClient and the (verb-less) ResourceInfo of a resource client for `gvr`."""
+        gvr = GroupVersionResource(*gvr)
+        return self._rest_for(gvr.group_version), _info_for(gvr)
+
 
 class DynamicClient(_DynamicBase):
     """client-go `dynamic.NewForConfig(config)`: `.resource(gvr)` for any resource."""
@@ -370,8 +375,7 @@ class DynamicClient(_DynamicBase):
 
     def resource(self, gvr: GroupVersionResource) -> DynamicResourceClient:
         """The resource, cluster-wide; call `.namespace(ns)` for one namespace."""
-        gvr = GroupVersionResource(*gvr)
-        return DynamicResourceClient(self._rest_for(gvr.group_version), _info_for(gvr), None)
+        return DynamicResourceClient(*self._target(gvr), None)
 
     def close(self) -> None:
         self._http.close()
@@ -397,8 +401,7 @@ class AsyncDynamicClient(_DynamicBase):
         return AsyncRESTClient(self.config, gv.group, gv.version, client=self._http)
 
     def resource(self, gvr: GroupVersionResource) -> AsyncDynamicResourceClient:
-        gvr = GroupVersionResource(*gvr)
-        return AsyncDynamicResourceClient(self._rest_for(gvr.group_version), _info_for(gvr), None)
+        return AsyncDynamicResourceClient(*self._target(gvr), None)
 
     async def aclose(self) -> None:
         await self._http.aclose()
