@@ -71,15 +71,17 @@ class _Paging:
         self.requested_rv = self.options.get("resource_version")
         self.requested_match = self.options.get("resource_version_match")
         self.full_list_if_expired = full_list_if_expired
+        self.pending = True  # is there a page to ask for?
+        self.full = False  # is it the full list after an expired token?
 
-    def next_page(self, page: Any) -> bool:
-        """Prepare the request for the page after `page`; False when it was the last."""
-        token = _continue_token(page)
+    def next_page(self, page: Any) -> None:
+        """Prepare the request for the page after `page` (`pending` False when it was the last)."""
+        token = "" if self.full else _continue_token(page)
         if not token:
-            return False
+            self.pending = False
+            return
         # The server refuses resourceVersion together with continue: the token pins it.
         self.options.update(continue_=token, resource_version=None, resource_version_match=None)
-        return True
 
     def fall_back(self, err: Exception) -> None:
         """After a failed page: prepare one full LIST, or re-raise.
@@ -89,6 +91,7 @@ class _Paging:
         """
         if not (is_gone(err) and self.full_list_if_expired and self.options.get("continue_")):
             raise err
+        self.full = True
         self.options.update(
             limit=None,
             continue_=None,
@@ -162,18 +165,15 @@ class ListPager:
     def _pages(self, options: dict[str, Any]) -> Iterator[tuple[Any, bool]]:
         """(page, is_full_list_fallback) pairs."""
         paging = _Paging(options, self.page_size, self.full_list_if_expired)
-        while True:
+        while paging.pending:
             try:
                 page = self.list_fn(**paging.options)
             except Exception as err:
-                paging.fall_back(err)
-                self.pages_fetched += 1
-                yield self.list_fn(**paging.options), True
-                return
+                paging.fall_back(err)  # re-raised unless a later page expired: then a full list
+                continue
             self.pages_fetched += 1
-            yield page, False
-            if not paging.next_page(page):
-                return
+            yield page, paging.full
+            paging.next_page(page)
 
     def iter_items(self, **options: Any) -> Iterator[Any]:
         """Every item of every page, one at a time (client-go `EachListItem`), in order.
@@ -215,18 +215,15 @@ class AsyncListPager:
 
     async def _pages(self, options: dict[str, Any]) -> AsyncIterator[tuple[Any, bool]]:
         paging = _Paging(options, self.page_size, self.full_list_if_expired)
-        while True:
+        while paging.pending:
             try:
                 page = await self.list_fn(**paging.options)
             except Exception as err:
                 paging.fall_back(err)
-                self.pages_fetched += 1
-                yield await self.list_fn(**paging.options), True
-                return
+                continue
             self.pages_fetched += 1
-            yield page, False
-            if not paging.next_page(page):
-                return
+            yield page, paging.full
+            paging.next_page(page)
 
     async def pages(self, **options: Any) -> AsyncIterator[Any]:
         async for page, _ in self._pages(options):

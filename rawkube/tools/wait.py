@@ -26,6 +26,23 @@ class WaitTimeout(TimeoutError):
     """The condition was not met in time (wait.ErrWaitTimeout / context deadline exceeded)."""
 
 
+class _Poll:
+    """The schedule of a poll (sans-IO, shared by `wait_for` and `async_wait_for`)."""
+
+    def __init__(self, timeout: float, interval: float, clock: Callable[[], float]) -> None:
+        self._timeout = timeout
+        self._interval = interval
+        self._clock = clock
+        self._deadline = clock() + timeout
+
+    def next_sleep(self) -> float:
+        """After a falsy result: how long to sleep before the next call; WaitTimeout if none."""
+        remaining = self._deadline - self._clock()
+        if remaining <= 0:
+            raise WaitTimeout(f"condition not met within {self._timeout}s")
+        return min(self._interval, remaining)
+
+
 def wait_for(
     condition: Callable[[], R],
     *,
@@ -39,15 +56,12 @@ def wait_for(
     The first call happens at once; the last one no later than `timeout` seconds after the
     start. Exceptions from `condition` propagate (as a Go ConditionFunc returning an error).
     """
-    deadline = clock() + timeout
+    poll = _Poll(timeout, interval, clock)
     while True:
         value = condition()
         if value:
             return value
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitTimeout(f"condition not met within {timeout}s")
-        sleep(min(interval, remaining))
+        sleep(poll.next_sleep())
 
 
 async def async_wait_for(
@@ -59,17 +73,14 @@ async def async_wait_for(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Any:
     """`wait_for` for asyncio: `condition` may be a plain or a coroutine function."""
-    deadline = clock() + timeout
+    poll = _Poll(timeout, interval, clock)
     while True:
         value = condition()
         if inspect.isawaitable(value):
             value = await value
         if value:
             return value
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitTimeout(f"condition not met within {timeout}s")
-        await sleep(min(interval, remaining))
+        await sleep(poll.next_sleep())
 
 
 def until(
