@@ -649,3 +649,21 @@ def test_unserved_subresources_and_unknown_paths(client: httpx.Client) -> None:
     assert missing.status_code == 404 and missing.json()["reason"] == "NotFound"
     # A pod not bound to a node has no log yet: 204, as the real server answered (recording 058).
     assert client.get("/api/v1/namespaces/default/pods/lonely/log").status_code == 204
+
+
+def test_dry_run_on_patch_update_and_delete_changes_nothing(client: httpx.Client) -> None:
+    created = client.post(DEPLOYMENTS, json=deployment("dry-all")).json()
+    patch = json.dumps({"spec": {"replicas": 7}})
+    dry_patch = client.patch(
+        f"{DEPLOYMENTS}/dry-all?dryRun=All",
+        content=patch,
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert dry_patch.status_code == 200 and dry_patch.json()["spec"]["replicas"] == 7
+    dry_delete = client.delete(f"{DEPLOYMENTS}/dry-all", params={"dryRun": "All"})
+    assert dry_delete.status_code == 200
+    after = client.get(f"{DEPLOYMENTS}/dry-all").json()
+    assert after["spec"]["replicas"] == 1
+    assert after["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+    bad = client.post(DEPLOYMENTS + "?dryRun=Some", json=deployment("dry-bad"))
+    assert bad.status_code == 400
