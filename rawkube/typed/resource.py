@@ -22,7 +22,7 @@ import functools
 import importlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from rawkube.errors import RawkubeError
 from rawkube.rest import options
@@ -187,8 +187,7 @@ class _LineBuffer:
         return [_text(self._pending)] if self._pending else []
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     """One verb, planned without I/O: the request to send and how to read its `Result`.
 
     A client-go verb is one chain, `c.client.Put().Namespace(ns).Resource("deployments").
@@ -397,7 +396,7 @@ class _ResourceBase:
         )
         return self._on(self._rest.get()).params(query)
 
-    def _delete_request(
+    def _plan_delete(
         self,
         name: str | None,
         propagation_policy: str | None,
@@ -405,8 +404,8 @@ class _ResourceBase:
         preconditions: Mapping[str, Any] | None,
         dry_run: Any,
         list_opts: Mapping[str, Any] | None = None,
-    ) -> Any:
-        """DELETE one object (`name`) or the collection (None, filtered by `list_opts`)."""
+    ) -> _Plan:
+        """DELETE one object (`name`), or the collection (None) filtered by `list_opts`."""
         self._check("delete" if name is not None else "deletecollection")
         req = self._on(self._rest.delete())
         if name is not None:
@@ -421,33 +420,7 @@ class _ResourceBase:
         )
         if body is not None:
             req = req.body(body)
-        return req
-
-    def _plan_delete(
-        self,
-        name: str,
-        propagation_policy: str | None,
-        grace_period_seconds: int | None,
-        preconditions: Mapping[str, Any] | None,
-        dry_run: Any,
-    ) -> _Plan:
-        req = self._delete_request(
-            name, propagation_policy, grace_period_seconds, preconditions, dry_run
-        )
-        return _Plan(req, self._read_object)
-
-    def _plan_delete_collection(
-        self,
-        propagation_policy: str | None,
-        grace_period_seconds: int | None,
-        preconditions: Mapping[str, Any] | None,
-        dry_run: Any,
-        list_opts: Mapping[str, Any],
-    ) -> _Plan:
-        req = self._delete_request(
-            None, propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
-        )
-        return _Plan(req, self._read_list)
+        return _Plan(req, self._read_object if name is not None else self._read_list)
 
     def _plan_get_scale(self, name: str) -> _Plan:
         self._check("get", "scale")
@@ -684,8 +657,8 @@ class ResourceClient(_ResourceBase, Generic[T]):
         **list_opts: Any,
     ) -> Any:
         """DELETE the collection (filtered by the list options); returns the list or a Status."""
-        plan = self._plan_delete_collection(
-            propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
+        plan = self._plan_delete(
+            None, propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
         )
         return self._run(plan)
 
@@ -925,8 +898,8 @@ class AsyncResourceClient(_ResourceBase, Generic[T]):
         dry_run: Any = None,
         **list_opts: Any,
     ) -> Any:
-        plan = self._plan_delete_collection(
-            propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
+        plan = self._plan_delete(
+            None, propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
         )
         return await self._run(plan)
 
