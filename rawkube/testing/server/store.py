@@ -7,7 +7,9 @@ Contract (the controllers in `controllers.py` and the HTTP layer both build on i
   like etcd's ``/registry/<resource>/<namespace>/<name>`` keys: every API version sees the same object.
   Methods also accept a `GVR` (group, version, resource); its version is ignored.
 * Every method is thread-safe (one re-entrant lock) and works on deep copies: what you pass in and
-  what you get back are never shared with the store, so callers may mutate them freely.
+  what you get back are never shared with the store, so callers may mutate them freely. The one
+  exception is ``list(..., copy_objects=False)``: read-only views, safe because a stored object is
+  never changed in place (every write stores a new dict).
 * One global counter gives every write a new ``metadata.resourceVersion`` (etcd's revision), as a
   decimal string. `resource_version` reads it.
 * `create` sets ``uid``, ``resourceVersion``, ``creationTimestamp``, ``generation`` (1, for the

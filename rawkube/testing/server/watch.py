@@ -105,7 +105,7 @@ class WatchStream:
         if not (self.req.param("labelSelector") or self.req.param("fieldSelector")):
             return None
         t = self.target
-        current = self.initial or self.store.list(t.key, t.namespace or None)[0]
+        current = self.initial or self.store.list(t.key, t.namespace or None, copy_objects=False)[0]
         return {ident(o) for o in current if self.matches(o)}
 
     def _line(self, kind: str, obj: Obj) -> bytes:
@@ -174,7 +174,11 @@ def open_watch(
     # between the synthetic ADDED events and the first real one.
     with store.lock:
         if rv_param in ("", "0"):
-            initial = [o for o in store.list(t.key, t.namespace or None)[0] if matches(o)]
+            initial = [
+                o
+                for o in store.list(t.key, t.namespace or None, copy_objects=False)[0]
+                if matches(o)
+            ]
             sub = store.watch(t.key, t.namespace or None)
         else:
             try:
