@@ -389,6 +389,10 @@ def medians(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
         keys = set().union(*good)
         cell = {k: statistics.median(g[k] for g in good if k in g) for k in sorted(keys)}
         cell["rounds"] = len(good)
+        times = [g["seconds"] for g in good if "seconds" in g]
+        if len(times) > 1 and cell.get("seconds"):
+            # (max - min) / median over the rounds: how far to trust a difference in this cell
+            cell["spread"] = round((max(times) - min(times)) / cell["seconds"], 3)
         out.setdefault(sc, {})[client] = cell
     return out
 
@@ -604,6 +608,15 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=120.0, help="seconds allowed to one client run"
     )
     ap.add_argument(
+        "--rerender",
+        default="",
+        metavar="JSON",
+        help="only re-make the table (and --readme) from a saved latest.json; runs nothing",
+    )
+    ap.add_argument(
+        "--readme", action="store_true", help="also put the table into benchmarks/README.md"
+    )
+    ap.add_argument(
         "--no-decode", action="store_true", help="skip decode_models.py (typed decode alone)"
     )
     ap.add_argument(
@@ -611,6 +624,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
+    if args.rerender:
+        return rerender(Path(args.rerender), args.readme)
     started = time.monotonic()
     log: list[str] = []
     install_failures: dict[str, str] = {}
@@ -653,6 +668,10 @@ def main(argv: list[str] | None = None) -> int:
             profile(python, args.profile, server, kubeconfigs, scs)
             return 0
         timed_out: set[tuple[str, str]] = set()
+        # Warm-up, not recorded: compiles every client's .pyc files and fills the page cache,
+        # so round 1's cold imports are no colder than round 3's.
+        for client in available if scs else []:
+            run_one(python, client, scs[0], -1, server, kubeconfigs, args.timeout)
         for rnd in range(rounds):
             if rnd and time.monotonic() - started > args.budget:
                 log.append(f"budget of {args.budget:.0f} s reached: stopped after {rnd} round(s)")
@@ -710,6 +729,9 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "latest.md").write_text(md)
     print(md)
     print(f"saved {out_dir / 'latest.json'} and {out_dir / 'latest.md'}")
+    if args.readme:
+        update_readme(md)
+        print(f"updated {HERE / 'README.md'}")
     return 0
 
 
@@ -737,6 +759,8 @@ def markdown(report: dict[str, Any], scs: list[Scenario], names: list[str]) -> s
         targets_md(report["targets"]),
         "",
         f"Benchmark server CPU time / client wall time: {shares}.",
+        "",
+        spread_line(report["medians"]),
     ]
     if report["server_complaints"]:
         lines += [
@@ -751,6 +775,41 @@ def markdown(report: dict[str, Any], scs: list[Scenario], names: list[str]) -> s
         lines += ["", "### Typed decode alone (benchmarks/decode_models.py)", ""]
         lines += ["```", decode.get("output") or "error: " + str(decode.get("error")), "```"]
     return "\n".join(lines) + "\n"
+
+
+def rerender(path: Path, readme: bool) -> int:
+    """Recompute medians, targets and the table from a saved report's raw runs."""
+    report = json.loads(path.read_text())
+    runs = [Run(**r) for r in report["runs"]]
+    scs = [Scenario(**{**s, "metrics": tuple(s["metrics"])}) for s in report["scenarios"]]
+    med = medians(runs)
+    for sc, cells in report["medians"].items():  # keep "not installed" cells, which have no runs
+        for client, cell in cells.items():
+            if cell.get("error") == "not installed":
+                med.setdefault(sc, {})[client] = cell
+    present = {client for cells in med.values() for client in cells}
+    names = [c.name for c in CLIENTS if c.name in present]
+    report.update(medians=med, targets=targets(med))
+    md = markdown(report, scs, names)
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    path.with_suffix(".md").write_text(md)
+    print(md)
+    if readme:
+        update_readme(md)
+    return 0
+
+
+README_START, README_END = "<!-- latest-table -->", "<!-- /latest-table -->"
+
+
+def update_readme(md: str) -> None:
+    """Replace the README's table section (between the two markers) with this run's report."""
+    readme = HERE / "README.md"
+    text = readme.read_text()
+    head, _, rest = text.partition(README_START)
+    _, _, tail = rest.partition(README_END)
+    body = md.replace("## Benchmark run", "### Benchmark run", 1)
+    readme.write_text(f"{head}{README_START}\n{body}{README_END}{tail}")
 
 
 def decode_models(python: str) -> dict[str, Any]:
@@ -770,6 +829,24 @@ def decode_models(python: str) -> dict[str, Any]:
     if proc.returncode:
         return {"error": _last_line(proc.stderr) or f"exit code {proc.returncode}"}
     return {"command": " ".join(cmd[1:]), "output": proc.stdout.strip()}
+
+
+def spread_line(med: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """One line on noise: how much a cell's time moved between rounds."""
+    spreads = [
+        (cell["spread"], f"{client} {sc}")
+        for sc, cells in med.items()
+        for client, cell in cells.items()
+        if "spread" in cell
+    ]
+    if not spreads:
+        return "Round-to-round spread: one round only, no estimate of noise."
+    typical = statistics.median(s for s, _ in spreads)
+    worst = max(spreads)
+    return (
+        f"Round-to-round spread of the timings, (max - min) / median: typically {typical * 100:.0f}%, "
+        f"at worst {worst[0] * 100:.0f}% ({worst[1]}). Differences smaller than that are noise."
+    )
 
 
 def _progress(run: Run) -> None:
