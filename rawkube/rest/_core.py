@@ -20,7 +20,7 @@ from rawkube.errors import StatusError
 from rawkube.rest import trace
 from rawkube.rest.ratelimit import Clock, TokenBucket, limiter_for, shared_limiter_for
 from rawkube.rest.request import JSON, PATCH_CONTENT_TYPES, RequestBase
-from rawkube.rest.result import Result, check_response, error_from_response, is_success
+from rawkube.rest.result import Result, error_from_response, is_success
 from rawkube.rest.warnings import WarningHandler, handle_warnings
 from rawkube.rest.watch import DEFAULT_MAX_FRAME_BYTES, WatchDecoder
 from rawkube.rest.with_retry import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -134,18 +134,14 @@ class ClientCore:
 
     def finish(self, req: RequestBase, response: httpx.Response, body: bytes) -> Result:
         """Response (body read) -> Result, or raise its StatusError (client-go `transformResponse`)."""
-        return check_response(
-            response.status_code,
-            response.headers,
-            body,
-            method=response.request.method,
-            url=_safe_url(response.request),
-            warnings=self.handle_warnings(response),
-            resource_info=req.resource_info,
-        )
+        if not is_success(response.status_code):
+            raise self.failure(req, response, body)
+        warnings = self.handle_warnings(response)
+        url = _safe_url(response.request)
+        return Result(response.status_code, response.headers, body, warnings=warnings, url=url)
 
     def failure(self, req: RequestBase, response: httpx.Response, body: bytes) -> StatusError:
-        """The StatusError for a watch/stream whose response is not a success."""
+        """The StatusError for a response that is not a success (its warnings handled too)."""
         self.handle_warnings(response)
         group, resource, name = req.resource_info
         return error_from_response(
