@@ -4,8 +4,8 @@ A client script defines a small adapter (`Adapter` below): how to import the lib
 client, GET one Deployment, LIST, WATCH, and do one create/update/delete cycle. This module
 times those calls the same way for every client and prints one `RESULT {json}` line.
 
-It imports only `os`, `sys`, `time` before the measured import, so the import scenario charges
-each library for everything it pulls in (json, re, ssl, ... included). The harness passes its
+It imports only `os`, `sys`, `time` and `typing` before the measured import, so the import
+scenario charges each library for everything else it pulls in (json, re, ssl, ... included). The harness passes its
 settings in environment variables (BENCH_*) rather than argv for the same reason: no argparse.
 """
 
@@ -47,7 +47,12 @@ class Settings:
 
 
 class Adapter(Protocol):
-    """What one client script provides. `handle` is whatever its client object is."""
+    """What one client script provides; `h` is whatever its client object is.
+
+    An adapter may also define `prepare(h, s)`, called after the warm-up GET and before the
+    timed part (the official client's DynamicClient runs discovery there, for instance).
+    `connect` gets a kubeconfig path, or None for "server URL + token, no file".
+    """
 
     def imports(self) -> None: ...
     def connect(self, s: Settings, kubeconfig: str | None) -> Any: ...
