@@ -118,3 +118,79 @@ def test_server_answers_like_the_api_server(tmp_path: Path) -> None:
     assert all(ev.endswith(b"\n") and ev.count(b"\n") == 1 for ev in events)
     assert json.loads(events[0])["type"] == "ADDED"
     assert json.loads(events[9])["type"] == "DELETED"
+
+
+def _start_server() -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "server.py"),
+            "--list-sizes",
+            "10",
+            "--watch-events",
+            "5",
+            "--max-seconds",
+            "60",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    ready = server.stdout.readline().split()
+    assert ready[0] == "READY", ready
+    return server, ready[1]
+
+
+def _raw_request(url: str, request: bytes) -> bytes:
+    """One request on a fresh connection with `Connection: close`; the whole answer."""
+    import socket
+
+    host, _, port = url.removeprefix("http://").partition(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_watch_is_one_chunk_per_event() -> None:
+    """kube-apiserver flushes each watch event as its own chunk; the benchmark server does too."""
+    server, url = _start_server()
+    try:
+        answer = _raw_request(
+            url,
+            b"GET /apis/apps/v1/namespaces/watch/deployments?watch=true HTTP/1.1\r\n"
+            b"Host: x\r\nAuthorization: Bearer bench-token\r\nConnection: close\r\n\r\n",
+        )
+    finally:
+        server.communicate(timeout=10)  # closing stdin stops it
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"Transfer-Encoding: chunked" in head
+    events = []
+    while True:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            break
+        chunk, body = body[:size], body[size + 2 :]
+        assert chunk.count(b"\n") == 1 and chunk.endswith(b"\n"), "one event per chunk"
+        events.append(json.loads(chunk))
+    assert [e["type"] for e in events] == ["ADDED", "MODIFIED", "MODIFIED", "MODIFIED", "MODIFIED"]
+    assert events[0]["object"]["kind"] == "Deployment"
+
+
+def test_server_rejects_a_missing_credential() -> None:
+    """A client that dropped its token (e.g. never ran its exec plugin) must fail, not be timed."""
+    server, url = _start_server()
+    try:
+        answer = _raw_request(
+            url,
+            b"GET /apis/apps/v1/namespaces/bench/deployments/bench-0 HTTP/1.1\r\n"
+            b"Host: x\r\nConnection: close\r\n\r\n",
+        )
+    finally:
+        server.communicate(timeout=10)
+    assert answer.startswith(b"HTTP/1.1 401 ")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["reason"] == "Unauthorized"
