@@ -356,6 +356,17 @@ class _DynamicBase:
 
     def _target(self, gvr: GroupVersionResource) -> tuple[Any, ResourceInfo]:
         """The RESTClient and the (verb-less) ResourceInfo of a resource client for `gvr`."""
+        if isinstance(gvr, GroupVersionKind):
+            raise TypeError(
+                f"resource() takes a GroupVersionResource, not a GroupVersionKind ({gvr}): "
+                "find the resource of a kind with DiscoveryClient(cfg).rest_mapper()"
+                ".resource_for(gvk)"
+            )
+        if not isinstance(gvr, tuple) or len(gvr) != 3:
+            raise TypeError(
+                f"resource() takes a GroupVersionResource, not {type(gvr).__name__} {gvr!r}: "
+                'e.g. GroupVersionResource("apps", "v1", "deployments")'
+            )
         gvr = GroupVersionResource(*gvr)
         return self._rest_for(gvr.group_version), _info_for(gvr)
 

@@ -28,7 +28,7 @@ from rawkube.dynamic import (
 )
 from rawkube.errors import AlreadyExists, Conflict, NotFound
 from rawkube.retry import DEFAULT_RETRY, retry_on_conflict
-from rawkube.schema import GroupVersionResource
+from rawkube.schema import GroupVersionKind, GroupVersionResource
 
 DEPLOYMENTS = GroupVersionResource("apps", "v1", "deployments")
 WIDGETS = GroupVersionResource("example.com", "v1", "widgets")
@@ -49,6 +49,25 @@ def test_create_and_already_exists() -> None:
     assert created.resource_version == response_body("008")["metadata"]["resourceVersion"]
     with pytest.raises(AlreadyExists):
         res.create(request_body("009"))
+
+
+@pytest.mark.parametrize("client_class", [DynamicClient, AsyncDynamicClient])
+@pytest.mark.parametrize(
+    ("gvr", "message"),
+    [
+        ("apps/v1/deployments", "a GroupVersionResource, not str"),
+        (("apps", "deployments"), "a GroupVersionResource, not tuple"),
+        (GroupVersionKind("apps", "v1", "Deployment"), "rest_mapper"),
+    ],
+)
+def test_resource_rejects_what_is_not_a_group_version_resource(
+    client_class: Any, gvr: Any, message: str
+) -> None:
+    # a str used to fail with "__new__() takes 4 positional arguments but 20 were given", and
+    # a GroupVersionKind was sent as resource "Deployment" (404 from the server)
+    client = client_class(Script().config())
+    with pytest.raises(TypeError, match=message):
+        client.resource(gvr)
 
 
 def test_update_conflict_then_success_under_retry_on_conflict() -> None:

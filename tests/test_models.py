@@ -507,6 +507,19 @@ def test_repr_never_shows_credentials() -> None:
     )
 
 
+def test_repr_masks_credential_fields_but_not_metadata() -> None:
+    """`metadata` contains "data" but is no credential: a list's repr showed metadata='***'."""
+    from rawkube.models.apps_v1 import DeploymentList
+    from rawkube.models.core_v1 import SecretList
+
+    lst = DeploymentList.from_dict({"metadata": {"resourceVersion": "7"}, "items": []})
+    assert repr(lst) == "DeploymentList(metadata={...}, items=[0 items])"
+    secrets = SecretList.from_dict({"metadata": {}, "items": [{"data": {"k": "c2VjcmV0"}}]})
+    assert "***" not in repr(secrets)
+    secret = Secret(data={"k": "c2VjcmV0"}, type="Opaque")
+    assert repr(secret) == "Secret(type='Opaque', data='***')"
+
+
 def test_docstrings_come_from_the_spec() -> None:
     assert Deployment.__doc__ == "Deployment enables declarative updates for Pods and ReplicaSets."
     assert Container.__doc__ is not None and Container.__doc__.startswith("A single application")

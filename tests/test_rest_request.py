@@ -313,6 +313,20 @@ def test_rejected_request_never_reaches_the_transport() -> None:
         client().post().namespace("").resource("pods").body({}).do()
 
 
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: client().get().resource("pods").name(123), "resource name must be a str, not int"),
+        (lambda: client().get().namespace(["a"]), "namespace must be a str, not list"),
+        (lambda: client().get().resource(None), "resource must be a str, not NoneType"),
+    ],
+)
+def test_a_segment_of_the_wrong_type_is_a_type_error(build: Build, message: str) -> None:
+    # get(123) used to fail with "argument of type 'int' is not iterable"
+    with pytest.raises(TypeError, match=message):
+        build()
+
+
 def test_request_error_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         client().get().resource("pods").name("")

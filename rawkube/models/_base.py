@@ -62,7 +62,7 @@ _Parent = tuple["Model", str]
 # Field names whose values a repr must never show (credentials travel in e.g.
 # TokenRequestStatus.token, TokenReviewSpec.token, Secret.data, CSR.status.certificate).
 _IDENTIFYING = frozenset({"name", "namespace", "type"})
-_SENSITIVE = ("token", "password", "secret", "key", "data", "cert", "credential", "ca_bundle")
+_SENSITIVE = ("token", "password", "secret", "key", "data", "cert", "credential")
 
 
 def _wrap(cls: type[ModelT], raw: dict[str, Any], parent: _Parent | None = None) -> ModelT:
@@ -176,8 +176,16 @@ def _field_names(cls: type[Model]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _is_sensitive(attr: str) -> bool:
+    """Whether a field may hold a credential: a word of its name starts with a sensitive word
+    (`data`, `string_data`, `client_key_data`, `certificate`), so `metadata` is not one."""
+    if "ca_bundle" in attr:
+        return True
+    return any(part.startswith(_SENSITIVE) for part in attr.split("_"))
+
+
 def _short(attr: str, value: Any) -> str:
-    if any(word in attr for word in _SENSITIVE):
+    if _is_sensitive(attr):
         return "'***'"
     if isinstance(value, dict):
         return "{...}"

@@ -59,6 +59,8 @@ _PATH_SAFE = "$&+,:;=@"
 
 def validate_path_segment(kind: str, value: str) -> None:
     """client-go `IsValidPathSegmentName`: no ".", "..", and no "/" or "%" anywhere."""
+    if not isinstance(value, str):  # Go's type checker catches this; Python needs a clear error
+        raise TypeError(f"{kind} must be a str, not {type(value).__name__}")
     if value in _NAME_MAY_NOT_BE:
         raise RequestError(f"invalid {kind} {value!r}: may not be {value!r}")
     for bad in _NAME_MAY_NOT_CONTAIN:
