@@ -103,6 +103,34 @@ def test_demo_refuses_to_touch_an_existing_deployment(kubeconfig: Path, tmp_path
     assert "will not touch what you own" in again.stdout
 
 
+def test_demo_interrupted_deletes_the_deployment_it_created(
+    server: LocalAPIServer, kubeconfig: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C after the create used to leave the Deployment, which the next run then refused."""
+    from rawkube import Clientset
+    from rawkube.errors import NotFound
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rawkube", "demo", "--name", "interrupted"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_env(tmp_path, kubeconfig),
+        # a shell's background job ignores SIGINT; a user's terminal does not
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None
+    out = []
+    for line in proc.stdout:
+        out.append(line)
+        if "created deployment.apps/interrupted" in line:
+            proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130, "".join(out)
+    assert "cleaned up: deleted deployment.apps/interrupted" in "".join(out)
+    with Clientset(server.config()) as cs, pytest.raises(NotFound):
+        cs.apps_v1().deployments("default").get("interrupted")
+
+
 def _deployment_yaml(name: str) -> str:
     return (
         "apiVersion: apps/v1\nkind: Deployment\n"

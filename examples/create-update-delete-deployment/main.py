@@ -4,8 +4,14 @@ The Python twin of client-go's examples/create-update-delete-deployment/main.go:
 
     python examples/create-update-delete-deployment/main.py [--kubeconfig PATH]
 
-Each step is one HTTP request (or a few); run with a `-v`-style trace by setting
-RAWKUBE_TRACE=1 if your build has it, or read the code top to bottom.
+Each step is one HTTP request (or a few), named in a comment above it. To see them go by the
+way `kubectl -v 6` prints them, turn the trace on before the first request:
+
+    import logging; from rawkube.rest import trace
+    logging.basicConfig(format="%(message)s"); logging.getLogger("rawkube.http").setLevel("INFO")
+    trace.set_verbosity(6)
+
+(`rawkube demo -v 6` walks through the same steps with the trace on.)
 """
 
 from __future__ import annotations

@@ -246,6 +246,8 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
     say.say("the Pod watch (kubectl get pod --watch -l app=demo) starts first:")
     watcher = PodWatcher(pods, f"app={APP_LABEL}", say)
     watcher.start()
+    created = None
+    deleted = False
     try:
         created = deployments.create(_deployment(name, replicas=2, image="nginx:1.12"))
         say.say(
@@ -279,6 +281,7 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
         policy = args.propagation_policy
         say.step(f"Delete with propagationPolicy={policy} and watch the Pods terminate")
         deployments.delete(name, propagation_policy=policy)
+        deleted = True
         say.say(f"delete accepted: deployment.apps/{name} (propagationPolicy={policy})")
         _wait(f"deployment {name} to be gone", lambda: _gone(deployments, name), timeout)
         say.say(f"deployment.apps/{name} is gone")
@@ -291,6 +294,10 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
                 timeout,
             )
             say.say("all its Pods are gone")
+    except BaseException:  # Ctrl-C or an error: leave nothing behind that the next run refuses
+        if created is not None and not deleted:
+            _clean_up(deployments, name, say)
+        raise
     finally:
         time.sleep(0.3)  # let the last watch events arrive before the watch stops
         watcher.stop()
@@ -301,6 +308,18 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
         "requests: run with -v 6 (or 8, 9) to see them"
     )
     return 0
+
+
+def _clean_up(deployments: Any, name: str, say: Narrator) -> None:
+    """Delete the Deployment this run created, when it stops before its own delete step."""
+    try:
+        deployments.delete(name, propagation_policy="Background")
+    except Exception as err:
+        say.say(
+            f"could not delete deployment.apps/{name} ({err}): kubectl delete deployment {name}"
+        )
+    else:
+        say.say(f"cleaned up: deleted deployment.apps/{name}, which this run created")
 
 
 def _gone(deployments: Any, name: str) -> bool:
