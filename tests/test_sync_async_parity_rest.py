@@ -20,6 +20,7 @@ from rawkube.config.types import Config
 from rawkube.discovery.client import AsyncDiscoveryClient, DiscoveryClient
 from rawkube.errors import StatusError
 from rawkube.rest.client import RESTClient
+from rawkube.schema import GroupVersionKind
 from rawkube.tools.pager import AsyncListPager, ListPager
 from rawkube.tools.wait import WaitTimeout, async_wait_for, wait_for
 
@@ -195,6 +196,7 @@ def test_discovery_clients_ask_and_answer_alike(aggregated: bool, tmp_path: Any)
         dc.server_preferred_resources(),
         sorted(dc.failed_group_versions),
         dc.fresh(),
+        dc.rest_mapper().resource_for(GroupVersionKind("apps", "v1", "Deployment")),
     )
 
     async_seen: list[Any] = []
@@ -210,8 +212,10 @@ def test_discovery_clients_ask_and_answer_alike(aggregated: bool, tmp_path: Any)
             await adc.server_groups(),
             await adc.server_groups_and_resources(),
             await adc.server_preferred_resources(),
-            sorted(adc._state.failed),
+            sorted(adc.failed_group_versions),  # was missing on the async client
             adc.fresh(),
+            # AsyncDiscoveryClient had no rest_mapper()
+            await adc.rest_mapper().resource_for(GroupVersionKind("apps", "v1", "Deployment")),
         )
 
     async_out = asyncio.run(go())
@@ -309,3 +313,26 @@ def test_wait_for_twins_poll_alike() -> None:
         return sleeps
 
     assert run_sync() == run_async() == [1.0, 1.0, 0.5]
+
+
+def test_async_twins_have_the_same_public_names() -> None:
+    """`rawkube.aio` promises the sync API as coroutines: AsyncDiscoveryClient lacked
+    rest_mapper, failed_group_versions and with_kubectl_cache."""
+    from rawkube.discovery.mapper import AsyncRESTMapper, RESTMapper
+    from rawkube.dynamic import AsyncDynamicClient, DynamicClient
+    from rawkube.typed.clientset import AsyncClientset, Clientset
+
+    def public(cls: type) -> set[str]:
+        return {n for n in dir(cls) if not n.startswith("_")} - {"close", "aclose"}
+
+    pairs = [
+        (RESTClient, AsyncRESTClient),
+        (DiscoveryClient, AsyncDiscoveryClient),
+        (RESTMapper, AsyncRESTMapper),
+        (DynamicClient, AsyncDynamicClient),
+        (Clientset, AsyncClientset),
+        (ListPager, AsyncListPager),
+    ]
+    for sync_cls, async_cls in pairs:
+        assert public(sync_cls) == public(async_cls), sync_cls.__name__
+

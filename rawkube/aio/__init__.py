@@ -13,6 +13,7 @@ _LAZY: dict[str, str] = {
     "AsyncClientset": "rawkube.typed.clientset",
     "AsyncDynamicClient": "rawkube.dynamic",
     "AsyncDiscoveryClient": "rawkube.discovery.client",
+    "AsyncRESTMapper": "rawkube.discovery.mapper",
 }
 
 __all__ = [
@@ -21,11 +22,13 @@ __all__ = [
     "AsyncClientset",
     "AsyncDynamicClient",
     "AsyncDiscoveryClient",
+    "AsyncRESTMapper",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.aio.rest import AsyncRequest, AsyncRESTClient
     from rawkube.discovery.client import AsyncDiscoveryClient
+    from rawkube.discovery.mapper import AsyncRESTMapper
     from rawkube.dynamic import AsyncDynamicClient
     from rawkube.typed.clientset import AsyncClientset
 

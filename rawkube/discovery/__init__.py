@@ -1,7 +1,7 @@
 """Discovery (client-go `discovery`) and the RESTMapper (apimachinery `meta.RESTMapper`).
 
 `client.py`: DiscoveryClient / AsyncDiscoveryClient with memory and kubectl-layout disk caches;
-`mapper.py`: RESTMapper (kind <-> resource). Names are imported lazily.
+`mapper.py`: RESTMapper / AsyncRESTMapper (kind <-> resource). Names are imported lazily.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ _LAZY = {
     "AsyncDiscoveryClient": "rawkube.discovery.client",
     "default_cache_dir": "rawkube.discovery.client",
     "RESTMapper": "rawkube.discovery.mapper",
+    "AsyncRESTMapper": "rawkube.discovery.mapper",
     "RESTMapping": "rawkube.discovery.mapper",
     "StaticRESTMapper": "rawkube.discovery.mapper",
     "NoMatchError": "rawkube.discovery.mapper",
@@ -20,6 +21,7 @@ _LAZY = {
 
 __all__ = [
     "AsyncDiscoveryClient",
+    "AsyncRESTMapper",
     "DiscoveryClient",
     "NoMatchError",
     "RESTMapper",
@@ -30,7 +32,13 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.discovery.client import AsyncDiscoveryClient, DiscoveryClient, default_cache_dir
-    from rawkube.discovery.mapper import NoMatchError, RESTMapper, RESTMapping, StaticRESTMapper
+    from rawkube.discovery.mapper import (
+        AsyncRESTMapper,
+        NoMatchError,
+        RESTMapper,
+        RESTMapping,
+        StaticRESTMapper,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rawkube import _json
 from rawkube.errors import StatusError
@@ -264,6 +264,9 @@ class _DiscoveryState:
         self.fresh = True
 
 
+D = TypeVar("D", bound="_DiscoveryBase")
+
+
 class _DiscoveryBase:
     """The parts of discovery that do no I/O: cache bookkeeping and document handling.
 
@@ -289,9 +292,19 @@ class _DiscoveryBase:
     def _new_rest(self, config: Any, client: Any) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    @classmethod
+    def with_kubectl_cache(cls: type[D], config: Any, *, ttl: float = DEFAULT_TTL) -> D:
+        """Share kubectl's disk cache (~/.kube/cache/discovery/<host_port>/) for this server."""
+        return cls(config, cache_dir=default_cache_dir(config.host), ttl=ttl)
+
     def fresh(self) -> bool:
         """True if nothing held was read from a possibly stale disk cache (client-go Fresh)."""
         return self._state.fresh
+
+    @property
+    def failed_group_versions(self) -> dict[str, Exception]:
+        """The group/versions whose discovery failed, with the error (ErrGroupDiscoveryFailed)."""
+        return dict(self._state.failed)
 
     def invalidate(self) -> None:
         """Forget everything; the next call asks the server again (client-go Invalidate)."""
@@ -404,11 +417,6 @@ class DiscoveryClient(_DiscoveryBase):
 
         return RESTClient(config, "", "v1", client=client)
 
-    @classmethod
-    def with_kubectl_cache(cls, config: Any, *, ttl: float = DEFAULT_TTL) -> DiscoveryClient:
-        """Share kubectl's disk cache (~/.kube/cache/discovery/<host_port>/) for this server."""
-        return cls(config, cache_dir=default_cache_dir(config.host), ttl=ttl)
-
     def _get(self, path: str, accept: str | None = None) -> Any:
         return self._request(path, accept).do().json()
 
@@ -459,10 +467,6 @@ class DiscoveryClient(_DiscoveryBase):
     def server_preferred_resources(self) -> list[dict[str, Any]]:
         groups, _ = self.server_groups_and_resources()
         return preferred_resources(groups, self._state.resources)
-
-    @property
-    def failed_group_versions(self) -> dict[str, Exception]:
-        return dict(self._state.failed)
 
     def rest_mapper(self) -> Any:
         """A RESTMapper over this client (deferred: built on first use, reset on a miss)."""
@@ -520,6 +524,12 @@ class AsyncDiscoveryClient(_DiscoveryBase):
     async def server_preferred_resources(self) -> list[dict[str, Any]]:
         groups, _ = await self.server_groups_and_resources()
         return preferred_resources(groups, self._state.resources)
+
+    def rest_mapper(self) -> Any:
+        """An `AsyncRESTMapper` over this client: `await mapper.resource_for(gvk)`."""
+        from rawkube.discovery.mapper import AsyncRESTMapper
+
+        return AsyncRESTMapper(self)
 
 
 __all__ = [

@@ -295,4 +295,63 @@ class RESTMapper:
         return self._call(lambda m: m.lookup(text))
 
 
-__all__ = ["NoMatchError", "RESTMapper", "RESTMapping", "StaticRESTMapper"]
+class AsyncRESTMapper:
+    """The async twin of `RESTMapper`, over an `AsyncDiscoveryClient`: the same lookups, awaited.
+
+    Only building the mapper does I/O; the lookups themselves are `StaticRESTMapper`'s.
+    """
+
+    def __init__(self, discovery: Any) -> None:
+        self.discovery = discovery
+        self._static: StaticRESTMapper | None = None
+
+    def reset(self) -> None:
+        self.discovery.invalidate()
+        self._static = None
+
+    async def _mapper(self) -> StaticRESTMapper:
+        if self._static is None:
+            groups, lists = await self.discovery.server_groups_and_resources()
+            self._static = StaticRESTMapper(groups, lists)
+        return self._static
+
+    async def _call(self, fn: Callable[[StaticRESTMapper], R]) -> R:
+        try:
+            return fn(await self._mapper())
+        except NoMatchError:
+            if self.discovery.fresh():
+                raise
+        self.reset()
+        return fn(await self._mapper())
+
+    async def kind_for(self, gvr: GroupVersionResource) -> GroupVersionKind:
+        return await self._call(lambda m: m.kind_for(gvr))
+
+    async def kinds_for(self, gvr: GroupVersionResource) -> list[GroupVersionKind]:
+        return await self._call(lambda m: m.kinds_for(gvr))
+
+    async def resource_for(
+        self, what: GroupVersionResource | GroupVersionKind
+    ) -> GroupVersionResource:
+        return await self._call(lambda m: m.resource_for(what))
+
+    async def resources_for(self, gvr: GroupVersionResource) -> list[GroupVersionResource]:
+        return await self._call(lambda m: m.resources_for(gvr))
+
+    async def rest_mapping(self, gvk: GroupVersionKind, *versions: str) -> RESTMapping:
+        return await self._call(lambda m: m.rest_mapping(gvk, *versions))
+
+    async def rest_mappings(self, gvk: GroupVersionKind, *versions: str) -> list[RESTMapping]:
+        return await self._call(lambda m: m.rest_mappings(gvk, *versions))
+
+    async def is_namespaced(self, what: GroupVersionResource | GroupVersionKind) -> bool:
+        return await self._call(lambda m: m.is_namespaced(what))
+
+    async def resource_singularizer(self, resource: str) -> str:
+        return await self._call(lambda m: m.resource_singularizer(resource))
+
+    async def lookup(self, text: str) -> RESTMapping:
+        return await self._call(lambda m: m.lookup(text))
+
+
+__all__ = ["AsyncRESTMapper", "NoMatchError", "RESTMapper", "RESTMapping", "StaticRESTMapper"]
