@@ -100,13 +100,15 @@ def test_report_has_table_targets_and_server_share(smoke: dict[str, Any]) -> Non
     assert smoke["versions"]["rawkube"]
 
 
-def test_server_answers_like_the_api_server(tmp_path: Path) -> None:
+def test_server_answers_like_the_api_server() -> None:
     """The benchmark server's bytes parse as the recorded real server's would."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import data
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    # Loaded under its own name: a bare `data` module could shadow another test's import.
+    spec = importlib.util.spec_from_file_location(
+        "rawkube_bench_data", REPO / "benchmarks" / "data.py"
+    )
+    assert spec is not None and spec.loader is not None
+    data = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(data)
     lst = json.loads(data.list_body(3, "list-3"))
     assert lst["kind"] == "DeploymentList" and len(lst["items"]) == 3
     assert [i["metadata"]["name"] for i in lst["items"]] == ["bench-0", "bench-1", "bench-2"]
