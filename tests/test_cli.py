@@ -230,7 +230,8 @@ def test_unknown_resource_and_not_found(kubeconfig: Path, tmp_path: Path) -> Non
     assert 'doesn\'t have a resource type "nosuchthings"' in unknown.stderr
     missing = rawkube("get", "pod", "no-such-pod", env=env)
     assert missing.returncode == 1
-    assert "NotFound (404)" in missing.stderr and "Traceback" not in missing.stderr
+    # kubectl's wording (StandardErrorMessage); was "error: NotFound (404): ... (GET https://...)"
+    assert missing.stderr == 'Error from server (NotFound): pods "no-such-pod" not found\n'
 
 
 def test_config_view_redacts_secrets(tmp_path: Path) -> None:
@@ -291,3 +292,96 @@ def test_no_command_prints_help() -> None:
         [sys.executable, "-m", "rawkube"], capture_output=True, text=True, timeout=30
     )
     assert proc.returncode == 2 and "demo" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (-1, "0s"),
+        (-5, "<invalid>"),
+        (119, "119s"),
+        (125, "2m5s"),
+        (600, "10m"),
+        (3 * 3600 + 20 * 60, "3h20m"),  # was "3h"
+        (5 * 3600, "5h"),
+        (47 * 3600, "47h"),
+        (2 * 86400 + 4 * 3600, "2d4h"),  # was "2d"
+        (30 * 86400, "30d"),
+        (3 * 365 * 86400 + 10 * 86400, "3y10d"),
+        (9 * 365 * 86400, "9y"),
+    ],
+)
+def test_age_is_kubectl_human_duration(seconds: int, shown: str) -> None:
+    """kubectl's AGE column: apimachinery pkg/util/duration.HumanDuration."""
+    import datetime as dt
+
+    from rawkube.cli.common import age
+
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    then = (now - dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert age(then, now) == shown
+
+
+def test_server_errors_are_worded_like_kubectl() -> None:
+    from rawkube.cli.common import describe_error
+    from rawkube.errors import Invalid, StatusError, Unauthorized
+
+    invalid = Invalid(
+        'Deployment.apps "x" is invalid: spec.selector: Required value',
+        details={"causes": [{"field": "spec.selector", "message": "Required value"}]},
+    )
+    assert describe_error(invalid) == (
+        'Error from server (Invalid): Deployment.apps "x" is invalid: spec.selector: Required value'
+    )
+    assert describe_error(Unauthorized("Unauthorized")) == (
+        "error: You must be logged in to the server (Unauthorized)"
+    )
+    assert describe_error(StatusError("boom", code=500, reason="")) == "Error from server: boom"
+
+
+
+def test_get_json_and_yaml_print_what_kubectl_prints(kubeconfig: Path, tmp_path: Path) -> None:
+    """Sorted keys, go-yaml quoting ("1" but '*'), no managedFields: byte for byte kubectl's.
+
+    Before: keys in server order, '1' and '2026-...' single-quoted, managedFields shown."""
+    env = _env(tmp_path, kubeconfig)
+    kubectl = str(Path(sys.executable).parent / "kubectl")
+    manifest = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: printed-cm\n"
+        "  annotations: {note: 'yes', msg: 'unready: [nginx]'}\n"
+        "data: {n: '1', star: '*', multi: \"a\\nb\\n\", empty: ''}\n"
+    )
+    subprocess.run(
+        [kubectl, "apply", "-f", "-"],
+        input=manifest,
+        text=True,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    for fmt in ("yaml", "json"):
+        ours = rawkube("get", "configmap", "printed-cm", "-o", fmt, env=env)
+        theirs = subprocess.run(
+            [kubectl, "get", "configmap", "printed-cm", "-o", fmt],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert ours.returncode == 0, ours.stderr
+        assert ours.stdout == theirs.stdout
+        assert "managedFields" not in ours.stdout
+    shown = rawkube("get", "cm", "printed-cm", "-o", "json", "--show-managed-fields", env=env)
+    assert "managedFields" in shown.stdout
+
+
+def test_get_watch_with_json_output_streams_changes(kubeconfig: Path, tmp_path: Path) -> None:
+    """-w was ignored with -o json/yaml: the command printed the object and returned."""
+    env = _env(tmp_path, kubeconfig)
+    proc = rawkube(
+        "get", "ns", "default", "-o", "yaml", "-w", "--request-timeout", "1", env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    # the GET, then the watch's ADDED event for the same object, as a second YAML document
+    assert proc.stdout.splitlines().count("kind: Namespace") == 2 and "\n---\n" in proc.stdout

@@ -242,6 +242,9 @@ def test_explicit_missing_path(kube_env: Path) -> None:
         ConfigError, match=r"missing\.yaml: the kubeconfig file given explicitly does not exist"
     ):
         load_config(str(kube_env / "missing.yaml"))
+    # the hint fits both the CLI flag and the Python argument
+    with pytest.raises(ConfigError, match=r"leave it out \(no --kubeconfig, kubeconfig=None\)"):
+        load_config(str(kube_env / "missing.yaml"))
 
 
 def test_unreadable_kubeconfig(kube_env: Path) -> None:

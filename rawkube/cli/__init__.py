@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument(
         "-o", "--output", choices=["wide", "json", "yaml", "name"], help="output format"
     )
+    get.add_argument(
+        "--show-managed-fields",
+        action="store_true",
+        help="keep metadata.managedFields in -o json/yaml (left out by default, as kubectl does)",
+    )
     get.add_argument("-w", "--watch", action="store_true", help="watch for changes after listing")
     get.add_argument(
         "--request-timeout",
@@ -153,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = describe_error(err)
         if message is None:
             raise
-        print(f"error: {message}", file=sys.stderr)
+        print(message, file=sys.stderr)
         return EXIT_ERROR
 
 

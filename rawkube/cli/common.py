@@ -28,18 +28,36 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def describe_error(err: BaseException) -> str | None:
-    """One line for the user; None means "a bug: let the traceback show"."""
+    """The line to print for `err`; None means "a bug: let the traceback show".
+
+    An error the server answered is worded as kubectl's `StandardErrorMessage` words it
+    (k8s.io/kubectl/pkg/cmd/util/helpers.go): `Error from server (NotFound): pods "x" not
+    found`; anything else is `error: ...`. The request itself is in the `-v 6` trace.
+    """
+    if isinstance(err, StatusError):
+        return _server_error(err)
+    text = _client_error(err)
+    return None if text is None else f"error: {text}"
+
+
+def _server_error(err: StatusError) -> str:
+    if err.reason == "Unauthorized":
+        return f"error: You must be logged in to the server ({err.message or err.reason})"
+    text = f"Error from server ({err.reason}): " if err.reason else "Error from server: "
+    text += err.message or f"the server answered {err.code}"
+    # The causes of an Invalid are usually in its message already; add only those that are not.
+    causes = [c for c in err.causes if str(c.get("message", "")) not in text]
+    if causes:
+        fields = "; ".join(
+            f"{c.get('field', '')}: {c.get('message', '')}".strip(": ") for c in causes[:5]
+        )
+        text += f" [{fields}]"
+    return text
+
+
+def _client_error(err: BaseException) -> str | None:
     import httpx
 
-    if isinstance(err, StatusError):
-        text = str(err)
-        causes = err.causes
-        if causes:
-            fields = "; ".join(
-                f"{c.get('field', '')}: {c.get('message', '')}".strip(": ") for c in causes[:5]
-            )
-            text += f" [{fields}]"
-        return text
     if isinstance(err, RawkubeError):
         return str(err)
     if isinstance(err, httpx.ConnectError):
@@ -66,7 +84,12 @@ def _reason(err: BaseException) -> str:
 
 
 def age(timestamp: str | None, now: _dt.datetime | None = None) -> str:
-    """kubectl's short age: 5s, 3m, 2h, 4d (k8s.io/apimachinery/pkg/util/duration.HumanDuration)."""
+    """kubectl's short age: 5s, 3m20s, 3h20m, 2d4h, 1y30d.
+
+    k8s.io/apimachinery/pkg/util/duration.HumanDuration: each unit shows the next smaller one
+    while it is small (minutes < 10, hours < 8, days < 8, years < 8), and a clock up to one
+    second ahead of the server's still reads as 0s.
+    """
     if not timestamp:
         return "<unknown>"
     try:
@@ -76,19 +99,31 @@ def age(timestamp: str | None, now: _dt.datetime | None = None) -> str:
     except ValueError:
         return "<unknown>"
     now = now or _dt.datetime.now(_dt.timezone.utc)
-    seconds = max(0, int((now - then).total_seconds()))
+    seconds = int((now - then).total_seconds())
+    if seconds < -1:
+        return "<invalid>"
     if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
+        return f"{max(seconds, 0)}s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     if minutes < 10:
-        rest = seconds % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+        return _two_units(minutes, "m", seconds % 60, "s")
     if minutes < 180:
         return f"{minutes}m"
-    hours = minutes // 60
+    if hours < 8:
+        return _two_units(hours, "h", minutes % 60, "m")
     if hours < 48:
         return f"{hours}h"
-    return f"{hours // 24}d"
+    if days < 8:
+        return _two_units(days, "d", hours % 24, "h")
+    if days < 365 * 2:
+        return f"{days}d"
+    if days < 365 * 8:
+        return _two_units(days // 365, "y", days % 365, "d")
+    return f"{days // 365}y"
+
+
+def _two_units(big: int, big_unit: str, small: int, small_unit: str) -> str:
+    return f"{big}{big_unit}{small}{small_unit}" if small else f"{big}{big_unit}"
 
 
 def print_table(rows: list[list[str]], out: Any) -> None:

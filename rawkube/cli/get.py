@@ -52,9 +52,11 @@ def run_get(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.output in ("json", "yaml"):
         doc = req.do().json()
+        if not args.show_managed_fields:
+            _drop_managed_fields(doc)
         _dump(doc, args.output, out)
-        return 0
-    if args.output == "name":
+        resource_version = None if args.name else (doc.get("metadata") or {}).get("resourceVersion")
+    elif args.output == "name":
         doc = req.do().json()
         items = [doc] if args.name else doc.get("items") or []
         for item in items:
@@ -68,14 +70,54 @@ def run_get(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drop_managed_fields(doc: dict[str, Any]) -> None:
+    """kubectl get leaves out metadata.managedFields unless --show-managed-fields is given
+    (k8s.io/kubectl/pkg/cmd/get/get.go, ShowManagedFields)."""
+    for obj in [doc, *(doc.get("items") or [])]:
+        meta = obj.get("metadata") if isinstance(obj, dict) else None
+        if isinstance(meta, dict):
+            meta.pop("managedFields", None)
+
+
 def _dump(doc: Any, fmt: str, out: Any) -> None:
+    """kubectl's `-o json` / `-o yaml` of what the server sent.
+
+    kubectl prints unstructured objects, which Go marshals with map keys sorted; JSON is
+    indented by 4 spaces (printers/json.go), YAML comes from sigs.k8s.io/yaml (go-yaml).
+    """
     if fmt == "json":
-        json.dump(doc, out, indent=4)
+        json.dump(doc, out, indent=4, sort_keys=True, ensure_ascii=False)
         print(file=out)
     else:
         import yaml
 
-        yaml.safe_dump(doc, out, default_flow_style=False, sort_keys=False)
+        yaml.dump(doc, out, Dumper=_yaml_dumper(), default_flow_style=False, sort_keys=True)
+
+
+_OTHER_TYPES = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "null", "timestamp")
+)
+
+
+def _yaml_dumper() -> Any:
+    """A SafeDumper that quotes strings as go-yaml does: `resourceVersion: "1"`, not '1'.
+
+    go-yaml (encode.go, stringv) double-quotes a string that would read back as another type
+    (a number, a bool, a timestamp, null) and writes one with line breaks as a `|` block.
+    """
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def represent_str(self, data: str) -> Any:
+            style = None
+            if "\n" in data:
+                style = "|"
+            elif self.resolve(yaml.ScalarNode, data, (True, False)) in _OTHER_TYPES:
+                style = '"'
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, Dumper.represent_str)
+    return Dumper
 
 
 def _print_listing(
@@ -165,7 +207,12 @@ def _watch(cfg: Config, mapping: Any, args: argparse.Namespace, rv: str | None, 
             if args.output == "name":
                 print(f"{_qualified(mapping)}/{obj['metadata']['name']}", file=out, flush=True)
             elif args.output in ("json", "yaml"):
+                if not args.show_managed_fields:
+                    _drop_managed_fields(obj)
+                if args.output == "yaml":
+                    print("---", file=out)  # kubectl's YAML printer separates documents
                 _dump(obj, args.output, out)
+                out.flush()
             else:
                 cells = _watch_row(obj, mapping, show_ns)
                 print("   ".join([*cells, event.type]), file=out, flush=True)

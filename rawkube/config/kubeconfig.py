@@ -217,7 +217,8 @@ def merge_kubeconfigs(
         if not os.path.exists(path):
             raise ConfigError(
                 f"{path}: the kubeconfig file given explicitly does not exist. "
-                "Check the path, or pass kubeconfig=None to use $KUBECONFIG or ~/.kube/config."
+                "Check the path, or leave it out (no --kubeconfig, kubeconfig=None) to use "
+                "$KUBECONFIG or ~/.kube/config."
             )
         _merge_file(raw, path)
         return raw
