@@ -54,6 +54,8 @@ log = logging.getLogger("rawkube.auth")
 TOKEN_FILE_REFRESH_SECONDS = 60.0  # client-go transport/token_source.go: re-read every minute
 EXEC_TIMEOUT_SECONDS = 60.0  # client-go has no bound; a hung plugin would hang every request
 _EXEC_INFO_ENV = "KUBERNETES_EXEC_INFO"
+# httpx request extension: (ExecPlugin, ExecCredential) the auth flow put on this request.
+EXEC_CREDENTIAL_EXTENSION = "rawkube.exec_credential"
 _EXEC_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 
 
@@ -289,6 +291,9 @@ class ExecPlugin:
 
     def get(self) -> ExecCredential:
         """The cached credential, running the plugin when there is none or it expired."""
+        creds = self._valid()  # the common case needs no lock: reading one attribute is atomic
+        if creds is not None:
+            return creds
         with self._lock:
             creds = self._valid()
             if creds is None:
@@ -528,6 +533,9 @@ class ExecAuth(_RefreshingAuth):
             request.headers["Authorization"] = f"Bearer {creds.token}"
         else:  # a certificate-only credential authenticates in the TLS handshake instead
             request.headers.pop("Authorization", None)
+        # The exec-certificate transport (rawkube.transport) reads the same credential from
+        # here instead of consulting the plugin's cache a second time for this request.
+        request.extensions[EXEC_CREDENTIAL_EXTENSION] = (self.plugin, creds)
 
     def __repr__(self) -> str:
         return f"ExecAuth({self.plugin!r})"

@@ -195,11 +195,20 @@ class _ExecCertTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 self._inner, self._pair = self._make(pair), pair
             return self._inner
 
+    def _attached(self, request: httpx.Request) -> Any:
+        """The credential ExecAuth already fetched for this request (one cache read per request),
+        or None when the request did not go through this plugin's auth flow."""
+        attached = request.extensions.get("rawkube.exec_credential")  # auth.EXEC_CREDENTIAL_EXTENSION
+        if attached is not None and attached[0] is self._plugin:
+            return attached[1]
+        return None
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._transport_for(self._plugin.get()).handle_request(request)
+        creds = self._attached(request) or self._plugin.get()
+        return self._transport_for(creds).handle_request(request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        creds = self._plugin.cached()
+        creds = self._attached(request) or self._plugin.cached()
         if creds is None:
             import anyio.to_thread
 

@@ -326,3 +326,29 @@ def test_plugin_client_certificate_used_by_async_client(plugin: Plugin) -> None:
         # token and certificate together: both are used, as client-go does
         assert srv.requests[-1].headers.get("Authorization") == "Bearer token-1"
     assert plugin.runs == 1
+
+
+def test_credential_cache_read_once_per_request_with_exec_certificates(
+    plugin: Plugin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Over TLS an exec credential may carry a client certificate, so the transport needs the
+    # credential too: it takes the one the auth flow fetched instead of reading the cache again.
+    ca = CA()
+    server_cert = ca.issue("server", ips=["127.0.0.1"])
+    client_cert = ca.issue("exec-once", client=True)
+    plugin.control(cert=client_cert.cert_pem.decode(), key=client_cert.key_pem.decode())
+    with TLSServer(server_cert, ca=ca, require_client_cert=True) as srv:
+        cfg = Config(host=srv.url, ca_data=ca.cert_pem, exec_provider=plugin.config())
+        shared = exec_plugin_for(cfg)
+        reads: list[str] = []
+        for name in ("get", "cached"):
+            real = getattr(shared, name)
+            monkeypatch.setattr(shared, name, lambda real=real, name=name: reads.append(name) or real())
+        with build_client(cfg) as client:
+            for _ in range(3):
+                assert client.get("/who").json()["client_cn"] == "exec-once"
+            # A request that brings its own Authorization skips the flow: the transport asks.
+            client.get("/who", headers={"Authorization": "Bearer mine"})
+        assert srv.requests[-1].headers.get("Authorization") == "Bearer mine"
+    assert reads == ["get"] * 4
+    assert plugin.runs == 1
