@@ -62,12 +62,15 @@ def test_seed_walkthrough_with_typed_client(server: LocalAPIServer, user: str) -
     created = deployments.create(_deployment(name))
     assert created.metadata.uid and created.metadata.generation == 1
 
+    # Each watch is closed by its `with` block: a watch left to the garbage collector may close
+    # its response in the middle of another request on the same client (httpcore's pool lock).
     running: set[str] = set()
-    for ev in pods.watch(label_selector=f"app={name}", resource_version=start, timeout_seconds=10):
-        if ev.type in ("ADDED", "MODIFIED") and ev.object.status.phase == "Running":
-            running.add(ev.object.metadata.name)
-        if len(running) == 2:
-            break
+    with pods.watch(label_selector=f"app={name}", resource_version=start, timeout_seconds=10) as w:
+        for ev in w:
+            if ev.type in ("ADDED", "MODIFIED") and ev.object.status.phase == "Running":
+                running.add(ev.object.metadata.name)
+            if len(running) == 2:
+                break
     assert len(running) == 2
 
     def scale_down_and_upgrade() -> None:
@@ -83,21 +86,23 @@ def test_seed_walkthrough_with_typed_client(server: LocalAPIServer, user: str) -
     before_delete = pods.list(label_selector=f"app={name}").metadata.resource_version
     deployments.delete(name, propagation_policy="Foreground")
     pod_deleted_at: list[int] = []
-    for ev in pods.watch(
+    with pods.watch(
         label_selector=f"app={name}", resource_version=before_delete, timeout_seconds=10
-    ):
-        if ev.type == "DELETED":
-            pod_deleted_at.append(int(ev.object.metadata.resource_version))
-        if not pods.list(label_selector=f"app={name}").items:
-            break
+    ) as w:
+        for ev in w:
+            if ev.type == "DELETED":
+                pod_deleted_at.append(int(ev.object.metadata.resource_version))
+            if not pods.list(label_selector=f"app={name}").items:
+                break
     assert pod_deleted_at
     owner_deleted_at = None
-    for ev in deployments.watch(
+    with deployments.watch(
         field_selector=f"metadata.name={name}", resource_version=before_delete, timeout_seconds=10
-    ):
-        if ev.type == "DELETED":
-            owner_deleted_at = int(ev.object.metadata.resource_version)
-            break
+    ) as w:
+        for ev in w:
+            if ev.type == "DELETED":
+                owner_deleted_at = int(ev.object.metadata.resource_version)
+                break
     # Foreground: the Deployment goes only after its Pods (resourceVersions order all writes).
     assert owner_deleted_at is not None and owner_deleted_at > max(pod_deleted_at)
 

@@ -174,3 +174,29 @@ def test_discovery_documents_track_crds() -> None:
     assert any(item["metadata"]["name"] == "example.com" for item in aggregated["items"])
     table.remove_crd(crd)
     assert discovery.api_resource_list(table, "example.com", "v1") is None
+
+
+@pytest.mark.parametrize(
+    ("recording", "group", "kind"),
+    [
+        ("008", "apps", "Deployment"),
+        ("022", "apps", "Deployment"),
+        ("047", "apiextensions.k8s.io", "CustomResourceDefinition"),
+        ("056", "", "ConfigMap"),
+    ],
+)
+def test_update_managed_fields_match_the_real_server(recording: str, group: str, kind: str) -> None:
+    # The creator's FieldsV1 as the real server computed it for the (defaulted) object.
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "fixtures" / "real-apiserver"
+    real = json.loads(next(folder.glob(f"{recording}-*.json")).read_text())["response"]["body"]
+    entry = next(e for e in real["metadata"]["managedFields"] if e["manager"] == "python-httpx")
+    obj = json.loads(json.dumps(real))
+    del obj["metadata"]["managedFields"]
+    fields = ManagedFields(None)
+    fields.record_update(
+        "python-httpx", real["apiVersion"], None, obj, Schema.for_kind(group, "v1", kind)
+    )
+    assert fields.entries[0]["fieldsV1"] == entry["fieldsV1"]

@@ -306,6 +306,12 @@ class Schema:
         node = self._resolved()
         return name in (node.get("properties") or {}) or "additionalProperties" in node
 
+    @property
+    def required(self) -> frozenset[str]:
+        """Fields the schema requires (a required list is always present, so SSA never
+        records the list itself as set by a manager)."""
+        return frozenset(self._resolved().get("required") or ())
+
     def items(self) -> Schema | None:
         items = self._resolved().get("items")
         return Schema(items) if isinstance(items, dict) else None

@@ -283,16 +283,52 @@ def render_path(path: Path) -> str:
     return out
 
 
-def to_fields_v1(paths: Iterable[Path]) -> dict[str, Any]:
-    """Nest a set of leaf paths into the FieldsV1 JSON form (``.`` marks list items)."""
+def to_fields_v1(paths: Iterable[Path], marked: frozenset[Path] = frozenset()) -> dict[str, Any]:
+    """Nest a set of leaf paths into the FieldsV1 JSON form.
+
+    ``.`` says "this node itself is owned, not just its children": always for list items, and
+    for the ``marked`` nodes (see `owned_containers`).
+    """
     root: dict[str, Any] = {}
     for path in sorted(paths):
         node = root
-        for element in path:
+        for depth, element in enumerate(path, 1):
             node = node.setdefault(element, {})
-            if element.startswith("k:"):
+            if element.startswith("k:") or (depth < len(path) and path[:depth] in marked):
                 node.setdefault(".", {})
     return _sorted_tree(root)
+
+
+# Optional structs held by pointer in Go are owned as nodes too, but the OpenAPI document cannot
+# tell a pointer from a value: the ones workloads use are listed.
+_POINTER_STRUCTS = frozenset({"rollingUpdate", "securityContext", "affinity", "conversion"})
+
+
+def owned_containers(obj: Any, schema: Schema | None, prefix: Path = ()) -> frozenset[Path]:
+    """Maps and optional lists in ``obj``: an Update operation owns these nodes themselves
+    (the ``".": {}`` entries of recording 008: labels, ports; not the required containers)."""
+    found: set[Path] = set()
+    if schema is None or not isinstance(obj, dict) or schema.is_atomic:
+        return frozenset()
+    for key, value in obj.items():
+        child = schema.field(key)
+        path = (*prefix, "f:" + key)
+        if child is None or not value:
+            continue
+        if isinstance(value, dict):
+            if (child.is_map and not schema.is_map) or key in _POINTER_STRUCTS:
+                found.add(path)
+            found |= owned_containers(value, child, path)
+        elif isinstance(value, list) and child.list_map_keys:
+            if key not in schema.required:
+                found.add(path)
+            item_schema = child.items()
+            for item in value:
+                if isinstance(item, dict):
+                    found |= owned_containers(
+                        item, item_schema, (*path, _key_element(item, child.list_map_keys))
+                    )
+    return frozenset(found)
 
 
 def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
@@ -352,11 +388,14 @@ class ManagedFields:
     def _sets(self) -> list[tuple[dict[str, Any], set[Path]]]:
         return [(e, from_fields_v1(e.get("fieldsV1") or {})) for e in self.entries]
 
-    def _store(self, sets: list[tuple[dict[str, Any], set[Path]]]) -> None:
+    def _store(
+        self, sets: list[tuple[dict[str, Any], set[Path]]], marked: frozenset[Path] = frozenset()
+    ) -> None:
         self.entries = []
         for entry, paths in sets:
             if paths:
-                entry["fieldsV1"] = to_fields_v1(paths)
+                updates = entry.get("operation") == "Update"
+                entry["fieldsV1"] = to_fields_v1(paths, marked if updates else frozenset())
                 self.entries.append(entry)
 
     def record_update(
@@ -388,7 +427,7 @@ class ManagedFields:
                 sets.append((entry, paths - changed))
         if mine is None and changed:
             sets.append((self._entry(manager, "Update", api_version, subresource), changed))
-        self._store(sets)
+        self._store(sets, owned_containers(ownable(new, subresource), schema))
 
     def apply(
         self,
