@@ -222,6 +222,18 @@ def test_into_calls_from_dict_and_raises_failure_status() -> None:
         failure.into(Model)
 
 
+def test_into_a_success_status_is_not_the_object() -> None:
+    """A DELETE that finished at once answers a Status; into(ConfigMap) used to wrap it."""
+    from rawkube.models.core_v1 import ConfigMap
+    from rawkube.models.meta_v1 import Status
+
+    body = b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success"}'
+    gone = Result(200, {"content-type": "application/json"}, body)
+    with pytest.raises(errors.DecodeError, match=r"a Status \(Success\), not a ConfigMap"):
+        gone.into(ConfigMap)
+    assert gone.into(Status).status == "Success"
+
+
 def test_error_text_never_contains_the_token() -> None:
     token = "super-secret-token-value"
 

@@ -48,6 +48,11 @@ def test_list_params_rejects_bad_values() -> None:
         options.list_params(resource_version_match="Newest")
     with pytest.raises(ValueError):
         options.list_params(limit=-1)
+    # was "'<' not supported between instances of 'str' and 'int'"
+    with pytest.raises(TypeError, match="limit must be an int, not str"):
+        options.list_params(limit="500")
+    with pytest.raises(TypeError, match="timeout_seconds must be an int, not str"):
+        options.list_params(timeout_seconds="abc")
 
 
 def test_get_params() -> None:

@@ -55,6 +55,12 @@ def _check_choice(name: str, value: str | None, choices: Sequence[str]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
+def _check_int(name: str, value: object) -> None:
+    # int64 fields in Go; a float such as 30.0 is accepted and truncated as before.
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+
+
 def _put(params: QueryParams, key: str, value: str | list[str] | None) -> None:
     if value is not None and value != "" and value != []:
         params[key] = value
@@ -81,6 +87,8 @@ def list_params(
     `send_initial_events` are pointers in Go, so 0 / False are sent.
     """
     _check_choice("resource_version_match", resource_version_match, RESOURCE_VERSION_MATCHES)
+    _check_int("limit", limit)
+    _check_int("timeout_seconds", timeout_seconds)
     if limit is not None and limit < 0:
         raise ValueError(f"limit must not be negative; got {limit}")
     params: QueryParams = {}

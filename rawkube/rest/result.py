@@ -173,14 +173,22 @@ class Result:
         """`model.from_dict(self.json())` (client-go `Result.Into(obj)`).
 
         Like client-go, a `Status` body whose status is not Success is raised as its error.
+        A Success Status (what a DELETE answers when the object is gone at once) is not the
+        object asked for: client-go's `Into` then returns nil and leaves `obj` unfilled
+        (rest/request.go); a Python caller would get a `model` around a Status, so it is a
+        `DecodeError` unless `model` is Status itself.
         """
         data = self.json()
-        if (
-            isinstance(data, dict)
-            and data.get("kind") == "Status"
-            and data.get("status") == "Failure"
-        ):
-            raise from_status(data, code=self.status_code, url=self.url)
+        if isinstance(data, dict) and data.get("kind") == "Status":
+            if data.get("status") != "Success":
+                raise from_status(data, code=self.status_code, url=self.url)
+            if getattr(model, "__name__", "") != "Status":
+                name = getattr(model, "__name__", "the model")
+                raise DecodeError(
+                    f"the server answered with a Status (Success), not a {name}: "
+                    "read it with result.json()",
+                    content_type=self.content_type,
+                )
         return model.from_dict(data)
 
     def __repr__(self) -> str:
