@@ -156,3 +156,42 @@ def test_twenty_threads_retry_on_conflict_lose_no_increment(server: LocalAPIServ
         t.join(60)
     assert errors == []
     assert configmaps.get("counter").metadata.annotations["count"] == "20"
+
+
+def test_pod_log_and_follow(server: LocalAPIServer) -> None:
+    import ssl
+    import time
+
+    import httpx
+
+    assert server.ca_pem is not None
+    client = httpx.Client(
+        base_url=server.url,
+        verify=ssl.create_default_context(cadata=server.ca_pem.decode()),
+        headers={"Authorization": f"Bearer {server.token}"},
+        timeout=10,
+    )
+    pods = "/api/v1/namespaces/default/pods"
+    with client:
+        client.post(
+            pods,
+            json={
+                "metadata": {"name": "talker"},
+                "spec": {"containers": [{"name": "c", "image": "busybox:1"}]},
+            },
+        )
+        deadline = time.monotonic() + 10
+        while client.get(f"{pods}/talker").json()["status"].get("phase") != "Running":
+            assert time.monotonic() < deadline, "pod never ran"
+            time.sleep(0.1)
+        plain = client.get(f"{pods}/talker/log")
+        assert plain.status_code == 200 and plain.headers["content-type"].startswith("text/plain")
+        lines = plain.text.splitlines()
+        assert lines and "talker" in plain.text
+        stamped = client.get(f"{pods}/talker/log", params={"timestamps": "true", "tailLines": "1"})
+        assert len(stamped.text.splitlines()) == 1 and stamped.text[:4].isdigit()
+        with client.stream("GET", f"{pods}/talker/log", params={"follow": "true"}) as follow:
+            assert follow.status_code == 200
+            assert follow.headers.get("transfer-encoding") == "chunked"
+            first = next(follow.iter_lines())
+            assert first == lines[0]
