@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from helpers.recorded import HOST, exchange, response_body, to_response
 
 from rawkube.config.types import Config
@@ -142,6 +143,17 @@ def test_server_version() -> None:
         DiscoveryClient(FakeServer().config()).server_version()["gitVersion"]
         == response_body("001")["gitVersion"]
     )
+
+
+def test_group_version_must_be_v1_or_group_slash_version() -> None:
+    """"apps" used to become GET /api/apps (a 404 that does not say what was wrong)."""
+    server = FakeServer(aggregated=False)
+    dc = DiscoveryClient(server.config())
+    for bad in ("apps", ""):
+        with pytest.raises(ValueError, match='"v1" or "group/version"'):
+            dc.server_resources_for_group_version(bad)
+    assert server.paths() == []
+    assert dc.server_resources_for_group_version("v1")["groupVersion"] == "v1"
 
 
 def test_preferred_resources_pick_the_preferred_version() -> None:

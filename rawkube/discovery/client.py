@@ -374,7 +374,16 @@ class _DiscoveryBase:
 
     @staticmethod
     def _rest_path(group_version: str) -> str:
-        return f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
+        """client-go ServerResourcesForGroupVersion: "v1" is the core group under /api, anything
+        else is "group/version" under /apis (discovery_client.go)."""
+        if group_version == "v1":
+            return "/api/v1"
+        if group_version.count("/") != 1 or not all(group_version.split("/")):
+            raise ValueError(
+                'a group/version is "v1" or "group/version", e.g. "apps/v1"; '
+                f"got {group_version!r}"
+            )
+        return f"/apis/{group_version}"
 
     def _all_group_versions(self) -> list[str]:
         return [
