@@ -252,6 +252,22 @@ def test_config_view_redacts_secrets(tmp_path: Path) -> None:
     assert path.read_text() == before  # never written
 
 
+def test_config_view_redacts_exec_env_values(tmp_path: Path) -> None:
+    """Config's repr shows only an exec plugin's env names; config view printed the values."""
+    path = tmp_path / "config"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+        "users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, "
+        f"command: get-token, interactiveMode: Never, env: [{{name: API_KEY, value: {SECRET_TOKEN}}}]}}}}}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    proc = rawkube("config", "view", "--kubeconfig", str(path), env=_env(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert SECRET_TOKEN not in proc.stdout
+    assert "name: API_KEY" in proc.stdout and "value: REDACTED" in proc.stdout
+
+
 def test_serve_writes_a_kubeconfig_kubectl_accepts(tmp_path: Path) -> None:
     out_path = tmp_path / "served-kubeconfig"
     proc = subprocess.Popen(

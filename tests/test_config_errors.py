@@ -187,7 +187,7 @@ BAD: list[tuple[str, Any, list[str]]] = [
             ctx(),
             "x",
         ),
-        [r"exec\.interactiveMode: expected Never, IfAvailable or Always"],
+        [r"exec\.interactiveMode: expected Never, IfAvailable or Always", r"v1\), got nothing$"],
     ),
     (
         "exec-and-auth-provider",

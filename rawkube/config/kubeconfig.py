@@ -712,7 +712,7 @@ def _exec_config(body: Mapping[str, Any], at: str, cluster_body: Mapping[str, An
     if mode not in ("Never", "IfAvailable", "Always"):
         raise ConfigError(
             f"{at}.interactiveMode: expected Never, IfAvailable or Always "
-            f"(required for {api_version}), got {mode or 'nothing'!r}"
+            f"(required for {api_version}), got {repr(mode) if mode else 'nothing'}"
         )
     env: list[dict[str, str]] = []
     for i, var in enumerate(body.get("env") or []):

@@ -134,9 +134,25 @@ def redact(
         "client-secret",
     ),
 ) -> Any:
-    """Return a copy of a kubeconfig-like structure with secret values replaced."""
+    """Return a copy of a kubeconfig-like structure with secret values replaced.
+
+    An exec plugin's `env` values are redacted too (they often carry keys; `ExecConfig`'s repr
+    shows only their names), although `kubectl config view` prints them.
+    """
     if isinstance(value, Mapping):
-        return {k: ("REDACTED" if k in keys and v else redact(v, keys)) for k, v in value.items()}
+        return {k: _redact_item(k, v, keys) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, keys) for v in value]
     return value
+
+
+def _redact_item(key: Any, value: Any, keys: Sequence[str]) -> Any:
+    if key in keys and value:
+        return "REDACTED"
+    if key == "env" and isinstance(value, list):
+        return [
+            {**var, "value": "REDACTED"} if isinstance(var, Mapping) and var.get("value") else var
+            for var in value
+        ]
+    return redact(value, keys)
+
