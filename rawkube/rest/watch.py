@@ -15,6 +15,7 @@ cannot make it grow without bound.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -142,42 +143,70 @@ def interrupt(response: httpx.Response) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+class _Flag:
+    """Set by stop(); shared with the event generator without referring back to the Watch."""
+
+    __slots__ = ("stopped",)
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+
+def _checked(events: list[WatchEvent]) -> Iterator[WatchEvent]:
+    for event in events:
+        err = event.error()
+        if err is not None:
+            raise err
+        yield event
+
+
+def _watch_events(
+    response: httpx.Response, decoder: WatchDecoder, chunk_size: int | None, flag: _Flag
+) -> Generator[WatchEvent, None, None]:
+    """The events of a watch response; closes the response when it ends, however it ends.
+
+    A module-level function on purpose: a generator method would hold its Watch, and the Watch
+    holds the generator. Such a cycle is freed only by the cyclic garbage collector, which may
+    run in the middle of another request on the same client, while that thread holds httpcore's
+    (non-reentrant) connection-pool lock; finalizing the suspended stream then takes that lock
+    again and the thread deadlocks. Without the cycle, a dropped Watch is released at once, by
+    reference counting, in the code that dropped it (tests/test_watch_abandoned.py).
+    """
+    try:
+        for chunk in response.iter_bytes(chunk_size):
+            yield from _checked(decoder.feed(chunk))
+        yield from _checked(decoder.close())
+    except httpx.HTTPError:
+        if flag.stopped:
+            return  # stop() cut the connection under the reader: a clean end
+        raise
+    finally:
+        response.close()
+
+
 class Watch:
     """A running watch (client-go `watch.Interface`): iterate for events, `stop()` to end it.
 
     ERROR events are raised as their StatusError; a stream the server closes (e.g. at
     `timeoutSeconds`) ends the iteration cleanly. The response is closed when the iteration
-    ends, on `stop()`, on leaving a `with` block, or when the Watch is garbage-collected.
+    ends, on `stop()`, on leaving a `with` block, or as soon as the Watch is dropped.
     """
 
     def __init__(
         self, response: httpx.Response, decoder: WatchDecoder, *, chunk_size: int | None = None
     ) -> None:
         self.response = response
-        self._decoder = decoder
-        self._chunk_size = chunk_size
-        self._events = self._generate()
-        self._stopped = False
+        self._flag = _Flag()
+        self._events = _watch_events(response, decoder, chunk_size, self._flag)
 
-    def _generate(self) -> Generator[WatchEvent, None, None]:
-        try:
-            for chunk in self.response.iter_bytes(self._chunk_size):
-                yield from self._checked(self._decoder.feed(chunk))
-            yield from self._checked(self._decoder.close())
-        except httpx.HTTPError:
-            if self._stopped:
-                return  # stop() cut the connection under the reader: a clean end
-            raise
-        finally:
+    @property
+    def _stopped(self) -> bool:
+        return self._flag.stopped
+
+    def __del__(self) -> None:
+        # A watch never iterated: its generator has no `finally` armed yet, so close here.
+        if inspect.getgeneratorstate(self._events) == inspect.GEN_CREATED:
             self.response.close()
-
-    @staticmethod
-    def _checked(events: list[WatchEvent]) -> Iterator[WatchEvent]:
-        for event in events:
-            err = event.error()
-            if err is not None:
-                raise err
-            yield event
 
     def __iter__(self) -> Iterator[WatchEvent]:
         return self
@@ -193,7 +222,7 @@ class Watch:
         Safe to call from another thread while one is blocked waiting for the next event:
         the socket is shut down, which wakes the reader, whose iteration then just ends.
         """
-        self._stopped = True
+        self._flag.stopped = True
         interrupt(self.response)
         self.response.close()
         with contextlib.suppress(ValueError):  # "generator already executing" in a reader thread
@@ -246,9 +275,9 @@ class AsyncWatch:
         response = await self.start()
         try:
             async for chunk in response.aiter_bytes(self._chunk_size):
-                for event in Watch._checked(self._decoder.feed(chunk)):
+                for event in _checked(self._decoder.feed(chunk)):
                     yield event
-            for event in Watch._checked(self._decoder.close()):
+            for event in _checked(self._decoder.close()):
                 yield event
         except httpx.HTTPError:
             if self._stopped:
