@@ -19,20 +19,21 @@ import json
 import logging
 import os
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from rawkube.config.types import Config, ExecConfig
 from rawkube.errors import AuthError, ConfigError
+
+if TYPE_CHECKING:
+    import subprocess
 
 __all__ = [
     "BearerAuth",
@@ -329,6 +330,8 @@ class ExecPlugin:
         return mode != "Never" and tty
 
     def _run(self) -> ExecCredential:
+        import subprocess  # here, not at module level: a token or certificate never needs it
+
         interactive = self._interactive()
         argv = [self.config.command, *self.config.args]
         try:
@@ -423,6 +426,9 @@ class ExecPlugin:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
+    import signal
+    import subprocess
+
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (OSError, AttributeError):

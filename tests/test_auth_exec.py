@@ -343,7 +343,9 @@ def test_credential_cache_read_once_per_request_with_exec_certificates(
         reads: list[str] = []
         for name in ("get", "cached"):
             real = getattr(shared, name)
-            monkeypatch.setattr(shared, name, lambda real=real, name=name: reads.append(name) or real())
+            monkeypatch.setattr(
+                shared, name, lambda real=real, name=name: reads.append(name) or real()
+            )
         with build_client(cfg) as client:
             for _ in range(3):
                 assert client.get("/who").json()["client_cn"] == "exec-once"
