@@ -20,7 +20,13 @@ from typing import Any
 import httpx
 
 from rawkube.config.types import Config
-from rawkube.rest._core import _UNSET, ClientShell
+from rawkube.rest._core import (
+    _UNSET,
+    ClientShell,
+    attach_request,
+    bind_request,
+    direct_transport,
+)
 from rawkube.rest.ratelimit import Clock, TokenBucket
 from rawkube.rest.request import JSON, RequestBase
 from rawkube.rest.result import Result
@@ -103,7 +109,7 @@ class AsyncRESTClient(ClientShell[AsyncRequest]):
                 await self._sleep(delay)
             start = core.clock()
             try:
-                response = await self.client.send(http_request, stream=stream)
+                response = await self._transmit(http_request, stream)
             except httpx.TransportError as err:
                 retry_in = core.after_error(http_request, err, start, attempt)
                 if retry_in is None:
@@ -117,6 +123,42 @@ class AsyncRESTClient(ClientShell[AsyncRequest]):
                 await response.aclose()
             await self._sleep(retry_in)
             attempt += 1
+
+    async def _transmit(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        """RESTClient._transmit with await: the client's transport and auth flow, without
+        `client.send` (see "the direct send path" in rawkube/rest/_core.py)."""
+        client = self.client
+        transport = direct_transport(client, request)
+        if transport is None:
+            return await client.send(request, stream=stream)
+        auth = client.auth
+        if auth is None:
+            response = await _handle(transport, request)
+        else:
+            flow = auth.async_auth_flow(request)
+            try:
+                request = await flow.__anext__()
+                while True:
+                    response = await _handle(transport, request)
+                    try:
+                        try:
+                            next_request = await flow.asend(response)
+                        except StopAsyncIteration:
+                            break
+                        await response.aread()  # answered a request sent again (after a 401)
+                    except BaseException:
+                        await response.aclose()
+                        raise
+                    request = next_request
+            finally:
+                await flow.aclose()
+        if not stream:
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+        return response
 
     async def _do(self, req: AsyncRequest) -> Result:
         response = await self._send(req, stream=False)
@@ -158,3 +200,11 @@ class AsyncRESTClient(ClientShell[AsyncRequest]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _handle(transport: httpx.AsyncBaseTransport, request: httpx.Request) -> httpx.Response:
+    try:
+        return bind_request(await transport.handle_async_request(request), request)
+    except httpx.RequestError as err:
+        attach_request(err, request)
+        raise

@@ -249,6 +249,57 @@ class ClientShell(Generic[RequestT]):
         return f"{type(self).__name__}({self.client.base_url!s}{self._core.api_path})"
 
 
+# -- the direct send path ---------------------------------------------------------------------
+#
+# Why rawkube does not call `httpx.Client.send` for every request: on a small GET, `send` costs
+# ~90 us of a ~280 us round trip over loopback (measured with benchmarks/run.py's GET loop) in
+# steps a Kubernetes client never uses: redirect following, cookie extraction into the client's
+# jar, event hooks, the `elapsed` timer stream wrapper and per-request logging. client-go's
+# `http.Client` has no cookie jar either. So the REST clients send the `httpx.Request` that
+# `Request.to_httpx(client)` built (client headers, base URL and timeout merged exactly as
+# `send` would) straight to the transport the client would pick, driving the client's
+# `httpx.Auth` flow themselves (a token header, the exec/oidc refresh and the 401 re-run keep
+# working as before).
+#
+# What stays the same: the transport is the client's own (`Config.transport`,
+# `wrap_transport`, the exec-certificate and SNI wrappers, proxies, TLS, pytest-httpx's patched
+# `HTTPTransport`), so are the auth flow, timeouts (the request's `timeout` extension), streaming
+# (watches read the transport's stream), and rawkube's own retries, rate limiting and tracing
+# around each attempt. Whenever the client is configured for something only `send` does
+# (redirects, cookies, event hooks, credentials in the URL, a closed client, or an httpx
+# without `_transport_for_url`), the request goes through `client.send` unchanged.
+
+
+def direct_transport(client: Any, request: httpx.Request) -> Any | None:
+    """The transport `client.send(request)` would use, when sending straight to it (with the
+    client's auth flow) behaves the same; None when only `client.send` is right."""
+    pick = getattr(client, "_transport_for_url", None)
+    if (
+        pick is None
+        or client.is_closed
+        or client.follow_redirects
+        or client.cookies
+        or any(client.event_hooks.values())
+        or (client.auth is None and (request.url.username or request.url.password))
+    ):
+        return None
+    return pick(request.url)
+
+
+def bind_request(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """What `send` sets on every response that we still need: the request it answers."""
+    response.request = request
+    return response
+
+
+def attach_request(error: httpx.RequestError, request: httpx.Request) -> None:
+    """Give a transport error its request, as `send` does (`err.request` works for callers)."""
+    try:
+        error.request  # noqa: B018 - raises RuntimeError when unset
+    except RuntimeError:
+        error.request = request
+
+
 def _safe_url(request: httpx.Request) -> str:
     """The URL for messages: without any user:password part."""
     url = request.url

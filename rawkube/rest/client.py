@@ -18,7 +18,13 @@ from typing import Any
 import httpx
 
 from rawkube.config.types import Config
-from rawkube.rest._core import _UNSET, ClientShell
+from rawkube.rest._core import (
+    _UNSET,
+    ClientShell,
+    attach_request,
+    bind_request,
+    direct_transport,
+)
 from rawkube.rest._core import patch_content_type as patch_content_type  # public here too
 from rawkube.rest.ratelimit import Clock, TokenBucket
 from rawkube.rest.request import JSON, Request
@@ -83,7 +89,7 @@ class RESTClient(ClientShell[Request]):
                 self._sleep(delay)
             start = core.clock()
             try:
-                response = self.client.send(http_request, stream=stream)
+                response = self._transmit(http_request, stream)
             except httpx.TransportError as err:
                 retry_in = core.after_error(http_request, err, start, attempt)
                 if retry_in is None:
@@ -97,6 +103,44 @@ class RESTClient(ClientShell[Request]):
                 response.close()
             self._sleep(retry_in)
             attempt += 1
+
+    def _transmit(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        """One attempt: `client.send(request, stream=stream)`, minus what a Kubernetes client
+        never uses (see "the direct send path" in rawkube/rest/_core.py for why and what is kept).
+        """
+        client = self.client
+        transport = direct_transport(client, request)
+        if transport is None:
+            return client.send(request, stream=stream)
+        auth = client.auth
+        if auth is None:
+            response = _handle(transport, request)
+        else:
+            # httpx.Client._send_handling_auth, without redirects, hooks and cookies.
+            flow = auth.sync_auth_flow(request)
+            try:
+                request = next(flow)
+                while True:
+                    response = _handle(transport, request)
+                    try:
+                        try:
+                            next_request = flow.send(response)
+                        except StopIteration:
+                            break
+                        response.read()  # answered a request sent again (after a 401): drain it
+                    except BaseException:
+                        response.close()
+                        raise
+                    request = next_request
+            finally:
+                flow.close()
+        if not stream:
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+        return response
 
     def _do(self, req: Request) -> Result:
         response = self._send(req, stream=False)
@@ -135,6 +179,14 @@ class RESTClient(ClientShell[Request]):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _handle(transport: httpx.BaseTransport, request: httpx.Request) -> httpx.Response:
+    try:
+        return bind_request(transport.handle_request(request), request)
+    except httpx.RequestError as err:
+        attach_request(err, request)
+        raise
 
 
 def _chunks(response: httpx.Response, chunk_size: int | None) -> Iterator[bytes]:
