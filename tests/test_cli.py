@@ -401,3 +401,18 @@ def test_get_watch_with_json_output_streams_changes(kubeconfig: Path, tmp_path: 
     assert proc.returncode == 0, proc.stderr
     # the GET, then the watch's ADDED event for the same object, as a second YAML document
     assert proc.stdout.splitlines().count("kind: Namespace") == 2 and "\n---\n" in proc.stdout
+
+
+def test_api_resources_is_ordered_like_kubectl(kubeconfig: Path, tmp_path: Path) -> None:
+    """Sorted by group then name (was: in the server's group order)."""
+    env = _env(tmp_path, kubeconfig)
+    ours = rawkube("api-resources", env=env)
+    theirs = subprocess.run(
+        [str(Path(sys.executable).parent / "kubectl"), "api-resources"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == theirs.stdout

@@ -221,22 +221,31 @@ def _watch(cfg: Config, mapping: Any, args: argparse.Namespace, rv: str | None, 
 
 
 def run_api_resources(args: argparse.Namespace) -> int:
-    """NAME SHORTNAMES APIVERSION NAMESPACED KIND, from the preferred versions."""
+    """NAME SHORTNAMES APIVERSION NAMESPACED KIND, from the preferred versions.
+
+    Sorted by API group, then by name, as kubectl's sortableResource does by default
+    (k8s.io/kubectl/pkg/cmd/apiresources/apiresources.go).
+    """
     from rawkube.discovery.client import DiscoveryClient
 
     cfg = config_from_args(args)
-    rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
+    found = []
     for doc in DiscoveryClient(cfg).server_preferred_resources():
-        for r in sorted(doc.get("resources") or [], key=lambda r: r["name"]):
-            rows.append(
-                [
-                    r["name"],
-                    ",".join(r.get("shortNames") or []),
-                    doc["groupVersion"],
-                    str(bool(r.get("namespaced"))).lower(),
-                    r.get("kind", ""),
-                ]
-            )
+        group_version = doc["groupVersion"]
+        group = group_version.rpartition("/")[0]
+        for r in doc.get("resources") or []:
+            found.append((group, r["name"], group_version, r))
+    rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
+    for _, name, group_version, r in sorted(found, key=lambda row: (row[0], row[1])):
+        rows.append(
+            [
+                name,
+                ",".join(r.get("shortNames") or []),
+                group_version,
+                str(bool(r.get("namespaced"))).lower(),
+                r.get("kind", ""),
+            ]
+        )
     print_table(rows, sys.stdout)
     return 0
 
