@@ -220,7 +220,11 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
 
     refused = rawkube("version", "--server", "http://127.0.0.1:9", env=_env(tmp_path))
     assert refused.returncode == 1
-    assert "cannot connect to the API server" in refused.stderr
+    # kubectl's words (was "error: cannot connect to the API server: [Errno 111] ...")
+    assert refused.stderr == (
+        "The connection to the server 127.0.0.1:9 was refused - "
+        "did you specify the right host or port?\n"
+    )
 
 
 def test_unknown_resource_and_not_found(kubeconfig: Path, tmp_path: Path) -> None:

@@ -36,6 +36,12 @@ def describe_error(err: BaseException) -> str | None:
     """
     if isinstance(err, StatusError):
         return _server_error(err)
+    refused = _refused_host(err)
+    if refused:  # kubectl's wording for the most common first mistake
+        return (
+            f"The connection to the server {refused} was refused - "
+            "did you specify the right host or port?"
+        )
     text = _client_error(err)
     return None if text is None else f"error: {text}"
 
@@ -53,6 +59,20 @@ def _server_error(err: StatusError) -> str:
         )
         text += f" [{fields}]"
     return text
+
+
+def _refused_host(err: BaseException) -> str | None:
+    """host:port of a refused connection (kubectl checks for "connection refused" in a
+    url.Error), else None."""
+    import httpx
+
+    if not isinstance(err, httpx.ConnectError) or "refused" not in str(err).lower():
+        return None
+    try:
+        url = err.request.url
+    except RuntimeError:  # no request attached
+        return None
+    return f"{url.host}:{url.port}" if url.port else url.host
 
 
 def _client_error(err: BaseException) -> str | None:
