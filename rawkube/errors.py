@@ -19,6 +19,12 @@ class ConfigError(RawkubeError):
     """The configuration could not be found, read or understood (bad kubeconfig, bad input)."""
 
 
+class EmptyConfigError(ConfigError):
+    """No configuration was found at all: no kubeconfig defines anything and this is not a pod
+    (client-go clientcmd `ErrEmptyConfig`, tested with `IsEmptyConfig`). A kubeconfig that
+    exists but is wrong is a plain `ConfigError`."""
+
+
 class AuthError(RawkubeError):
     """Credentials could not be obtained (e.g. an exec plugin failed or is missing)."""
 

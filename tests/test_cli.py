@@ -420,3 +420,21 @@ def test_api_resources_is_ordered_like_kubectl(kubeconfig: Path, tmp_path: Path)
     )
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == theirs.stdout
+
+
+def test_demo_reports_a_broken_kubeconfig_instead_of_starting_its_own_server(
+    tmp_path: Path,
+) -> None:
+    """An invalid ~/.kube/config was announced as "no cluster is configured" and ignored."""
+    kube = tmp_path / ".kube"
+    kube.mkdir()
+    (kube / "config").write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+        "users: [{name: u, user: {token: t, username: a, password: p}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    proc = rawkube("demo", env=_env(tmp_path))
+    assert proc.returncode == 1
+    assert "starting the embedded local API server" not in proc.stdout
+    assert "both a token and username/password are set" in proc.stderr

@@ -18,7 +18,7 @@ import yaml
 
 from rawkube.config.kubeconfig import load_config, load_raw_kubeconfig
 from rawkube.config.types import Config
-from rawkube.errors import ConfigError
+from rawkube.errors import ConfigError, EmptyConfigError
 
 CA_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 CA2_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n"
@@ -436,6 +436,8 @@ def test_nothing_found_names_every_place_tried(
     monkeypatch.delenv("KUBECONFIG")
     with pytest.raises(ConfigError, match=r"\.kube/config"):
         load_config()
+    # told apart from a kubeconfig that is wrong (clientcmd.IsEmptyConfig)
+    assert isinstance(err.value, EmptyConfigError)
 
 
 def test_master_url_alone_is_enough(kube_env: Path) -> None:

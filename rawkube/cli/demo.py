@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from rawkube.cli.common import age, config_from_args
 from rawkube.config.types import Config
-from rawkube.errors import ConfigError, NotFound, StatusError, is_conflict
+from rawkube.errors import EmptyConfigError, NotFound, StatusError, is_conflict
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ def _cluster(args: argparse.Namespace, say: Narrator) -> Iterator[Config]:
     if not args.local:
         try:
             cfg = config_from_args(args)
-        except ConfigError as err:
+        except EmptyConfigError as err:  # a kubeconfig that exists but is wrong is reported
             explicit = args.kubeconfig or args.context or args.master_url
             if explicit:
                 raise

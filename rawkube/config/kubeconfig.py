@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rawkube.config.types import AuthProviderConfig, Config, ExecConfig
-from rawkube.errors import ConfigError
+from rawkube.errors import ConfigError, EmptyConfigError
 
 __all__ = [
     "MergedKubeconfig",
@@ -459,7 +459,7 @@ def load_config(
         return cfg
     if master_url:  # BuildConfigFromFlags: a master URL alone is a usable (anonymous) config
         return Config(host=master_url, namespace=namespace or "default", source="master_url")
-    raise ConfigError(
+    raise EmptyConfigError(
         "no Kubernetes configuration found. Tried:\n  - "
         + "\n  - ".join(tried)
         + "\nFix: set KUBECONFIG=/path/to/kubeconfig, write ~/.kube/config (e.g. `kind export "
