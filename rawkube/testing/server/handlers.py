@@ -40,6 +40,7 @@ from rawkube.testing.server.resources import ResourceInfo, ResourceTable
 from rawkube.testing.server.selectors import (
     parse_field_selector,
     parse_label_selector,
+    selectable_fields,
     selector_to_string,
 )
 from rawkube.testing.server.store import (
@@ -262,10 +263,12 @@ class API:
         # k8s.io/apiserver/pkg/endpoints/request/requestinfo.go: "namespaces/{ns}/..." scopes
         # the rest unless it is the namespaces resource itself (/api/v1/namespaces/{name}).
         namespace = ""
-        if rest[0] == "namespaces" and len(rest) >= 3:
+        scoped = rest[0] == "namespaces" and len(rest) >= 3
+        if scoped:
             namespace, rest = rest[1], rest[2:]
         info = self.resources.get(group, version, rest[0])
-        if info is None:
+        # A cluster-scoped resource has no route under /namespaces/{ns}/ (e.g. .../nodes).
+        if info is None or (scoped and info.namespaced is False):
             raise APIError(404, "NotFound", "the server could not find the requested resource")
         name = rest[1] if len(rest) > 1 else ""
         sub = "/".join(rest[2:])
@@ -489,7 +492,9 @@ class API:
 
     def _matching(self, req: Request, t: Target) -> tuple[list[Obj], int]:
         labels = parse_label_selector(req.param("labelSelector"))
-        fields = parse_field_selector(req.param("fieldSelector"))
+        fields = parse_field_selector(
+            req.param("fieldSelector"), selectable_fields(t.info.group, t.info.resource)
+        )
         # No copies: stored objects are never changed in place (the store replaces them), and
         # lists are only read and serialised here. Copying every object made a paged list of a
         # large collection cost as much as the whole list.

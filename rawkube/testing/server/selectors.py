@@ -110,8 +110,60 @@ def field_value(obj: Mapping[str, Any], path: str) -> str | None:
     return None if value is None else str(value)
 
 
-def parse_field_selector(text: str | None) -> Callable[[Mapping[str, Any]], bool]:
-    """A predicate over whole objects for a field selector."""
+# Field labels each resource supports beyond metadata.name and metadata.namespace (every
+# resource has those: apimachinery's DefaultMetaV1FieldSelectorConversion). The per-kind lists
+# are the `ToSelectableFields`/`GetAttrs` of kubernetes pkg/registry/*/strategy.go; anything
+# else is "field label not supported", a 400.
+COMMON_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
+SELECTABLE_FIELDS: dict[tuple[str, str], frozenset[str]] = {
+    ("", "pods"): frozenset(
+        {
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+        }
+    ),
+    ("", "events"): frozenset(
+        {
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        }
+    ),
+    ("", "secrets"): frozenset({"type"}),
+    ("", "namespaces"): frozenset({"status.phase"}),
+    ("", "nodes"): frozenset({"spec.unschedulable"}),
+    ("", "services"): frozenset({"spec.clusterIP", "spec.type"}),
+    ("", "replicationcontrollers"): frozenset({"status.replicas"}),
+    ("apps", "replicasets"): frozenset({"status.replicas"}),
+    ("batch", "jobs"): frozenset({"status.successful"}),
+    ("certificates.k8s.io", "certificatesigningrequests"): frozenset({"spec.signerName"}),
+}
+
+
+def selectable_fields(group: str, resource: str) -> frozenset[str]:
+    """The field labels a field selector may use on this resource."""
+    return COMMON_FIELDS | SELECTABLE_FIELDS.get((group, resource), frozenset())
+
+
+def parse_field_selector(
+    text: str | None, allowed: frozenset[str] | None = None
+) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate over whole objects for a field selector (`allowed`: the supported labels)."""
     if not text:
         return lambda obj: True
     checks: list[tuple[str, bool, str]] = []
@@ -122,6 +174,8 @@ def parse_field_selector(text: str | None) -> Callable[[Mapping[str, Any]], bool
                 400, "BadRequest", f"invalid selector: '{text}'; can't understand '{part}'"
             )
         path, op, value = match.groups()
+        if allowed is not None and path not in allowed:
+            raise APIError(400, "BadRequest", f"field label not supported: {path}")
         checks.append((path, op == "!=", value))
 
     def predicate(obj: Mapping[str, Any]) -> bool:

@@ -22,7 +22,11 @@ from typing import TYPE_CHECKING
 
 from rawkube.testing.server import table
 from rawkube.testing.server.encoding import encode
-from rawkube.testing.server.selectors import parse_field_selector, parse_label_selector
+from rawkube.testing.server.selectors import (
+    parse_field_selector,
+    parse_label_selector,
+    selectable_fields,
+)
 from rawkube.testing.server.store import APIError, Event, Obj, Store, Subscription
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -163,7 +167,9 @@ def open_watch(
     if req.flag("sendInitialEvents"):
         return iter([error_line(WATCH_LIST_UNSUPPORTED)])
     labels = parse_label_selector(req.param("labelSelector"))
-    fields = parse_field_selector(req.param("fieldSelector"))
+    fields = parse_field_selector(
+        req.param("fieldSelector"), selectable_fields(t.info.group, t.info.resource)
+    )
 
     def matches(obj: Obj) -> bool:
         return labels(obj["metadata"].get("labels") or {}) and fields(obj)
