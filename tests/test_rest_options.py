@@ -132,3 +132,14 @@ def test_delete_options_all_fields_and_validation() -> None:
         options.delete_options(propagation_policy="foreground")
     with pytest.raises(ValueError):
         options.delete_options(preconditions={"generation": 1})
+
+
+def test_selectors_accept_a_mapping_and_reject_other_types() -> None:
+    # labels.SelectorFromSet(...).String(): equalities, keys sorted
+    params = options.list_params(label_selector={"tier": "web", "app": "demo"})
+    assert params["labelSelector"] == "app=demo,tier=web"
+    assert options.list_params(field_selector={"metadata.name": "x"})["fieldSelector"] == (
+        "metadata.name=x"
+    )
+    with pytest.raises(TypeError, match="label_selector must be a str"):
+        options.list_params(label_selector=["app=demo"])  # type: ignore[arg-type]

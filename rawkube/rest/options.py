@@ -61,6 +61,19 @@ def _check_int(name: str, value: object) -> None:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
+def _selector(name: str, value: object) -> str | None:
+    """A selector string; a mapping is an equality selector, keys sorted as client-go's
+    `labels.SelectorFromSet(set).String()` / `fields.SelectorFromSet` print it."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return ",".join(f"{k}={value[k]}" for k in sorted(value))
+    raise TypeError(
+        f"{name} must be a str such as 'app=demo,tier!=db' (or a mapping of equalities), "
+        f"not {type(value).__name__}"
+    )
+
+
 def _put(params: QueryParams, key: str, value: str | list[str] | None) -> None:
     if value is not None and value != "" and value != []:
         params[key] = value
@@ -68,8 +81,8 @@ def _put(params: QueryParams, key: str, value: str | list[str] | None) -> None:
 
 def list_params(
     *,
-    label_selector: str | None = None,
-    field_selector: str | None = None,
+    label_selector: str | Mapping[str, str] | None = None,
+    field_selector: str | Mapping[str, str] | None = None,
     limit: int | None = None,
     continue_: str | None = None,
     resource_version: str | None = None,
@@ -92,8 +105,8 @@ def list_params(
     if limit is not None and limit < 0:
         raise ValueError(f"limit must not be negative; got {limit}")
     params: QueryParams = {}
-    _put(params, "labelSelector", label_selector)
-    _put(params, "fieldSelector", field_selector)
+    _put(params, "labelSelector", _selector("label_selector", label_selector))
+    _put(params, "fieldSelector", _selector("field_selector", field_selector))
     if watch:
         params["watch"] = "true"
     if allow_watch_bookmarks:
@@ -114,8 +127,8 @@ def list_params(
 
 def watch_params(
     *,
-    label_selector: str | None = None,
-    field_selector: str | None = None,
+    label_selector: str | Mapping[str, str] | None = None,
+    field_selector: str | Mapping[str, str] | None = None,
     resource_version: str | None = None,
     resource_version_match: str | None = None,
     timeout_seconds: int | None = None,
