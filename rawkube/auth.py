@@ -416,6 +416,11 @@ class ExecPlugin:
     def _explain(self, problem: str, stderr: str = "") -> str:
         msg = f"exec credential plugin: {problem}"
         if stderr:
+            # A failing plugin may print its environment (or a half-built token request): the
+            # kubeconfig's env values for it are secrets rawkube knows, so they never show.
+            for value in sorted({v.get("value") or "" for v in self.config.env}, key=len)[::-1]:
+                if len(value) >= 4:
+                    stderr = stderr.replace(value, "<redacted>")
             msg += f"\nplugin stderr:\n{stderr[-2000:]}"
         if self.config.install_hint:
             msg += f"\n\n{self.config.install_hint}"

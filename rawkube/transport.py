@@ -276,11 +276,30 @@ def _client_kwargs(config: Config, *, is_async: bool) -> dict[str, Any]:
     }
 
 
+def _bad_url(config: Config, err: httpx.InvalidURL) -> ConfigError:
+    """A server or proxy URL httpx cannot parse: a ConfigError naming it (password hidden)."""
+    from rawkube.config.types import redact_url
+
+    urls = f"server {redact_url(config.host)!r}"
+    if config.proxy_url:
+        urls += f" or proxy-url {redact_url(config.proxy_url)!r}"
+    return ConfigError(
+        f"{config.source or 'config'}: {urls} is not a valid URL ({err}); "
+        "expected e.g. https://127.0.0.1:6443"
+    )
+
+
 def build_client(config: Config) -> httpx.Client:
     """A sync httpx.Client whose base_url is the server (path prefix included)."""
-    return httpx.Client(**_client_kwargs(config, is_async=False))
+    try:
+        return httpx.Client(**_client_kwargs(config, is_async=False))
+    except httpx.InvalidURL as err:
+        raise _bad_url(config, err) from None
 
 
 def build_async_client(config: Config) -> httpx.AsyncClient:
     """The async twin of `build_client`, with the same auth flows and TLS context."""
-    return httpx.AsyncClient(**_client_kwargs(config, is_async=True))
+    try:
+        return httpx.AsyncClient(**_client_kwargs(config, is_async=True))
+    except httpx.InvalidURL as err:
+        raise _bad_url(config, err) from None

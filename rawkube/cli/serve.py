@@ -23,10 +23,13 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"rawkube local API server listening on {cfg.host}", flush=True)
         if args.kubeconfig_out:
             path = os.path.abspath(args.kubeconfig_out)
-            if os.path.exists(path):
+            try:
+                # overwrite=False: no check-then-write race, and a dangling symlink at `path`
+                # is refused too (os.path.exists says False for it).
+                server.write_kubeconfig(path, overwrite=False)
+            except FileExistsError:
                 print(f"error: {path} exists; refusing to overwrite it", flush=True)
                 return 1
-            server.write_kubeconfig(path)
             print(f"kubeconfig written to {path}: kubectl --kubeconfig {path} get pods", flush=True)
         if args.data_dir:
             print(f"state is kept in {os.path.abspath(args.data_dir)}", flush=True)

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rawkube.config.types import AuthProviderConfig, Config, ExecConfig
+from rawkube.config.types import AuthProviderConfig, Config, ExecConfig, redact_url
 from rawkube.errors import ConfigError, EmptyConfigError
 
 __all__ = [
@@ -515,7 +515,7 @@ def config_from_raw(
         ", ".join(raw.files),
         ctx_name,
         cluster_name,
-        cfg.host,
+        redact_url(cfg.host),
         user_name,
         _auth_kind(cfg),
         cfg.namespace,

@@ -13,6 +13,27 @@ from typing import Any
 
 # Fields whose values are secrets: never shown by repr/str, logs or exceptions.
 SECRET_FIELDS = frozenset({"bearer_token", "password", "key_data", "cert_data"})
+# Fields holding URLs, which may carry a `user:password@` part (a proxy's, most often).
+URL_FIELDS = frozenset({"host", "proxy_url"})
+
+
+def redact_url(url: str) -> str:
+    """`url` with the password of a `user:password@` part replaced by `xxxxx`, as Go's
+    `url.URL.Redacted` (net/url) prints it; anything else is returned unchanged."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = len(rest)
+    for stop in "/?#":
+        i = rest.find(stop)
+        if i >= 0:
+            end = min(end, i)
+    authority = rest[:end]
+    userinfo, at, hostport = authority.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.partition(":")[0]
+    return f"{scheme}://{user}:xxxxx@{hostport}{rest[end:]}"
 
 
 @dataclass
@@ -111,6 +132,8 @@ class Config:
                 continue
             elif isinstance(value, bytes):  # PEM blobs: their size says enough
                 parts.append(f"{f.name}=<{len(value)} bytes>")
+            elif f.name in URL_FIELDS and isinstance(value, str):
+                parts.append(f"{f.name}={redact_url(value)!r}")
             else:
                 parts.append(f"{f.name}={value!r}")
         return "Config(" + ", ".join(parts) + ")"
@@ -137,7 +160,8 @@ def redact(
     """Return a copy of a kubeconfig-like structure with secret values replaced.
 
     An exec plugin's `env` values are redacted too (they often carry keys; `ExecConfig`'s repr
-    shows only their names), although `kubectl config view` prints them.
+    shows only their names), although `kubectl config view` prints them; so is the password
+    of a `user:password@` part in a `server` or `proxy-url`.
     """
     if isinstance(value, Mapping):
         return {k: _redact_item(k, v, keys) for k, v in value.items()}
@@ -149,6 +173,8 @@ def redact(
 def _redact_item(key: Any, value: Any, keys: Sequence[str]) -> Any:
     if key in keys and value:
         return "REDACTED"
+    if key in ("server", "proxy-url") and isinstance(value, str):  # a user:password@ part
+        return redact_url(value)
     if key == "env" and isinstance(value, list):
         return [
             {**var, "value": "REDACTED"} if isinstance(var, Mapping) and var.get("value") else var

@@ -45,6 +45,9 @@ DEFAULT_TTL = 6 * 60 * 60.0
 # k8s.io/cli-runtime config_flags.go `overlyCautiousIllegalFileCharacters`: anything that is not
 # a word character, '/', '.', '(' or ')' becomes '_' in the cache directory name.
 _ILLEGAL_FILE_CHARS = re.compile(r"[^(\w/.)]")
+# A group/version safe as two path segments: "v1" or "{DNS-1123 subdomain}/{DNS-1123 label}".
+_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+_SAFE_GROUP_VERSION = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*/)?{_LABEL}")
 
 
 def default_cache_dir(host: str, home: str | os.PathLike[str] | None = None) -> Path:
@@ -207,15 +210,25 @@ class DiskCache:
         self._ours: set[Path] = set()
         self._invalidated = False
 
-    def path_for(self, group_version: str | None) -> Path:
+    def path_for(self, group_version: str | None) -> Path | None:
+        """The file for a group/version; None when the name could leave the cache directory.
+
+        Group and version come from the server. client-go joins them into the path as they are
+        (discovery/cached/disk/cached_discovery.go, `filepath.Join(d.cacheDirectory,
+        groupVersion, "serverresources.json")`); a malicious server could name a group
+        "../../x" or "/etc/x". Only names the API server itself would accept (a DNS-1123
+        subdomain group and a DNS-1123 label version) get a file; others stay in memory.
+        """
         if group_version is None:
             return self.directory / "servergroups.json"
+        if not _SAFE_GROUP_VERSION.fullmatch(group_version) or len(group_version) > 317:
+            return None
         return self.directory / group_version / "serverresources.json"
 
     def read(self, group_version: str | None) -> dict[str, Any] | None:
         """The cached document, or None when missing, expired, unreadable or distrusted."""
         path = self.path_for(group_version)
-        if self._invalidated and path not in self._ours:
+        if path is None or self._invalidated and path not in self._ours:
             return None
         try:
             if time.time() > path.stat().st_mtime + self.ttl:
@@ -226,11 +239,14 @@ class DiskCache:
         return data if isinstance(data, dict) else None
 
     def is_ours(self, group_version: str | None) -> bool:
-        return self.path_for(group_version) in self._ours
+        path = self.path_for(group_version)
+        return path is not None and path in self._ours
 
     def write(self, group_version: str | None, doc: dict[str, Any]) -> None:
         """Write atomically (temp file + rename) so a concurrent kubectl never reads half a file."""
         path = self.path_for(group_version)
+        if path is None:
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")

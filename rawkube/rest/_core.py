@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from rawkube.config.types import Config
+from rawkube.config.types import Config, redact_url
 from rawkube.errors import StatusError
 from rawkube.rest import trace
 from rawkube.rest.ratelimit import Clock, TokenBucket, limiter_for, shared_limiter_for
@@ -144,9 +144,16 @@ class ClientCore:
         """The StatusError for a response that is not a success (its warnings handled too)."""
         self.handle_warnings(response)
         group, resource, name = req.resource_info
+        headers: Any = response.headers
+        secrets = trace.request_secrets(response.request)
+        if secrets:  # a server may echo the credential back ("invalid token abc..."): mask it
+            body = trace.mask_secrets(body, secrets)
+            headers = httpx.Headers(
+                [(k, trace.mask_secrets(v.encode(), secrets).decode()) for k, v in headers.items()]
+            )
         return error_from_response(
             response.status_code,
-            response.headers,
+            headers,
             body,
             method=response.request.method,
             url=_safe_url(response.request),
@@ -246,7 +253,8 @@ class ClientShell(Generic[RequestT]):
         return self.verb("PATCH", patch_content_type(patch_type))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.client.base_url!s}{self._core.api_path})"
+        base = redact_url(str(self.client.base_url))
+        return f"{type(self).__name__}({base}{self._core.api_path})"
 
 
 # -- the direct send path ---------------------------------------------------------------------

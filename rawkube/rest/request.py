@@ -365,7 +365,9 @@ class RequestBase:
             where = self.url()
         except RequestError as err:
             where = f"<invalid: {err}>"
-        return f"<{type(self).__name__} {self.verb} {where}>"
+        from rawkube.config.types import redact_url
+
+        return f"<{type(self).__name__} {self.verb} {redact_url(where)}>"
 
 
 class Request(RequestBase):

@@ -65,6 +65,41 @@ def mask_body(body: bytes) -> bytes:
     return _SECRET_FIELDS.sub(rb'\1"' + MASKED.encode() + rb'"', body)
 
 
+_MIN_SECRET_LEN = 4  # masking "ab" everywhere would shred the text and hide nothing
+
+
+def request_secrets(request: httpx.Request) -> list[str]:
+    """The credentials this request carries in its Authorization header: the token, or for
+    basic auth the encoded blob, `user:password` and the password. A server may echo them
+    back (in a 401 message, say); whatever rawkube shows of a response masks them."""
+    value = request.headers.get("authorization")
+    if not value:
+        return []
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip() or scheme
+    found = [credential]
+    if scheme.lower() == "basic":
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            decoded = ""
+        found += [decoded, decoded.partition(":")[2]]
+    return sorted({s for s in found if len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True)
+
+
+def mask_secrets(data: bytes, secrets: Iterable[str]) -> bytes:
+    """`data` with each secret (as is, and as it looks inside a JSON string) masked."""
+    import json
+
+    for secret in secrets:
+        for form in {secret, json.dumps(secret)[1:-1]}:
+            data = data.replace(form.encode(), MASKED.encode())
+    return data
+
+
 def _url(request: httpx.Request) -> str:
     """The URL without any user:password part (never log credentials)."""
     url = request.url
@@ -73,7 +108,10 @@ def _url(request: httpx.Request) -> str:
     return str(url)
 
 
-def _header_lines(headers: Iterable[tuple[str, str]]) -> str:
+def _header_lines(headers: Iterable[tuple[str, str]], secrets: Iterable[str] = ()) -> str:
+    secrets = list(secrets)
+    if secrets:
+        headers = [(k, mask_secrets(v.encode(), secrets).decode()) for k, v in headers]
     return "".join(f"\n\t{k}: {mask_header(k, v)}" for k, v in headers)
 
 
@@ -85,10 +123,10 @@ def _truncate(text: str) -> str:
     return text[:limit] + f" [truncated {len(text) - limit} chars]"
 
 
-def _body_text(body: bytes) -> str:
+def _body_text(body: bytes, secrets: Iterable[str] = ()) -> str:
     if any(b < 0x0A for b in body[:4096]):  # binary (protobuf): client-go logs a hex dump
         return body[:64].hex(" ") + (" ..." if len(body) > 64 else "")
-    return mask_body(body).decode(errors="replace")
+    return mask_secrets(mask_body(body), secrets).decode(errors="replace")
 
 
 def curl_command(request: httpx.Request) -> str:
@@ -144,11 +182,12 @@ def trace_response(
             request.method,
             _url(request),
             status,
-            _header_lines(_titled(response.headers)),
+            _header_lines(_titled(response.headers), request_secrets(request)),
             millis,
         )
         if body:
-            logger.info('Response Body body="%s"', _truncate(_body_text(body)))
+            text = _body_text(body, request_secrets(request))  # a server may echo the token
+            logger.info('Response Body body="%s"', _truncate(text))
     else:
         logger.info("%s %s %s in %d milliseconds", request.method, _url(request), status, millis)
 

@@ -52,7 +52,9 @@ class _ClientsetBase:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(host={self.config.host!r})"
+        from rawkube.config.types import redact_url
+
+        return f"{type(self).__name__}(host={redact_url(self.config.host)!r})"
 
 
 class Clientset(_ClientsetBase, GeneratedClientset):

@@ -212,6 +212,11 @@ class LocalAPIServer:
         history_limit: int = 1000,
         bookmark_interval: float = 60.0,
     ) -> None:
+        if not _is_loopback(host):
+            # A test server with a well-known admin identity must never face a network.
+            raise ValueError(
+                f"LocalAPIServer binds loopback addresses only (127.0.0.1, ::1, localhost); got {host!r}"
+            )
         self.host = host
         self.port = port
         self.tls = tls
@@ -331,16 +336,11 @@ class LocalAPIServer:
         self._pki = make_pki((self.host, "localhost"))
         self._client = self._pki.issue_client("rawkube-admin", ("system:masters",))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        # ssl only loads a certificate chain from files: write them to a private temporary
-        # directory and remove it at once.
-        with tempfile.TemporaryDirectory(prefix="rawkube-tls-") as tmp:
-            cert_path, key_path = os.path.join(tmp, "tls.crt"), os.path.join(tmp, "tls.key")
-            with open(cert_path, "wb") as fh:
-                fh.write(self._pki.server.cert_pem)
-            fd = os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(self._pki.server.key_pem)
-            context.load_cert_chain(cert_path, key_path)
+        # ssl only loads a certificate chain from a path: rawkube.tls loads it through an
+        # anonymous in-memory file (memfd), so the server's key never touches a disk either.
+        from rawkube.tls import load_client_cert
+
+        load_client_cert(context, self._pki.server.cert_pem, self._pki.server.key_pem)
         context.load_verify_locations(cadata=self._pki.ca.cert_pem.decode())
         context.verify_mode = ssl.CERT_OPTIONAL  # a token is enough; a certificate too
         context.set_alpn_protocols(["http/1.1"])
@@ -452,9 +452,18 @@ class LocalAPIServer:
         }
 
     def write_kubeconfig(
-        self, path: str, *, user: str = "cert", context: str = "rawkube-local"
+        self,
+        path: str,
+        *,
+        user: str = "cert",
+        context: str = "rawkube-local",
+        overwrite: bool = True,
     ) -> str:
-        """Write a kubeconfig (mode 0600, atomically) that kubectl and rawkube both accept."""
+        """Write a kubeconfig (mode 0600, atomically) that kubectl and rawkube both accept.
+
+        `overwrite=False` never replaces anything already at `path` (a file, a directory or a
+        symlink, even one created while writing): FileExistsError instead.
+        """
         text = yaml.safe_dump(self.kubeconfig(user, context), sort_keys=False)
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
@@ -463,12 +472,41 @@ class LocalAPIServer:
             with os.fdopen(fd, "w") as fh:
                 fh.write(text)
             os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                _link_new(tmp, path, text)
+                os.unlink(tmp)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
         return path
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _link_new(tmp: str, path: str, text: str) -> None:
+    """Give the finished file `tmp` the name `path` only if nothing has that name: a hard
+    link is atomic and fails on any existing entry; where links are unsupported, an O_EXCL
+    create (which refuses symlinks too) gets the text instead."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
 
 
 def _b64(data: bytes) -> str:

@@ -1,0 +1,382 @@
+"""Security promises of rawkube, each tried against a concrete attack (see README: credentials
+never in reprs/logs/errors/fixtures, only sent to their server, nothing of the user's written).
+Every server here is on 127.0.0.1 and every wait is bounded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from rawkube.config.types import Config
+from rawkube.discovery.client import DiscoveryClient, DiskCache
+
+AGG = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+
+def _aggregated(items: list[dict[str, Any]]) -> httpx.Response:
+    doc = {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "items": items}
+    return httpx.Response(200, json=doc, headers={"content-type": AGG})
+
+
+def test_discovery_disk_cache_ignores_group_names_that_leave_the_cache_dir(
+    tmp_path: Path,
+) -> None:
+    version = {
+        "version": "v1",
+        "resources": [
+            {
+                "resource": "things",
+                "responseKind": {"group": "x", "version": "v1", "kind": "Thing"},
+                "scope": "Namespaced",
+                "verbs": ["get"],
+            }
+        ],
+    }
+    evil = ["../../../../escape", "/abs", "..", "a/../../b", "UPPER", "ok.example.com"]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api":
+            return _aggregated([])
+        items = [{"metadata": {"name": n}, "versions": [version]} for n in evil]
+        return _aggregated(items)
+
+    cache = tmp_path / "a" / "b" / "c" / "cache"
+    cfg = Config(host="https://k", transport=httpx.MockTransport(handler))
+    dc = DiscoveryClient(cfg, cache_dir=cache)
+    groups = dc.server_groups()["groups"]
+    assert len(groups) == len(evil)  # still served from memory
+    written = sorted(
+        str(Path(root, f).relative_to(tmp_path)) for root, _, fs in os.walk(tmp_path) for f in fs
+    )
+    assert written == [
+        "a/b/c/cache/ok.example.com/v1/serverresources.json",
+        "a/b/c/cache/servergroups.json",
+    ]
+    disk = DiskCache(cache)
+    for gv in ("../x/v1", "/etc/v1", "a/b/c", "v1/..", "", "a..b/v1"):
+        assert disk.path_for(gv) is None
+    assert disk.path_for("v1") == cache / "v1" / "serverresources.json"
+    assert disk.path_for("apps/v1") == cache / "apps" / "v1" / "serverresources.json"
+    assert disk.read("../../x/v1") is None
+
+
+PASSWORD = "s3cr3t-in-the-url"
+
+
+def test_passwords_in_server_and_proxy_urls_never_show(
+    tmp_path: Path, capsys: Any, caplog: Any
+) -> None:
+    """A `user:password@` in the server or proxy URL was printed by Config's repr, the
+    RESTClient/Request/Clientset reprs, the kubeconfig debug log and `rawkube config view`."""
+    import logging
+
+    from rawkube import Clientset
+    from rawkube.cli import main
+    from rawkube.config.kubeconfig import load_config
+    from rawkube.config.types import redact_url
+    from rawkube.rest.client import RESTClient
+
+    assert redact_url(f"https://u:{PASSWORD}@h:1/p?q=@x") == "https://u:xxxxx@h:1/p?q=@x"
+    assert redact_url("https://h/p@x:y") == "https://h/p@x:y"
+    assert redact_url("https://tok@h") == "https://tok@h"  # no password: as Go's Redacted
+    path = tmp_path / "config"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: k, cluster: {{server: 'https://admin:{PASSWORD}@127.0.0.1:6443', "
+        f"proxy-url: 'http://p:{PASSWORD}@127.0.0.1:3128'}}}}]\n"
+        "users: [{name: u, user: {}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    with caplog.at_level(logging.DEBUG):
+        cfg = load_config(path)
+    assert cfg.host == f"https://admin:{PASSWORD}@127.0.0.1:6443"  # still used as given
+    rc = RESTClient(cfg)
+    try:
+        shown = [
+            repr(cfg),
+            str(cfg),
+            repr(rc),
+            repr(rc.get().resource("pods")),
+            repr(Clientset(cfg)),
+        ]
+    finally:
+        rc.close()
+    assert "admin:xxxxx@127.0.0.1:6443" in caplog.text  # the debug log still names the server
+    shown.append(caplog.text)
+    assert main(["config", "view", "--kubeconfig", str(path)]) == 0
+    shown.append(capsys.readouterr().out)
+    for text in shown:
+        assert PASSWORD not in text
+    assert "admin:xxxxx@127.0.0.1:6443" in shown[0] and "p:xxxxx@127.0.0.1:3128" in shown[-1]
+
+
+def test_an_unparsable_server_or_proxy_url_is_a_config_error() -> None:
+    import pytest
+
+    from rawkube.errors import ConfigError
+    from rawkube.transport import build_async_client, build_client
+
+    for cfg in (
+        Config(host=f"https://u:{PASSWORD}@[::1"),
+        Config(host="https://127.0.0.1:6443", proxy_url=f"http://u:{PASSWORD}@[::1"),
+    ):
+        for build in (build_client, build_async_client):
+            with pytest.raises(ConfigError, match="is not a valid URL") as info:
+                build(cfg)
+            assert PASSWORD not in str(info.value)
+
+
+# -- key material stays in memory ----------------------------------------------------------------
+
+_written: list[str] | None = None
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _written is None or event != "open":
+        return
+    path, mode, flags = args
+    writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+        isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+    )
+    if writing:
+        _written.append(str(path))
+
+
+def _written_files(action: Any) -> list[str]:
+    """Every path opened for writing while `action()` runs (a PEP 578 audit hook)."""
+    global _written
+    import sys
+
+    if not getattr(_written_files, "installed", False):
+        sys.addaudithook(_audit)
+        _written_files.installed = True  # type: ignore[attr-defined]
+    _written = []
+    try:
+        action()
+        return list(_written)
+    finally:
+        _written = None
+
+
+def test_local_api_server_and_client_keep_private_keys_in_memory(tmp_path: Path) -> None:
+    """The embedded server wrote its serving key to a temporary file to load it."""
+    from rawkube import tls
+    from rawkube.rest.client import RESTClient
+    from rawkube.testing import LocalAPIServer
+
+    if not tls._memfd_supported():  # pragma: no cover - non-Linux uses a 0600 file, removed
+        import pytest
+
+        pytest.skip("no memfd_create here")
+    server = LocalAPIServer(controllers=False)
+    tls.clear_cache()
+
+    def start_and_call() -> None:
+        server.start()
+        with RESTClient(server.config("cert")) as rc:
+            assert rc.get().resource("namespaces").do().json()["items"]
+
+    try:
+        written = _written_files(start_and_call)
+    finally:
+        server.stop()
+    assert all(p.startswith("/proc/self/fd/") for p in written), written
+    control = tmp_path / "control"  # the hook does see a file written the ordinary way
+    assert _written_files(lambda: control.write_bytes(b"x")) == [str(control)]
+
+
+def test_local_api_server_binds_loopback_only_and_rejects_strangers() -> None:
+    import pytest
+
+    from rawkube.testing import LocalAPIServer
+
+    for host in ("0.0.0.0", "::", "192.0.2.1", "example.com", ""):
+        with pytest.raises(ValueError, match="loopback"):
+            LocalAPIServer(host=host)
+    with LocalAPIServer(controllers=False) as server:
+        assert server.url.startswith("https://127.0.0.1:")
+        ca = server.ca_pem
+        assert ca is not None
+        import ssl
+
+        ctx = ssl.create_default_context(cadata=ca.decode())
+        with httpx.Client(verify=ctx, timeout=10, trust_env=False) as client:
+            for headers in (
+                {},
+                {"Authorization": "Bearer wrong-" + server.token},
+                {"Authorization": "Bearer " + server.token[:-1]},
+                {"Authorization": "Basic YWRtaW46YWRtaW4="},
+                {"Authorization": server.token},
+            ):
+                for path in ("/api/v1/namespaces", "/api", "/version", "/healthz"):
+                    got = client.get(server.url + path, headers=headers)
+                    assert got.status_code == 401, (headers, path, got.status_code)
+            ok = client.get(
+                server.url + "/api", headers={"Authorization": "Bearer " + server.token}
+            )
+            assert ok.status_code == 200
+
+
+def test_serve_kubeconfig_out_never_replaces_an_existing_entry(tmp_path: Path) -> None:
+    """`rawkube serve` checked os.path.exists then replaced: a dangling symlink (exists() is
+    False) or a file created in between was overwritten."""
+    import pytest
+
+    from rawkube.testing import LocalAPIServer
+
+    victim = tmp_path / "victim"
+    link = tmp_path / "link"
+    link.symlink_to(victim)  # dangling
+    existing = tmp_path / "config"
+    existing.write_text("mine\n")
+    with LocalAPIServer(controllers=False) as server:
+        for target in (link, existing):
+            with pytest.raises(FileExistsError):
+                server.write_kubeconfig(str(target), overwrite=False)
+        fresh = tmp_path / "fresh" / "kubeconfig"
+        server.write_kubeconfig(str(fresh), overwrite=False)
+        assert fresh.stat().st_mode & 0o777 == 0o600
+    assert link.is_symlink() and not victim.exists()
+    assert existing.read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config", "fresh", "link"]
+
+
+# -- a server echoing the credential ---------------------------------------------------------------
+
+TOKEN = "tok-3f9a8b7c6d5e4f"
+
+
+def _echoing(request: httpx.Request) -> httpx.Response:
+    """Answers 401 with the request's credential in the message, a cause and a header;
+    other paths answer a plain-text 500 body doing the same."""
+    auth = request.headers.get("authorization", "")
+    if request.url.path.endswith("/pods"):
+        status = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "status": "Failure",
+            "reason": "Unauthorized",
+            "code": 401,
+            "message": f"invalid credential {auth!r}",
+            "details": {"causes": [{"message": auth.partition(" ")[2]}]},
+        }
+        return httpx.Response(401, json=status, headers={"x-echo": auth})
+    return httpx.Response(500, text=f"oops: {auth}", headers={"content-type": "text/plain"})
+
+
+def _shown(err: BaseException) -> str:
+    import traceback
+
+    return "\n".join(
+        [
+            str(err),
+            repr(err),
+            "".join(traceback.format_exception(err)),
+            repr(getattr(err, "status", "")),
+            repr(getattr(err, "details", "")),
+            repr(getattr(err, "headers", "")),
+        ]
+    )
+
+
+def test_credentials_echoed_by_the_server_are_masked_in_errors_and_traces(caplog: Any) -> None:
+    import asyncio
+    import base64
+    import logging
+
+    import pytest
+
+    from rawkube.aio.rest import AsyncRESTClient
+    from rawkube.errors import StatusError
+    from rawkube.rest import trace
+    from rawkube.rest.client import RESTClient
+
+    basic_pw = "pw-7e6d5c4b3a"
+    configs = [
+        Config(host="https://k", bearer_token=TOKEN, transport=httpx.MockTransport(_echoing)),
+        Config(
+            host="https://k",
+            username="alice",
+            password=basic_pw,
+            transport=httpx.MockTransport(_echoing),
+        ),
+    ]
+    blob = base64.b64encode(f"alice:{basic_pw}".encode()).decode()
+    secrets = [TOKEN, basic_pw, blob]
+    old = trace.get_verbosity()
+    trace.set_verbosity(8)
+    try:
+        with caplog.at_level(logging.INFO, logger="rawkube.http"):
+            errors: list[BaseException] = []
+            for cfg in configs:
+                with RESTClient(cfg, retry=None) as rc:
+                    for path in ("pods", "nodes"):
+                        with pytest.raises(StatusError) as info:
+                            rc.get().resource(path).do()
+                        errors.append(info.value)
+
+                async def run(cfg: Config = cfg) -> None:
+                    async with AsyncRESTClient(cfg) as arc:
+                        with pytest.raises(StatusError) as info:
+                            await arc.get().resource("pods").do()
+                        errors.append(info.value)
+
+                asyncio.run(run())
+    finally:
+        trace.set_verbosity(old)
+    assert len(errors) == 6
+    assert errors[0].code == 401 and "<masked>" in errors[0].message
+    assert "Response Body" in caplog.text and "<masked>" in caplog.text
+    for text in [caplog.text, *map(_shown, errors)]:
+        for secret in secrets:
+            assert secret not in text
+
+
+def test_a_failing_exec_plugin_never_shows_its_env_values(tmp_path: Path, caplog: Any) -> None:
+    """The plugin's stderr is quoted in the AuthError: a plugin dumping its environment put the
+    kubeconfig's exec env secrets into the exception."""
+    import logging
+    import sys
+    import traceback
+
+    import pytest
+
+    from rawkube.auth import clear_exec_cache
+    from rawkube.config.types import ExecConfig
+    from rawkube.errors import AuthError
+    from rawkube.rest.client import RESTClient
+
+    secret = "cloud-key-0a1b2c3d4e"
+    plugin = tmp_path / "plugin"
+    plugin.write_text(
+        f"#!{sys.executable}\nimport os, sys\n"
+        "sys.stderr.write('env: API_KEY=' + os.environ['API_KEY'] + ' info=' "
+        "+ os.environ['KUBERNETES_EXEC_INFO'] + '\\n')\nsys.exit(3)\n"
+    )
+    plugin.chmod(0o700)
+    exec_config = ExecConfig(
+        command=str(plugin),
+        api_version="client.authentication.k8s.io/v1",
+        env=[{"name": "API_KEY", "value": secret}],
+        interactive_mode="Never",
+        provide_cluster_info=True,
+    )
+    cfg = Config(
+        host="https://k", exec_provider=exec_config, transport=httpx.MockTransport(_echoing)
+    )
+    clear_exec_cache()
+    try:
+        with (
+            caplog.at_level(logging.DEBUG),
+            RESTClient(cfg) as rc,
+            pytest.raises(AuthError) as info,
+        ):
+            rc.get().resource("pods").do()
+    finally:
+        clear_exec_cache()
+    text = "".join(traceback.format_exception(info.value)) + repr(cfg) + caplog.text
+    assert "exited with code 3" in text and "env: API_KEY=<redacted>" in text
+    assert secret not in text
