@@ -42,13 +42,14 @@ def run_example(name: str, argv: list[str]) -> int:
     return result
 
 
-def test_examples_directory_has_the_five_examples() -> None:
+def test_examples_directory_has_the_six_examples() -> None:
     names = sorted(p.parent.name for p in EXAMPLES.glob("*/main.py"))
     assert names == [
         "create-update-delete-deployment",
         "custom-resource-definition",
         "dynamic-create-update-delete-deployment",
         "in-cluster-client-configuration",
+        "informer",
         "out-of-cluster-client-configuration",
     ]
 
@@ -146,3 +147,21 @@ def test_custom_resource_definition(kubeconfig: str, capsys: pytest.CaptureFixtu
         "Deleted widget w1.",
         "Deleted CRD widgets.example.com.",
     ]
+
+
+def test_informer_prints_the_pods_of_a_deployment_as_they_come_and_go(
+    kubeconfig: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_example("informer", ["--kubeconfig", kubeconfig, "--timeout", "30"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Cache synced: 0 Pods labelled app=informer-demo."
+    assert out[-1] == "Done."
+    events = [line.split()[:2] for line in out if line.split()[0] in ("ADD", "UPDATE", "DELETE")]
+    pods = {pod for _, pod in events}
+    assert len(pods) == 2  # two replicas, each seen from its add to its delete
+    for pod in pods:
+        kinds = [kind for kind, p in events if p == pod]
+        assert kinds[0] == "ADD" and kinds[-1] == "DELETE" and kinds.count("ADD") == 1
+        assert "UPDATE" in kinds
+    assert any(line.endswith("Pending -> Running") for line in out)
+    assert out.index("Scaling to 1 replica...") < out.index("1 Pod left in the cache.")
