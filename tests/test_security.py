@@ -380,3 +380,184 @@ def test_a_failing_exec_plugin_never_shows_its_env_values(tmp_path: Path, caplog
     text = "".join(traceback.format_exception(info.value)) + repr(cfg) + caplog.text
     assert "exited with code 3" in text and "env: API_KEY=<redacted>" in text
     assert secret not in text
+
+
+# -- credentials go only to the server they belong to ----------------------------------------------
+
+
+def test_master_url_never_gets_the_pods_service_account_token(
+    kube_env: Path, monkeypatch: Any
+) -> None:
+    """load_config(master_url=...) inside a pod sent the service-account token (meant for the
+    in-cluster API server) to whatever master_url named, even over plain http."""
+    from rawkube.auth import auth_for_config
+    from rawkube.config.kubeconfig import load_config
+
+    sa = kube_env / "sa"
+    sa.mkdir()
+    (sa / "token").write_text("sa-token-9f8e7d6c\n")
+    (sa / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    (sa / "namespace").write_text("team-a")
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    monkeypatch.setattr("rawkube.config.incluster.SERVICE_ACCOUNT_DIR", str(sa))
+    assert load_config().bearer_token_file  # in the pod, without master_url: the token
+    for url in ("http://127.0.0.1:8080", "https://other.example:6443"):
+        cfg = load_config(master_url=url)
+        assert cfg.host == url and cfg.source == "master_url"
+        assert not (cfg.bearer_token or cfg.bearer_token_file or cfg.ca_file)
+        assert auth_for_config(cfg) is None
+
+
+def test_redirects_never_carry_credentials_to_another_server() -> None:
+    """rawkube's direct send path follows no redirect (the 3xx is an error); a caller's httpx
+    client with follow_redirects=True goes through Client.send, which drops Authorization
+    for another origin (a different port here)."""
+    import http.server
+    import threading
+
+    import pytest
+
+    from rawkube.errors import StatusError
+    from rawkube.rest.client import RESTClient
+    from rawkube.transport import build_client
+
+    seen: list[tuple[str, str | None]] = []
+
+    class Target(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(("target", self.headers.get("Authorization")))
+            body = b'{"kind":"APIVersions","versions":["v1"]}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Target)
+
+    class Redirector(Target):
+        def do_GET(self) -> None:
+            seen.append(("origin", self.headers.get("Authorization")))
+            self.send_response(307)
+            self.send_header("Location", f"http://127.0.0.1:{target.server_address[1]}/api")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
+    threads = [
+        threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        for s in (origin, target)
+    ]
+    for t in threads:
+        t.start()
+    try:
+        host = f"http://127.0.0.1:{origin.server_address[1]}"
+        for cfg in (
+            Config(host=host, bearer_token=TOKEN, timeout=10),
+            Config(host=host, username="alice", password="pw-1234567", timeout=10),
+        ):
+            with RESTClient(cfg) as rc:
+                with pytest.raises(StatusError) as info:
+                    rc.get().abs_path("/api").do()
+                assert info.value.code == 307
+            client = build_client(cfg)
+            client.follow_redirects = True
+            with RESTClient(cfg, client=client) as rc:
+                assert rc.get().abs_path("/api").do().json()["versions"] == ["v1"]
+            client.close()
+    finally:
+        for s in (origin, target):
+            s.shutdown()
+            s.server_close()
+        for t in threads:
+            t.join(5)
+    assert [who for who, _ in seen] == ["origin", "origin", "target"] * 2
+    assert all(auth is None for who, auth in seen if who == "target")
+    assert all(auth for who, auth in seen if who == "origin")
+
+
+# -- recorded fixtures -------------------------------------------------------------------------------
+
+
+def test_recorded_binary_bodies_are_scrubbed_too(tmp_path: Path) -> None:
+    """A body that is not UTF-8 (protobuf) is stored as base64, and a credential echoed in
+    it was written to the cassette merely encoded."""
+    import base64
+
+    from rawkube.rest.client import RESTClient
+    from rawkube.testing import record
+
+    pem = b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        auth = request.headers.get("authorization", "").encode()
+        body = b"k8s\x00\xff\xfe\x80" + auth + b"\x00" + pem
+        return httpx.Response(
+            200, content=body, headers={"content-type": "application/vnd.kubernetes.protobuf"}
+        )
+
+    path = tmp_path / "cassette.yaml"
+    pw = "pw-0f1e2d3c4b"
+    with record(path) as rec:
+        for cfg in (
+            Config(host="https://k", bearer_token=TOKEN),
+            Config(host="https://k", username="alice", password=pw),
+        ):
+            cfg = rec.config(cfg.copy(transport=httpx.MockTransport(handler)))
+            with RESTClient(cfg) as rc:
+                rc.get().abs_path("/api/v1/secrets").do()
+    text = path.read_text()
+    stored = [
+        base64.b64decode(line.split("base64:", 1)[1].strip())
+        for line in text.splitlines()
+        if "base64:" in line
+    ]
+    assert len(stored) == 2
+    blob = base64.b64encode(f"alice:{pw}".encode()).decode()
+    for data in stored:
+        assert data.startswith(b"k8s\x00\xff\xfe\x80") and b"<redacted>" in data
+        assert b"PRIVATE KEY" not in data.replace(b"<redacted private key>", b"")
+        for secret in (TOKEN, pw, blob):
+            assert secret.encode() not in data
+
+
+def test_recording_never_overwrites_what_is_not_a_recording(tmp_path: Path) -> None:
+    import pytest
+
+    from rawkube.rest.client import RESTClient
+    from rawkube.testing import record
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"kind": "APIVersions", "versions": ["v1"]})
+
+    def record_to(path: Path) -> None:
+        with record(path) as rec:
+            cfg = rec.config(Config(host="https://k", transport=httpx.MockTransport(handler)))
+            with RESTClient(cfg) as rc:
+                rc.get().abs_path("/api").do()
+
+    kubeconfig = tmp_path / "config.yaml"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\n")
+    victim = tmp_path / "elsewhere.yaml"
+    dangling = tmp_path / "link.yaml"
+    dangling.symlink_to(victim)
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    (directory / "001-get-api.json").write_text("my notes\n")
+    for target in (kubeconfig, dangling, directory):
+        with pytest.raises(FileExistsError, match="not a recorded fixture"):
+            record_to(target)
+    assert kubeconfig.read_text() == "apiVersion: v1\nkind: Config\nclusters: []\n"
+    assert not victim.exists()
+    assert (directory / "001-get-api.json").read_text() == "my notes\n"
+    cassette = tmp_path / "flow.yaml"
+    record_to(cassette)
+    record_to(cassette)  # re-recording a recording is what record() is for
+    fresh = tmp_path / "fresh"
+    record_to(fresh)
+    record_to(fresh)
+    assert [p.name for p in fresh.iterdir()] == ["001-get-api.json"]

@@ -442,6 +442,14 @@ def load_config(
             user=user,
             namespace=namespace,
         )
+    if master_url:
+        # BuildConfigFromFlags: a master URL alone is a usable (anonymous) config, and it is
+        # never combined with the pod's service-account token: that token belongs to the
+        # in-cluster API server, not to whatever `master_url` names. client-go
+        # tools/clientcmd/merged_client_builder.go (DeferredLoadingClientConfig.ClientConfig)
+        # only falls back to in-cluster when the merged config equals the default one, and a
+        # server override makes it differ.
+        return Config(host=master_url, namespace=namespace or "default", source="master_url")
     label = "$KUBECONFIG entry" if os.environ.get("KUBECONFIG") else "default kubeconfig"
     tried = [f"{label} {p} (not found)" for p in raw.missing]
     tried += [f"{label} {p} (no clusters or contexts)" for p in raw.files]
@@ -452,13 +460,9 @@ def load_config(
     except ConfigError as e:
         tried.append(f"in-cluster service account: {e}")
     else:
-        if master_url:
-            cfg = cfg.copy(host=master_url)
         if namespace:
             cfg = cfg.copy(namespace=namespace)
         return cfg
-    if master_url:  # BuildConfigFromFlags: a master URL alone is a usable (anonymous) config
-        return Config(host=master_url, namespace=namespace or "default", source="master_url")
     raise EmptyConfigError(
         "no Kubernetes configuration found. Tried:\n  - "
         + "\n  - ".join(tried)

@@ -41,6 +41,7 @@ from rawkube.testing.fixture import (
     RecordedResponse,
     encode_body,
     encode_line,
+    load_fixture,
     save_exchange_files,
     save_fixture,
 )
@@ -111,6 +112,8 @@ def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
 
 
 def _scrub(value: Any, needles: list[str]) -> Any:
+    if isinstance(value, dict) and set(value) == {"base64"} and isinstance(value["base64"], str):
+        return {"base64": _scrub_base64(value["base64"], needles)}
     if isinstance(value, dict):
         value = _redact_token_field(value)
         return {k: _scrub(v, needles) for k, v in value.items()}
@@ -121,6 +124,23 @@ def _scrub(value: Any, needles: list[str]) -> Any:
             value = value.replace(needle, REDACTED)
         return _PRIVATE_KEY.sub("<redacted private key>", value)
     return value
+
+
+_PRIVATE_KEY_BYTES = re.compile(_PRIVATE_KEY.pattern.encode(), re.DOTALL)
+
+
+def _scrub_base64(encoded: str, needles: list[str]) -> str:
+    """A body stored as base64 (not UTF-8: protobuf, say) is scrubbed in its decoded bytes; a
+    token echoed inside it would otherwise sit in the file, merely encoded."""
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return encoded
+    scrubbed = data
+    for needle in needles:
+        scrubbed = scrubbed.replace(needle.encode(), REDACTED.encode())
+    scrubbed = _PRIVATE_KEY_BYTES.sub(b"<redacted private key>", scrubbed)
+    return encoded if scrubbed == data else base64.b64encode(scrubbed).decode("ascii")
 
 
 def _redact_token_field(obj: dict[str, Any]) -> dict[str, Any]:
@@ -470,7 +490,10 @@ class Recorder:
             raise ValueError("Recorder.save() needs a path")
         exchanges = self.exchanges
         if target.suffix in FIXTURE_SUFFIXES:
+            _refuse_foreign(target)
             return save_fixture(target, exchanges)
+        for i, ex in enumerate(exchanges, start=1):  # the names save_exchange_files writes
+            _refuse_foreign(target / f"{i:03d}-{ex.name or 'exchange'}.json")
         save_exchange_files(target, exchanges)
         return target
 
@@ -485,6 +508,26 @@ class Recorder:
     ) -> None:
         if self.path is not None:
             self.save()
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Re-recording replaces an earlier recording; anything else already at `path` (a
+    kubeconfig named like a cassette, a symlink pointing elsewhere) is the user's: never
+    overwritten. An empty file is fine (`touch` first)."""
+    if not os.path.lexists(path):
+        return
+    if path.is_file():  # a symlink to an earlier recording is re-recorded too; a dangling one not
+        if path.stat().st_size == 0 and not path.is_symlink():
+            return
+        try:
+            load_fixture(path)
+            return
+        except Exception:  # noqa: BLE001 - anything that does not load is not ours to replace
+            pass
+    raise FileExistsError(
+        f"{path} exists and is not a recorded fixture; refusing to overwrite it "
+        "(remove it, or record to another path)"
+    )
 
 
 def record(
