@@ -441,3 +441,33 @@ def test_wait_for_cache_sync_times_out_while_the_list_keeps_failing() -> None:
         assert informer.wait_for_cache_sync(timeout=0.2) is False
         assert time.monotonic() - started < 2
         assert not informer.has_synced()
+
+
+def test_watches_that_end_at_once_are_reopened_with_backoff_not_in_a_tight_loop() -> None:
+    class ClosingListWatch(FakeListWatch):
+        def watch(self, **options: Any) -> FakeWatch:
+            super().watch(**options)
+            return FakeWatch(END)  # a proxy that closes every watch immediately
+
+    lw = ClosingListWatch([pod_list("10")])
+    informer = Informer(lw, backoff=Backoff(duration=0.05, factor=1.0, steps=100))
+    with informer:
+        assert informer.wait_for_cache_sync(timeout=5)
+        time.sleep(0.5)
+    # One immediate watch, then one per 50 ms pause at most (without the pause: thousands).
+    assert 2 <= len(lw.watch_calls) <= 13
+
+
+def test_stop_may_be_called_from_a_handler() -> None:
+    lw = FakeListWatch([pod_list("10", pod("a", "5"))])
+    informer = informer_for(lw)
+    stopped = threading.Event()
+
+    def on_add(obj: Any) -> None:
+        informer.stop(timeout=2)
+        stopped.set()
+
+    informer.add_event_handler(on_add=on_add)
+    informer.start()
+    assert stopped.wait(5)
+    until(lambda: not [t for t in threading.enumerate() if t.name.startswith("rawkube-informer")])

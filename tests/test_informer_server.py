@@ -163,3 +163,71 @@ def test_async_informer_follows_a_deployments_pods(server: LocalAPIServer) -> No
     assert len(set(seen.of("add"))) == 2
     assert sorted(seen.of("add")) == sorted(seen.of("delete"))
     assert any(kind == "update" and phase == "Running" for kind, _, phase in seen.events)
+
+
+class Gated:
+    """A typed pods client whose next watch waits for `gate`: lets a test cut the informer off
+    the server for a while, as a network partition would."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.gate = threading.Event()
+        self.gate.set()
+        self.current: Any = None
+        self.lists = 0
+
+    def list(self, **options: Any) -> Any:
+        self.lists += 1
+        return self.client.list(**options)
+
+    def watch(self, **options: Any) -> Any:
+        assert self.gate.wait(20), "the test never opened the gate"
+        self.current = self.client.watch(**options)
+        return self.current
+
+
+def test_after_a_partition_longer_than_the_history_the_informer_relists_and_reports_the_gap() -> (
+    None
+):
+    def a_pod(name: str, **labels: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "labels": {"app": "gap", **labels}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+        }
+
+    # A short history and no controllers: the resume point is compacted away quickly.
+    with LocalAPIServer(history_limit=10, controllers=False) as server:
+        core = Clientset(server.config()).core_v1()
+        pods, configmaps = core.pods("default"), core.config_maps("default")
+        for name in ("a", "b"):
+            pods.create(a_pod(name))
+        gated = Gated(pods)
+        informer = Informer(gated, label_selector="app=gap")
+        seen = Seen()
+        informer.add_event_handler(**seen.handlers())
+        with informer:
+            assert informer.wait_for_cache_sync(timeout=10)
+            until("the watch", lambda: gated.current is not None)
+            # Cut the informer off; it reconnects at once, and waits at the gate.
+            gated.gate.clear()
+            gated.current.stop()
+            pods.patch("a", {"metadata": {"labels": {"tier": "web"}}})
+            pods.delete("b", grace_period_seconds=0)
+            pods.create(a_pod("c"))
+            for i in range(12):  # other writes push the informer's resourceVersion out
+                configmaps.create({"metadata": {"name": f"churn-{i}"}})
+            gated.gate.set()
+            until("the gap reported", lambda: len(seen.events) >= 5)
+            assert sorted(informer.store.list_keys()) == ["default/a", "default/c"]
+            a = informer.store.get("default/a")
+            assert a is not None and a.metadata.labels["tier"] == "web"
+    assert [(kind, name) for kind, name, _ in seen.events] == [
+        ("add", "a"),
+        ("add", "b"),
+        ("tombstone", "b"),  # deleted while cut off: only known through the re-list
+        ("update", "a"),
+        ("add", "c"),
+    ]
+    assert gated.lists == 2  # the initial list and the re-list after 410 Expired

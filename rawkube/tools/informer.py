@@ -296,17 +296,27 @@ class EventHandler:
 
 
 class _Cache:
-    """The store plus the handlers: every change goes through `_deliver` (no I/O, no threads).
+    """The store plus the handlers, fed from the FIFO (no I/O, no threads of its own).
 
-    Only the informer's processing thread (or task) calls the methods below, one at a time,
-    so the store and the handlers always see the changes in the same order.
+    Only the informer's processing thread (or task) calls `apply` and `resync`, one at a time,
+    so the store and every handler see the changes in the same order (client-go
+    shared_informer.go `HandleDeltas`, controller.go `processDeltas`).
     """
 
     def __init__(self, indexers: Mapping[str, IndexFunc] | None) -> None:
         self.store = Store(indexers=indexers)
         self.handlers: tuple[EventHandler, ...] = ()
         self.synced = False
-        self.lists = 0  # LIST results applied (the first one, then one per re-list)
+
+    def apply(self, item: tuple[Any, ...]) -> None:
+        """One FIFO entry: ("list", items), ("event", type, object) or ("handler", handler)."""
+        what = item[0]
+        if what == "list":
+            self.apply_list(item[1])
+        elif what == "event":
+            self.apply_event(item[1], item[2])
+        elif what == "handler":
+            self.add_handler(item[1])
 
     def apply_list(self, items: list[Any]) -> None:
         changes = diff_list(self.store.snapshot(), items, self.store.key_func)
@@ -315,7 +325,6 @@ class _Cache:
             self._write(change)
         for change in changes:
             self._notify(change)
-        self.lists += 1
         self.synced = True
 
     def apply_event(self, event_type: str, obj: Any) -> None:
@@ -471,6 +480,8 @@ class Informer:
         self._queue.put(_STOP)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
+            if thread is threading.current_thread():
+                continue  # stop() called from a handler: that thread ends when it returns
             while thread.is_alive() and time.monotonic() < deadline:
                 with self._lock:
                     watcher = self._watcher
@@ -545,6 +556,9 @@ class Informer:
     # -- the processing thread: the store, the handlers, resync -------------------------------
 
     def _process(self) -> None:
+        # Resync is timed here, between queue entries, so it never interleaves with a change
+        # (client-go times it in the reflector, reflector.go `startResync`, and queues Sync
+        # deltas into the FIFO, delta_fifo.go `Resync`; the effect on handlers is the same).
         next_resync = self._next_resync()
         while not self._stopping.is_set():
             wait = None if next_resync is None else max(0.0, next_resync - time.monotonic())
@@ -555,7 +569,9 @@ class Informer:
             if item is _STOP or self._stopping.is_set():
                 return
             if item is not None:
-                self._apply(item)
+                self._cache.apply(item)
+                if self._cache.synced:
+                    self._synced.set()
             if next_resync is not None and time.monotonic() >= next_resync:
                 if self._cache.synced:
                     self._cache.resync()
@@ -563,16 +579,6 @@ class Informer:
 
     def _next_resync(self) -> float | None:
         return None if not self.resync_period else time.monotonic() + self.resync_period
-
-    def _apply(self, item: tuple[Any, ...]) -> None:
-        what = item[0]
-        if what == "list":
-            self._cache.apply_list(item[1])
-            self._synced.set()
-        elif what == "event":
-            self._cache.apply_event(item[1], item[2])
-        elif what == "handler":
-            self._cache.add_handler(item[1])
 
 
 class AsyncInformer:
@@ -727,14 +733,9 @@ class AsyncInformer:
             except asyncio.TimeoutError:
                 item = None
             if item is not None:
-                what = item[0]
-                if what == "list":
-                    self._cache.apply_list(item[1])
+                self._cache.apply(item)
+                if self._cache.synced:
                     self._synced.set()
-                elif what == "event":
-                    self._cache.apply_event(item[1], item[2])
-                elif what == "handler":
-                    self._cache.add_handler(item[1])
             if next_resync is not None and time.monotonic() >= next_resync:
                 if self._cache.synced:
                     self._cache.resync()
