@@ -561,3 +561,56 @@ def test_recording_never_overwrites_what_is_not_a_recording(tmp_path: Path) -> N
     record_to(fresh)
     record_to(fresh)
     assert [p.name for p in fresh.iterdir()] == ["001-get-api.json"]
+
+
+def test_secret_data_never_in_the_trace_or_a_recording(tmp_path: Path) -> None:
+    """-v8 logged Secret bodies whole, and the recorder masked `kind: Secret` objects but not
+    the items of a SecretList (the API server leaves their kind out)."""
+    import base64
+    import io
+    import logging
+
+    from rawkube.rest import trace
+    from rawkube.rest.client import RESTClient
+    from rawkube.testing import LocalAPIServer, record
+
+    value = base64.b64encode(b"super-secret-value-42").decode()
+    plain = "plain-secret-99"
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s1"},
+        "data": {"k": value},
+        "stringData": {"p": plain},
+    }
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    logger = logging.getLogger("rawkube.http")
+    old_level, old_verbosity = logger.level, trace.get_verbosity()
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    path = tmp_path / "secrets.yaml"
+    try:
+        for level in (6, 7, 8, 9, 10):
+            trace.set_verbosity(level)
+            with (
+                LocalAPIServer(controllers=False) as server,
+                record(path) as rec,
+                RESTClient(rec.config(server.config())) as rc,
+            ):
+                secrets = rc.get().namespace("default").resource("secrets")
+                rc.post().namespace("default").resource("secrets").body(secret).do()
+                listed = secrets.do().json()
+                got = rc.get().namespace("default").resource("secrets").name("s1").do().json()
+            assert got["data"] == {"k": value}  # the caller still gets the data it asked for
+            assert "kind" not in listed["items"][0]
+            text = path.read_text()
+            assert value not in text and plain not in text, level
+            assert "SecretList" in text and "REDACTED" in text
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        trace.set_verbosity(old_verbosity)
+    log = out.getvalue()
+    assert "Response Body" in log and "<masked>" in log
+    assert value not in log and plain not in log

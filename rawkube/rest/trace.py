@@ -126,7 +126,37 @@ def _truncate(text: str) -> str:
 def _body_text(body: bytes, secrets: Iterable[str] = ()) -> str:
     if any(b < 0x0A for b in body[:4096]):  # binary (protobuf): client-go logs a hex dump
         return body[:64].hex(" ") + (" ..." if len(body) > 64 else "")
-    return mask_secrets(mask_body(body), secrets).decode(errors="replace")
+    return mask_secrets(mask_body(_mask_secret_data(body)), secrets).decode(errors="replace")
+
+
+def _mask_secret_data(body: bytes) -> bytes:
+    """A Secret's (or SecretList's) `data` / `stringData` values masked; other bodies as
+    they are. kubectl -v8 prints them; rawkube's trace never does."""
+    if b'"Secret' not in body:  # also matches "SecretList"; cheap for every other body
+        return body
+    import json
+
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return b'<a body holding a Secret that is not valid JSON: not shown>'
+    return json.dumps(_masked_secrets(doc), separators=(",", ":")).encode()
+
+
+def _masked_secrets(value: object, secret: bool = False) -> object:
+    if isinstance(value, list):
+        return [_masked_secrets(v, secret) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("kind")
+    if kind == "Secret" or secret and kind is None:
+        return {
+            k: {name: MASKED for name in v} if k in ("data", "stringData") and isinstance(v, dict)
+            else v
+            for k, v in value.items()
+        }
+    # SecretList items carry no kind; watch events and other wrappers hold objects inside.
+    return {k: _masked_secrets(v, kind == "SecretList" and k == "items") for k, v in value.items()}
 
 
 def curl_command(request: httpx.Request) -> str:

@@ -90,15 +90,23 @@ def mask_secret_objects(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if value.get("kind") == "Secret":
-        value = dict(value)
-        for key, masked in (("data", MASKED_SECRET_VALUE), ("stringData", "REDACTED")):
-            if isinstance(value.get(key), dict):
-                value[key] = {k: masked for k in value[key]}
-        return value
+        return _mask_secret(value)
+    if value.get("kind") == "SecretList" and isinstance(value.get("items"), list):
+        # A list's items carry no kind of their own (the API server leaves it out).
+        items = [_mask_secret(i) if isinstance(i, dict) else i for i in value["items"]]
+        return {**value, "items": items}
     if isinstance(value.get("items"), list) or isinstance(value.get("object"), dict):
         return {
             k: mask_secret_objects(v) if k in ("items", "object") else v for k, v in value.items()
         }
+    return value
+
+
+def _mask_secret(value: dict[str, Any]) -> dict[str, Any]:
+    value = dict(value)
+    for key, masked in (("data", MASKED_SECRET_VALUE), ("stringData", "REDACTED")):
+        if isinstance(value.get(key), dict):
+            value[key] = {k: masked for k in value[key]}
     return value
 
 
