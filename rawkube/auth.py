@@ -696,8 +696,8 @@ class OIDCAuth(_RefreshingAuth):
             raise AuthError(
                 f"oidc: failed to refresh token: {endpoint} answered {response.status_code}"
             )
-        body = response.json()
-        id_token = body.get("id_token") if isinstance(body, dict) else None
+        body = _json_object(response)
+        id_token = body.get("id_token")
         if not isinstance(id_token, str) or not id_token:
             raise AuthError(
                 'oidc: token response did not contain an id_token; either the scope "openid" '
@@ -722,7 +722,7 @@ class OIDCAuth(_RefreshingAuth):
             raise AuthError(
                 f"oidc: failed to query metadata endpoint {url}: {response.status_code}"
             )
-        endpoint = response.json().get("token_endpoint")
+        endpoint = _json_object(response).get("token_endpoint")
         if not isinstance(endpoint, str) or not endpoint:
             raise AuthError(f"oidc: discovery document {url} has no token_endpoint")
         return endpoint
@@ -734,7 +734,13 @@ class OIDCAuth(_RefreshingAuth):
         ca_file = self._settings.get("idp-certificate-authority")
         if not (ca_data or ca_file):
             return ssl.create_default_context()
-        ctx = ssl.create_default_context(cafile=ca_file or None)
+        try:
+            ctx = ssl.create_default_context(cafile=ca_file or None)
+        except (OSError, ssl.SSLError) as e:
+            raise ConfigError(
+                f"{self._source}: auth-provider oidc: idp-certificate-authority {ca_file}: "
+                f"cannot load it ({getattr(e, 'strerror', None) or e})"
+            ) from None
         if ca_data:
             try:
                 ctx.load_verify_locations(cadata=base64.b64decode(ca_data).decode("ascii"))
@@ -746,6 +752,18 @@ class OIDCAuth(_RefreshingAuth):
 
     def __repr__(self) -> str:
         return f"OIDCAuth(issuer={self._settings.get('idp-issuer-url')!r})"
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    """An OIDC provider's JSON object answer; anything else is an AuthError, not a traceback
+    (the body is not quoted: a token endpoint's answer may hold tokens)."""
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise AuthError(f"oidc: {response.request.url} did not answer with a JSON object")
+    return doc
 
 
 def _jwt_expiry(token: str, source: str) -> float:

@@ -614,3 +614,88 @@ def test_secret_data_never_in_the_trace_or_a_recording(tmp_path: Path) -> None:
     log = out.getvalue()
     assert "Response Body" in log and "<masked>" in log
     assert value not in log and plain not in log
+
+
+def test_a_broken_oidc_provider_is_a_clear_error_never_a_traceback() -> None:
+    """Non-JSON (or non-object) answers from the issuer's discovery document or token endpoint
+    raised JSONDecodeError/AttributeError, a missing idp-certificate-authority FileNotFoundError."""
+    import http.server
+    import json
+    import threading
+
+    import pytest
+
+    from rawkube.auth import OIDCAuth
+    from rawkube.errors import AuthError, ConfigError
+
+    answers = {"GET": b"not json", "POST": b"{}"}
+
+    class Provider(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = answers[self.command]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Provider)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    issuer = f"http://127.0.0.1:{server.server_address[1]}"
+    refresh = "refresh-5a4b3c2d1e"
+
+    def fetch(**extra: str) -> None:
+        settings = {"idp-issuer-url": issuer, "client-id": "c", "refresh-token": refresh}
+        OIDCAuth({**settings, **extra})._current(None)
+
+    try:
+        for discovery in (b"not json", b'["a list"]'):
+            answers["GET"] = discovery
+            with pytest.raises(AuthError, match="did not answer with a JSON object"):
+                fetch()
+        answers["GET"] = json.dumps({"token_endpoint": issuer + "/token"}).encode()
+        for token_answer in (b"not json", b"[1]"):
+            answers["POST"] = token_answer
+            with pytest.raises(AuthError, match="token did not answer with a JSON object") as info:
+                fetch()
+            assert refresh not in str(info.value)
+        with pytest.raises(ConfigError, match="idp-certificate-authority /nonexistent"):
+            fetch(**{"idp-certificate-authority": "/nonexistent"})
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_discovery_disk_cache_creates_every_directory_0750_and_touches_no_other(
+    tmp_path: Path,
+) -> None:
+    """Only the last directory got 0750; the parents it created (~/.kube, ~/.kube/cache ...)
+    got the umask default, world-readable. Directories that already exist keep their mode."""
+    from rawkube.discovery.client import default_cache_dir
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o711)
+    home.chmod(0o711)
+    cache = default_cache_dir("https://127.0.0.1:6443", home=home)
+    old = os.umask(0o022)
+    try:
+        DiskCache(cache).write(None, {"kind": "APIGroupList", "groups": [{"name": "x"}]})
+        DiskCache(cache).write("apps/v1", {"kind": "APIResourceList", "resources": [{}]})
+    finally:
+        os.umask(old)
+    assert (cache / "servergroups.json").is_file()
+    # ~/.kube, ~/.kube/cache, ~/.kube/cache/discovery, the host's directory, apps, apps/v1
+    dirs = [home / ".kube" / p for p in cache.relative_to(home / ".kube").parents]
+    dirs += [cache, cache / "apps", cache / "apps" / "v1"]
+    assert len(dirs) == 6
+    for d in dirs:
+        assert d.stat().st_mode & 0o777 == 0o750, d
+    assert home.stat().st_mode & 0o777 == 0o711
+    assert (cache / "apps" / "v1" / "serverresources.json").stat().st_mode & 0o777 == 0o660

@@ -248,7 +248,7 @@ class DiskCache:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+            _mkdirs(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
             with os.fdopen(fd, "wb") as f:
                 f.write(_json.dumps(doc))
@@ -264,6 +264,21 @@ class DiskCache:
     def invalidate(self) -> None:
         self._ours.clear()
         self._invalidated = True
+
+
+def _mkdirs(directory: Path) -> None:
+    """Create `directory` and any missing parents, each 0750 as Go's os.MkdirAll(dir, 0o750)
+    does in client-go's disk cache (Python's `mkdir(parents=True, mode=...)` and
+    `os.makedirs` give the parents the umask default, e.g. a world-readable ~/.kube)."""
+    missing = []
+    while not directory.is_dir():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    for d in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            d.mkdir(mode=0o750)
 
 
 # -- the client ------------------------------------------------------------------------------------
