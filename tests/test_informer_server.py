@@ -165,15 +165,21 @@ def test_async_informer_follows_a_deployments_pods(server: LocalAPIServer) -> No
     assert any(kind == "update" and phase == "Running" for kind, _, phase in seen.events)
 
 
-class Gated:
-    """A typed pods client whose next watch waits for `gate`: lets a test cut the informer off
-    the server for a while, as a network partition would."""
+class Partition:
+    """A pods client between the informer and the server that can cut the connection.
+
+    While `cut` is set, an open watch ends at its next event, which is lost; while `gate` is
+    clear, a new watch waits for it. (The watch is ended by the thread reading it: stopping it
+    from the test's thread while the informer's thread reads races with the test's next
+    request on the same httpx client.)
+    """
 
     def __init__(self, client: Any) -> None:
         self.client = client
         self.gate = threading.Event()
         self.gate.set()
-        self.current: Any = None
+        self.cut = threading.Event()
+        self.watches = 0
         self.lists = 0
 
     def list(self, **options: Any) -> Any:
@@ -182,8 +188,23 @@ class Gated:
 
     def watch(self, **options: Any) -> Any:
         assert self.gate.wait(20), "the test never opened the gate"
-        self.current = self.client.watch(**options)
-        return self.current
+        self.watches += 1
+        return _CutWatch(self.client.watch(**options), self.cut)
+
+
+class _CutWatch:
+    def __init__(self, watch: Any, cut: threading.Event) -> None:
+        self.watch, self.cut = watch, cut
+
+    def __iter__(self) -> Iterator[Any]:
+        with self.watch:
+            for event in self.watch:
+                if self.cut.is_set():
+                    return  # the connection dropped: this event never arrives
+                yield event
+
+    def stop(self) -> None:
+        self.watch.stop()
 
 
 def test_after_a_partition_longer_than_the_history_the_informer_relists_and_reports_the_gap() -> (
@@ -203,21 +224,23 @@ def test_after_a_partition_longer_than_the_history_the_informer_relists_and_repo
         pods, configmaps = core.pods("default"), core.config_maps("default")
         for name in ("a", "b"):
             pods.create(a_pod(name))
-        gated = Gated(pods)
+        gated = Partition(pods)
         informer = Informer(gated, label_selector="app=gap")
         seen = Seen()
         informer.add_event_handler(**seen.handlers())
         with informer:
             assert informer.wait_for_cache_sync(timeout=10)
-            until("the watch", lambda: gated.current is not None)
-            # Cut the informer off; it reconnects at once, and waits at the gate.
+            until("the watch", lambda: gated.watches == 1)
+            # Cut the informer off: its watch ends at the next event, it reconnects at once
+            # and waits at the gate until the server has forgotten where it was.
             gated.gate.clear()
-            gated.current.stop()
+            gated.cut.set()
             pods.patch("a", {"metadata": {"labels": {"tier": "web"}}})
             pods.delete("b", grace_period_seconds=0)
             pods.create(a_pod("c"))
             for i in range(12):  # other writes push the informer's resourceVersion out
                 configmaps.create({"metadata": {"name": f"churn-{i}"}})
+            gated.cut.clear()
             gated.gate.set()
             until("the gap reported", lambda: len(seen.events) >= 5)
             assert sorted(informer.store.list_keys()) == ["default/a", "default/c"]

@@ -634,9 +634,11 @@ class AsyncInformer:
         return handler
 
     def has_synced(self) -> bool:
+        """True once the first LIST is in the store and its adds were delivered."""
         return self._cache.synced
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        """Wait until `has_synced()`; False after `timeout` seconds or if never started."""
         if self._synced is None:
             return False
         try:
