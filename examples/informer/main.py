@@ -72,10 +72,12 @@ def cluster(kubeconfig: str | None, local: bool) -> Iterator[Any]:
     """The configured cluster's Config, or an embedded LocalAPIServer's."""
     if not local:
         try:
-            yield load_config(kubeconfig=kubeconfig)
-            return
+            config = load_config(kubeconfig=kubeconfig)
         except EmptyConfigError:
             print("No cluster is configured: starting the embedded LocalAPIServer.")
+        else:
+            yield config
+            return
     from rawkube.testing import LocalAPIServer
 
     with LocalAPIServer() as server:
@@ -111,16 +113,17 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"Creating deployment {NAME} with 2 replicas...")
             deployments.create(deployment(2))
-            wait_for(lambda: cached(2, running=True), timeout=args.timeout, interval=0.1)
-            print("2 Pods Running in the cache.")
+            try:
+                wait_for(lambda: cached(2, running=True), timeout=args.timeout, interval=0.1)
+                print("2 Pods Running in the cache.")
 
-            print("Scaling to 1 replica...")
-            deployments.patch(NAME, {"spec": {"replicas": 1}}, "merge")
-            wait_for(lambda: cached(1), timeout=args.timeout, interval=0.1)
-            print("1 Pod left in the cache.")
-
-            print(f"Deleting deployment {NAME}...")
-            deployments.delete(NAME, propagation_policy="Foreground")
+                print("Scaling to 1 replica...")
+                deployments.patch(NAME, {"spec": {"replicas": 1}}, "merge")
+                wait_for(lambda: cached(1), timeout=args.timeout, interval=0.1)
+                print("1 Pod left in the cache.")
+            finally:  # a step that timed out leaves no Deployment behind
+                print(f"Deleting deployment {NAME}...")
+                deployments.delete(NAME, propagation_policy="Foreground")
             wait_for(lambda: cached(0), timeout=args.timeout, interval=0.1)
             print("No Pods left in the cache.")
     print("Done.")
