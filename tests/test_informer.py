@@ -246,7 +246,7 @@ def test_watch_events_reach_the_cache_and_the_handlers_in_order() -> None:
     with informer:
         until(lambda: len(rec.snapshot()) == 4)
         assert informer.store.list_keys() == ["default/a"]
-        assert informer.store.get("default/a")["metadata"]["resourceVersion"] == "12"
+        assert informer.store.get("default/a") == pod("a", "12")
     assert rec.snapshot() == [
         ("add", "default/a@5"),
         ("add", "default/b@11"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from test_informer import EXPIRED, FAST, Recorder, bookmark, ev, pod, pod_list
@@ -36,7 +36,7 @@ class FakeAsyncListWatch:
         self.watch_calls.append(options)
         return self._stream(self.watches.pop(0) if self.watches else [])
 
-    async def _stream(self, script: list[Any]) -> AsyncIterator[Any]:
+    async def _stream(self, script: Sequence[Any]) -> AsyncIterator[Any]:
         try:
             for item in script:
                 await asyncio.sleep(0)
@@ -64,7 +64,7 @@ def run(coro: Any) -> Any:
 
 
 def test_async_informer_lists_watches_resumes_and_relists_after_410() -> None:
-    watches = [
+    watches: list[list[Any]] = [
         [ev("ADDED", pod("d", "11")), bookmark("20"), END],  # dropped after a bookmark
         [ev("MODIFIED", pod("b", "21")), ev("ERROR", EXPIRED)],  # then 410
     ]
