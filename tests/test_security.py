@@ -699,3 +699,35 @@ def test_discovery_disk_cache_creates_every_directory_0750_and_touches_no_other(
         assert d.stat().st_mode & 0o777 == 0o750, d
     assert home.stat().st_mode & 0o777 == 0o711
     assert (cache / "apps" / "v1" / "serverresources.json").stat().st_mode & 0o777 == 0o660
+
+
+def test_demo_and_cli_errors_never_print_a_url_password(kube_env: Path, capsys: Any) -> None:
+    from rawkube.cli import main
+
+    server = f"https://admin:{PASSWORD}@127.0.0.1:1"  # port 1: refused at once
+    assert main(["demo", "--server", server]) != 0
+    assert main(["get", "pods", "--server", server]) != 0
+    out = capsys.readouterr()
+    assert "admin:xxxxx@127.0.0.1:1" in out.out
+    assert "refused" in out.err
+    assert PASSWORD not in out.out + out.err
+
+
+def test_kubeconfig_credentials_go_only_to_a_tls_server(tmp_path: Path) -> None:
+    """Holds: client-go's clientcmd (client_config.go, IsConfigTransportTLS) leaves the user's
+    credentials out when the server (or a master_url override) is plain http."""
+    from rawkube.auth import auth_for_config
+    from rawkube.config.kubeconfig import load_config
+
+    path = tmp_path / "config"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+        f"users: [{{name: u, user: {{token: {TOKEN}}}}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    assert load_config(path).bearer_token == TOKEN
+    for url in ("http://127.0.0.1:8080", "127.0.0.1:8080"):
+        cfg = load_config(path, master_url=url)
+        assert cfg.host.startswith("http://") and cfg.bearer_token is None
+        assert auth_for_config(cfg) is None

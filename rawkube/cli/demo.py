@@ -63,7 +63,9 @@ def _cluster(args: argparse.Namespace, say: Narrator) -> Iterator[Config]:
                 say.say(f"  {line}")
         else:
             where = f" (context {cfg.context_name!r})" if cfg.context_name else ""
-            say.say(f"using the configured cluster {cfg.host}{where}")
+            from rawkube.config.types import redact_url
+
+            say.say(f"using the configured cluster {redact_url(cfg.host)}{where}")
             yield cfg
             return
     from rawkube.testing import LocalAPIServer
