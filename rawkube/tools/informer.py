@@ -25,12 +25,24 @@ changed. It is client-go's `SharedIndexInformer` in small parts:
     pods = Clientset(cfg).core_v1().pods("default")
     informer = Informer(pods, label_selector="app=web", indexers={"namespace": namespace_index})
     informer.add_event_handler(on_add=print, on_delete=print)
-    with informer:                               # a background thread; stop() on leaving
+    with informer:                               # background threads; stop() on leaving
         informer.wait_for_cache_sync(timeout=10)
         print(informer.store.list_keys())
 
 `AsyncInformer` is the asyncio twin (two tasks instead of two threads); both share the store,
 the key functions and the diffing below, which do no I/O.
+
+Where this differs from client-go, on purpose, to stay small:
+* one informer per resource client, no SharedInformerFactory sharing it between consumers, and
+  one resync period for all handlers (client-go allows one per handler);
+* handlers are called one after another on one thread; client-go gives each handler its own
+  goroutine and unbounded buffer, so one slow handler does not delay the others;
+* a re-list reports only real differences (client-go also calls on_update for every object
+  whose resourceVersion did not change), and a DELETED event for an object the cache never had
+  is not reported (client-go reports it);
+* every LIST asks for the latest state (no `resourceVersion="0"` served from the watch cache)
+  and each watch request has the same timeout (client-go picks it at random in [5m, 10m]);
+* the FIFO is a plain queue: client-go's DeltaFIFO merges queued changes per key.
 """
 
 from __future__ import annotations
