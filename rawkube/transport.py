@@ -87,6 +87,14 @@ def proxy_from_environment(server: str, environ: Mapping[str, str] | None = None
     proxy = next((env[n] for n in names if env.get(n)), "")
     if not proxy or _is_loopback(url.host):
         return None
+    if url.scheme != "https" and env.get("REQUEST_METHOD"):
+        # httpoxy: under CGI, HTTP_PROXY can come from a request's `Proxy:` header, and the
+        # credentials for a plain-http server would go to whoever sent it. Go refuses the same
+        # way (golang.org/x/net/http/httpproxy, Config.CGI, "golang.org/s/cgihttpproxy").
+        raise ConfigError(
+            "refusing to use the HTTP_PROXY value in a CGI environment (REQUEST_METHOD is set); "
+            "set proxy-url in the kubeconfig instead"
+        )
     no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
     if any(
         _no_proxy_matches(entry.strip(), url.host, url.port)

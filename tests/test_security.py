@@ -731,3 +731,24 @@ def test_kubeconfig_credentials_go_only_to_a_tls_server(tmp_path: Path) -> None:
         cfg = load_config(path, master_url=url)
         assert cfg.host.startswith("http://") and cfg.bearer_token is None
         assert auth_for_config(cfg) is None
+
+
+def test_http_proxy_from_the_environment_is_refused_under_cgi() -> None:
+    """httpoxy: a CGI request's `Proxy:` header becomes HTTP_PROXY; a token for a plain-http
+    server would have gone to it. Go's httpproxy refuses it; HTTPS_PROXY (a CONNECT tunnel)
+    and explicit proxy-url settings are unaffected."""
+    import pytest
+
+    from rawkube.errors import ConfigError
+    from rawkube.transport import proxy_from_environment
+
+    cgi = {"REQUEST_METHOD": "GET", "HTTP_PROXY": "http://evil.example:8080"}
+    with pytest.raises(ConfigError, match="CGI"):
+        proxy_from_environment("http://10.0.0.1:8080", cgi)
+    with pytest.raises(ConfigError, match="CGI"):
+        proxy_from_environment("http://10.0.0.1:8080", {**cgi, "http_proxy": cgi["HTTP_PROXY"]})
+    assert (
+        proxy_from_environment("http://10.0.0.1:8080", {"HTTP_PROXY": "p:3128"}) == "http://p:3128"
+    )
+    tunnel = {"REQUEST_METHOD": "GET", "HTTPS_PROXY": "http://corp:3128"}
+    assert proxy_from_environment("https://10.0.0.1:6443", tunnel) == "http://corp:3128"
