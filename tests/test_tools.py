@@ -304,3 +304,18 @@ def test_until_watches_for_a_matching_event() -> None:
     assert found.object.metadata.name == "watched"
     with pytest.raises(WaitTimeout):
         until([ev("ADDED", "a", "1")], lambda e: False, timeout=1)
+
+
+def test_retry_watcher_remembers_a_bounded_number_of_deletes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long watch over a churning resource must not grow without bound."""
+    from rawkube.tools import watcher as watcher_module
+
+    monkeypatch.setattr(watcher_module, "MAX_REMEMBERED_DELETES", 5)
+    rw = watcher_module.RetryWatcher(lambda **kw: iter(()), resource_version="1")
+    for i in range(20):
+        obj = {"metadata": {"namespace": "d", "name": f"p{i}", "resourceVersion": str(10 + i)}}
+        assert rw._accept(WatchEvent("DELETED", obj, {"type": "DELETED", "object": obj}))
+    assert len(rw._deleted) == 5
+    assert ("d", "p19") in rw._deleted and ("d", "p0") not in rw._deleted

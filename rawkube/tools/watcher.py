@@ -45,6 +45,10 @@ class SyntheticEvent:
         return _meta(self.object).get("resourceVersion")
 
 
+# How many recent DELETED events a RetryWatcher remembers to drop repeats (bounds memory).
+MAX_REMEMBERED_DELETES = 10_000
+
+
 def _meta(obj: Any) -> dict[str, Any]:
     data = obj.to_dict() if callable(getattr(obj, "to_dict", None)) else obj
     meta = data.get("metadata") if isinstance(data, dict) else None
@@ -118,7 +122,9 @@ class _RetryWatcherBase:
         self.relists = 0
         # (namespace, name) -> resourceVersion of what the caller has been given
         self._known: dict[tuple[str, str], str] = {}
-        # (namespace, name) -> resourceVersion of its DELETED event, to drop a repeat
+        # (namespace, name) -> resourceVersion of its DELETED event, to drop a repeat; only the
+        # most recent MAX_REMEMBERED_DELETES, so a long watch over a churning resource stays
+        # bounded (a repeat can only come right after a resume or re-list).
         self._deleted: dict[tuple[str, str], str] = {}
         self._current: Any = None
         self._stopped = False
@@ -159,7 +165,10 @@ class _RetryWatcherBase:
             if not _newer(rv, self._deleted.get(key)):
                 return False
             self._known.pop(key, None)
-            self._deleted[key] = rv or ""
+            self._deleted.pop(key, None)
+            self._deleted[key] = rv or ""  # re-inserted: dicts keep insertion order, oldest first
+            if len(self._deleted) > MAX_REMEMBERED_DELETES:
+                del self._deleted[next(iter(self._deleted))]
             return True
         if not _newer(rv, self._known.get(key)):
             return False  # that object version was delivered already (replayed after a resume)
