@@ -220,13 +220,18 @@ class Watch:
         """End the watch and release the connection (client-go `Stop()`).
 
         Safe to call from another thread while one is blocked waiting for the next event:
-        the socket is shut down, which wakes the reader, whose iteration then just ends.
+        the socket is shut down, which wakes the reader, whose iteration then just ends and
+        closes the response itself. Closing it from here instead, under the reader's feet, could
+        hand the connection back to the pool mid-read, and the next request on the same client
+        would fail on a half-used TLS connection.
         """
         self._flag.stopped = True
         interrupt(self.response)
-        self.response.close()
-        with contextlib.suppress(ValueError):  # "generator already executing" in a reader thread
-            self._events.close()
+        try:
+            self._events.close()  # not running: its `finally` (if armed) closes the response
+        except ValueError:  # "generator already executing": a reader thread will close it
+            return
+        self.response.close()  # an iteration that never started has no `finally` to do it
 
     def __enter__(self) -> Watch:
         return self
