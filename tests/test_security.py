@@ -752,3 +752,54 @@ def test_http_proxy_from_the_environment_is_refused_under_cgi() -> None:
     )
     tunnel = {"REQUEST_METHOD": "GET", "HTTPS_PROXY": "http://corp:3128"}
     assert proxy_from_environment("https://10.0.0.1:6443", tunnel) == "http://corp:3128"
+
+
+def test_local_api_server_never_takes_over_a_foreign_state_file(tmp_path: Path) -> None:
+    """`rawkube serve --data-dir DIR` with someone else's DIR/state.json died with an
+    'internal error: JSONDecodeError'; now a clear ConfigError, and the file is left alone."""
+    import pytest
+
+    from rawkube.errors import ConfigError
+    from rawkube.testing import LocalAPIServer
+
+    for text in ("my notes\n", '{"resourceVersion": "x"}', '{"objects": [1]}', "[]"):
+        state = tmp_path / "state.json"
+        state.write_text(text)
+        with pytest.raises(ConfigError, match="not a LocalAPIServer state file"):
+            LocalAPIServer(data_dir=str(tmp_path), controllers=False).start()
+        assert state.read_text() == text
+
+
+def test_a_replay_mismatch_never_quotes_secret_data_it_was_sent(tmp_path: Path) -> None:
+    import pytest
+
+    from rawkube.rest.client import RESTClient
+    from rawkube.testing import record, replay
+    from rawkube.testing.replayer import ReplayMismatch
+
+    def created(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, content=request.content)
+
+    def secret(label: str, value: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "s", "labels": {"l": label}},
+            "data": {"k": value},
+        }
+
+    path = tmp_path / "create.yaml"
+    with record(path) as rec:
+        cfg = rec.config(Config(host="https://k", transport=httpx.MockTransport(created)))
+        with RESTClient(cfg) as rc:
+            rc.post().namespace("default").resource("secrets").body(secret("a", "b2xk")).do()
+    real = "cmVhbC1zZWNyZXQtZGF0YQ=="
+    for label in ("b", "a"):  # a visible difference; then one only in the Secret's data
+        with (
+            replay(path, match_body=True, check_unused=False) as rp,
+            RESTClient(rp.config()) as rc,
+            pytest.raises(ReplayMismatch) as info,
+        ):
+            rc.post().namespace("default").resource("secrets").body(secret(label, real)).do()
+        assert real not in str(info.value)
+    assert "differ only in masked Secret data" in str(info.value)

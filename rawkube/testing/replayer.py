@@ -284,8 +284,15 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         for k, v in sorted((sent_q - rec_q).elements()):
             out.append(f"  query:  + {k}={v}  (sent, not recorded)")
         if self.match_body and req.body != sent.body:
+            # The message lands in test logs: Secret data and token fields are masked as the
+            # recorder masks them (a test may send real ones).
+            from rawkube.testing.recorder import mask_secret_objects, scrub
+
+            shown = [scrub(mask_secret_objects(b)) for b in (req.body, sent.body)]
             out.append("  body:")
-            out.extend("    " + line for line in _body_diff(req.body, sent.body))
+            out.extend("    " + line for line in _body_diff(*shown))
+            if shown[0] == shown[1]:
+                out.append("    (they differ only in masked Secret data or token fields)")
         return out or ["  (none in method, path and query)"]
 
     # --- answering ---

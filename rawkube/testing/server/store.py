@@ -515,14 +515,23 @@ class Store:
         """A store holding the state `save` wrote (an empty one if ``path`` does not exist)."""
         store = cls(**kwargs)
         if os.path.exists(path):
-            with open(path) as fh:
-                state = json.load(fh)
-            store._rv = int(state["resourceVersion"])
-            for entry in state["objects"]:
-                rkey = ResourceKey(entry["group"], entry["resource"])
-                meta = entry["object"]["metadata"]
-                ident = (str(meta.get("namespace") or ""), str(meta["name"]))
-                store._objects.setdefault(rkey, {})[ident] = entry["object"]
+            try:
+                with open(path) as fh:
+                    state = json.load(fh)
+                store._rv = int(state["resourceVersion"])
+                for entry in state["objects"]:
+                    rkey = ResourceKey(entry["group"], entry["resource"])
+                    meta = entry["object"]["metadata"]
+                    ident = (str(meta.get("namespace") or ""), str(meta["name"]))
+                    store._objects.setdefault(rkey, {})[ident] = entry["object"]
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+                # Someone else's state.json (or a damaged one): say so, and never overwrite it.
+                from rawkube.errors import ConfigError
+
+                raise ConfigError(
+                    f"{path}: not a LocalAPIServer state file ({type(e).__name__}); "
+                    "choose another data directory, or remove the file to start empty"
+                ) from None
         return store
 
     @property
