@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -184,6 +185,17 @@ def _default_service(spec: dict[str, Any], obj: dict[str, Any]) -> None:
     obj.setdefault("status", {}).setdefault("loadBalancer", {})
 
 
+def _merge_string_data(secret: dict[str, Any]) -> None:
+    """`stringData` is write-only: merged into `data` (base64), its keys winning, then dropped
+    (k8s.io/api/core/v1 Secret doc; pkg/apis/core/v1/conversion.go)."""
+    string_data = secret.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = secret.get("data") if isinstance(secret.get("data"), dict) else {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        secret["data"] = data
+
+
 def apply_defaults(info: ResourceInfo, obj: dict[str, Any], has_status: bool) -> dict[str, Any]:
     """Fill defaults and return the object with its top-level fields in the server's order."""
     if info.crd:
@@ -203,6 +215,7 @@ def apply_defaults(info: ResourceInfo, obj: dict[str, Any], has_status: bool) ->
             )
     if kind == "Secret":
         obj.setdefault("type", "Opaque")
+        _merge_string_data(obj)
     if kind == "Service" and isinstance(spec, dict):
         _default_service(spec, obj)
     if kind == "Namespace":
