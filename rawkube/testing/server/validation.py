@@ -190,7 +190,8 @@ def _merge_string_data(secret: dict[str, Any]) -> None:
     (k8s.io/api/core/v1 Secret doc; pkg/apis/core/v1/conversion.go)."""
     string_data = secret.pop("stringData", None)
     if isinstance(string_data, dict) and string_data:
-        data = secret.get("data") if isinstance(secret.get("data"), dict) else {}
+        existing = secret.get("data")
+        data: dict[str, Any] = existing if isinstance(existing, dict) else {}
         for key, value in string_data.items():
             data[key] = base64.b64encode(str(value).encode()).decode()
         secret["data"] = data
