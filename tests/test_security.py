@@ -602,7 +602,9 @@ def test_secret_data_never_in_the_trace_or_a_recording(tmp_path: Path) -> None:
                 rc.post().namespace("default").resource("secrets").body(secret).do()
                 listed = secrets.do().json()
                 got = rc.get().namespace("default").resource("secrets").name("s1").do().json()
-            assert got["data"] == {"k": value}  # the caller still gets the data it asked for
+            # the caller still gets the data it asked for (stringData merged in, as the real
+            # API server does)
+            assert got["data"] == {"k": value, "p": base64.b64encode(plain.encode()).decode()}
             assert "kind" not in listed["items"][0]
             text = path.read_text()
             assert value not in text and plain not in text, level
