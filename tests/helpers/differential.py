@@ -1,0 +1,524 @@
+"""The differential harness: the same raw HTTP requests to a real kube-apiserver and to ours.
+
+A *scenario* is a short list of raw requests (method, path, query, headers, body) run in a
+namespace of its own. Scenarios live in ``tests/differential/<category>.yaml``; what the real
+kube-apiserver 1.36 answered is recorded into ``fixtures/differential/<category>/<name>.json``
+by ``python scripts/differential.py record`` and replayed against a ``LocalAPIServer`` by
+``tests/test_differential.py`` (CI has no real server). ``scripts/differential.py compare``
+prints the agreement figure by category; ``compare --live`` asks both servers right now.
+
+Scenario file format (YAML, a list)::
+
+    - name: pod-duplicate-container-name        # unique within the category
+      note: two containers named c               # what it shows
+      cite: pkg/apis/core/validation/validation.go validateContainers
+      namespace: true                            # default: create {ns} first, delete it after
+      steps:
+        - method: POST                           # default GET
+          path: /api/v1/namespaces/{ns}/pods
+          query: {fieldManager: x}               # mapping or raw string
+          user: admin                            # admin (default) | alice | anonymous
+          headers: {Content-Type: application/merge-patch+json}
+          body: {...}                            # JSON-encoded; or body_raw: "text sent as is"
+          capture: {rv: metadata.resourceVersion}   # later steps may use {rv}
+          wait: {status: 200, path: status.phase, equals: Active, timeout: 20}
+          compare: full                          # full (default) | status | none
+          ignore: [metadata.annotations]         # dotted paths masked in the response body
+          watch: true                            # the body is a stream of JSON lines
+
+``{ns}`` is replaced by the scenario's namespace, ``{name}`` by a short per-scenario name
+(use it for cluster-scoped objects). Both are written back as ``{ns}``/``{name}`` in recordings,
+so recordings compare across runs and servers.
+
+Responses are *normalised* before they are stored or compared: uids, timestamps,
+resourceVersions, continue tokens, generated name suffixes, allocated cluster IPs and node
+ports, and the audit-id header are masked; only the status, the content-type and the body are
+compared. ``normalise`` is the one place that decides what "the same answer" means.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = ROOT / "tests" / "differential"
+RECORDING_DIR = ROOT / "fixtures" / "differential"
+KNOWN_DIFFERENCES = RECORDING_DIR / "known-differences.yaml"
+
+# The static tokens of ../shared/tools/realkube (tokens.csv); the LocalAPIServer of the replay
+# test accepts the same ones, so requests are identical on both servers.
+ADMIN_TOKEN = "realkube-admin-token"
+ALICE_TOKEN = "realkube-alice-token"
+TOKENS = {"admin": ADMIN_TOKEN, "alice": ALICE_TOKEN, "anonymous": None}
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    method: str = "GET"
+    path: str = "/"
+    query: Any = None
+    user: str = "admin"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    body_raw: str | None = None
+    capture: dict[str, str] = field(default_factory=dict)
+    wait: dict[str, Any] | None = None
+    compare: str = "full"
+    ignore: list[str] = field(default_factory=list)
+    watch: bool = False
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Step:
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown step keys {sorted(unknown)}")
+        step = cls(**d)
+        if step.compare not in ("full", "status", "none"):
+            raise ValueError(f"compare must be full, status or none, not {step.compare!r}")
+        if step.user not in TOKENS:
+            raise ValueError(f"user must be one of {sorted(TOKENS)}, not {step.user!r}")
+        return step
+
+
+@dataclass
+class Scenario:
+    category: str
+    name: str
+    steps: list[Step]
+    note: str = ""
+    cite: str = ""
+    namespace: bool = True
+
+    @property
+    def id(self) -> str:
+        return f"{self.category}/{self.name}"
+
+    @property
+    def recording_path(self) -> Path:
+        return RECORDING_DIR / self.category / f"{self.name}.json"
+
+    def short(self) -> str:
+        """A short stable token for names derived from the scenario (namespace, {name})."""
+        return hashlib.sha1(self.id.encode()).hexdigest()[:6]
+
+
+def load_scenarios(category: str | None = None) -> list[Scenario]:
+    """Every scenario in tests/differential/*.yaml (or one category's)."""
+    scenarios: list[Scenario] = []
+    files = sorted(SCENARIO_DIR.glob("*.yaml"))
+    for path in files:
+        cat = path.stem
+        if category and cat != category:
+            continue
+        items = yaml.safe_load(path.read_text()) or []
+        seen: set[str] = set()
+        for item in items:
+            item = dict(item)
+            name = item.pop("name")
+            if name in seen:
+                raise ValueError(f"{path}: duplicate scenario name {name!r}")
+            seen.add(name)
+            steps = [Step.from_dict(s) for s in item.pop("steps")]
+            scenarios.append(Scenario(category=cat, name=name, steps=steps, **item))
+    return scenarios
+
+
+def load_known_differences() -> dict[str, str]:
+    """scenario id -> why the LocalAPIServer still answers differently (a ratchet: the
+    replay test expects these to fail, strictly, so fixing one forces its removal)."""
+    if not KNOWN_DIFFERENCES.exists():
+        return {}
+    data = yaml.safe_load(KNOWN_DIFFERENCES.read_text()) or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One server to run scenarios against: its URL, CA and how to reach it as each user."""
+
+    url: str
+    ca_pem: bytes | None
+    label: str
+
+    def client(self) -> httpx.Client:
+        import ssl
+
+        if self.ca_pem is not None:
+            ctx = ssl.create_default_context(cadata=self.ca_pem.decode())
+            verify: Any = ctx
+        else:
+            verify = True
+        return httpx.Client(base_url=self.url, verify=verify, timeout=30.0)
+
+
+def _substitute(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for key, real in names.items():
+            value = value.replace("{" + key + "}", real)
+        return value
+    if isinstance(value, list):
+        return [_substitute(v, names) for v in value]
+    if isinstance(value, dict):
+        return {_substitute(k, names): _substitute(v, names) for k, v in value.items()}
+    return value
+
+
+def _dig(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(obj, dict):
+            obj = obj.get(part)
+        elif isinstance(obj, list) and part.lstrip("-").isdigit():
+            idx = int(part)
+            obj = obj[idx] if -len(obj) <= idx < len(obj) else None
+        elif isinstance(obj, list) and part == "length":
+            obj = len(obj)
+        else:
+            return None
+    return obj
+
+
+def _parse_body(resp: httpx.Response, watch: bool) -> Any:
+    raw = resp.content
+    ctype = resp.headers.get("content-type", "")
+    if watch:
+        lines = []
+        for line in raw.splitlines():
+            if line.strip():
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    lines.append({"text": line.decode("utf-8", "replace")})
+        return {"events": lines}
+    if not raw:
+        return None
+    if "json" in ctype:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+    try:
+        return {"text": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"hex": raw[:256].hex()}
+
+
+def _request(client: httpx.Client, step: Step, names: dict[str, str]) -> httpx.Response:
+    headers = {k: _substitute(v, names) for k, v in step.headers.items()}
+    token = TOKENS[step.user]
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    lower = {k.lower() for k in headers}
+    content: bytes | None = None
+    if step.body_raw is not None:
+        content = _substitute(step.body_raw, names).encode()
+    elif step.body is not None:
+        content = json.dumps(_substitute(step.body, names)).encode()
+    if content is not None and "content-type" not in lower:
+        headers["Content-Type"] = "application/json"
+    if "accept" not in lower:
+        headers["Accept"] = "application/json"
+    query = step.query
+    if isinstance(query, dict):
+        params: Any = {k: _substitute(str(v), names) for k, v in query.items()}
+    elif isinstance(query, str):
+        params = httpx.QueryParams(_substitute(query, names))
+    else:
+        params = None
+    path = _substitute(step.path, names)
+    return client.request(step.method, path, params=params, headers=headers, content=content)
+
+
+def run_scenario(target: Target, scenario: Scenario, suffix: str = "") -> list[dict[str, Any]]:
+    """Run one scenario; return one normalised exchange per step (request + response)."""
+    short = scenario.short() + suffix
+    names = {"ns": f"diff-{short}", "name": f"d{short}"}
+    exchanges: list[dict[str, Any]] = []
+    with target.client() as client:
+        if scenario.namespace:
+            _ensure_namespace(client, names["ns"])
+        try:
+            for step in scenario.steps:
+                resp = _run_step(client, step, names)
+                body = _parse_body(resp, step.watch)
+                for key, path in step.capture.items():
+                    value = _dig(body, path)
+                    names[key] = "" if value is None else str(value)
+                exchanges.append(_exchange(step, resp, body, names))
+        finally:
+            if scenario.namespace:
+                _delete_namespace(client, names["ns"])
+            _cleanup_cluster_scoped(client, scenario, names)
+    return exchanges
+
+
+def _run_step(client: httpx.Client, step: Step, names: dict[str, str]) -> httpx.Response:
+    if not step.wait:
+        return _request(client, step, names)
+    deadline = time.monotonic() + float(step.wait.get("timeout", 20))
+    while True:
+        resp = _request(client, step, names)
+        if _wait_satisfied(step.wait, resp) or time.monotonic() > deadline:
+            return resp
+        time.sleep(float(step.wait.get("interval", 0.25)))
+
+
+def _wait_satisfied(wait: dict[str, Any], resp: httpx.Response) -> bool:
+    if "status" in wait and resp.status_code != wait["status"]:
+        return False
+    if "path" in wait:
+        try:
+            body = resp.json()
+        except ValueError:
+            return False
+        value = _dig(body, wait["path"])
+        if "equals" in wait:
+            return bool(value == wait["equals"])
+        return value is not None
+    return True
+
+
+def _ensure_namespace(client: httpx.Client, ns: str) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": "application/json"}
+    deadline = time.monotonic() + 60
+    while True:
+        resp = client.post(
+            "/api/v1/namespaces",
+            json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+            headers=headers,
+        )
+        if resp.status_code == 201:
+            return
+        # 409: a namespace of an earlier run still terminating: wait for it to go.
+        if resp.status_code != 409 or time.monotonic() > deadline:
+            raise RuntimeError(f"cannot create namespace {ns}: {resp.status_code} {resp.text}")
+        time.sleep(0.5)
+
+
+def _delete_namespace(client: httpx.Client, ns: str) -> None:
+    client.delete(
+        f"/api/v1/namespaces/{ns}",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": "application/json"},
+    )
+
+
+def _cleanup_cluster_scoped(
+    client: httpx.Client, scenario: Scenario, names: dict[str, str]
+) -> None:
+    """DELETE every cluster-scoped object a scenario POSTed (paths without {ns})."""
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": "application/json"}
+    for step in scenario.steps:
+        if step.method != "POST" or "{ns}" in step.path or not isinstance(step.body, dict):
+            continue
+        name = _dig(step.body, "metadata.name")
+        if not isinstance(name, str) or "{name}" not in name and "{ns}" not in name:
+            continue
+        path = _substitute(step.path, names).rstrip("/")
+        if path.startswith("/apis/authorization.k8s.io") or path.startswith(
+            "/apis/authentication.k8s.io"
+        ):
+            continue
+        client.delete(f"{path}/{_substitute(name, names)}", headers=headers)
+
+
+def _exchange(step: Step, resp: httpx.Response, body: Any, names: dict[str, str]) -> dict[str, Any]:
+    request: dict[str, Any] = {"method": step.method, "path": step.path}
+    if step.query:
+        request["query"] = step.query
+    if step.user != "admin":
+        request["user"] = step.user
+    response: dict[str, Any] = {
+        "status": resp.status_code,
+        "content-type": resp.headers.get("content-type", "").split(";")[0].strip(),
+    }
+    if step.compare == "full":
+        response["body"] = normalise(body, names, step.ignore)
+    elif step.compare == "status" and isinstance(body, dict) and body.get("kind") == "Status":
+        response["reason"] = body.get("reason")
+    return {"request": request, "response": response}
+
+
+# -- normalising -------------------------------------------------------------------------------
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+RV_KEYS = {"resourceVersion"}
+TIME_KEYS = {
+    "creationTimestamp",
+    "deletionTimestamp",
+    "time",
+    "lastTransitionTime",
+    "lastUpdateTime",
+    "lastProbeTime",
+    "startTime",
+    "expirationTimestamp",
+    "eventTime",
+    "firstTimestamp",
+    "lastTimestamp",
+    "renewTime",
+    "acquireTime",
+}
+IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+GENERATED_SUFFIX = re.compile(r"^[bcdfghjklmnpqrstvwxz2456789]{5}$")
+
+
+def normalise(body: Any, names: dict[str, str], ignore: list[str] | None = None) -> Any:
+    """Mask what legitimately differs between two servers answering the same request."""
+    body = copy.deepcopy(body)
+    for path in ignore or ():
+        _mask_path(body, path.split("."))
+    body = _walk(body, None, None)
+    text = json.dumps(body, sort_keys=True)
+    # Longest first: the captured values (e.g. a resourceVersion) must not hide the names.
+    for key, real in sorted(names.items(), key=lambda kv: -len(kv[1])):
+        if key in ("ns", "name") and real:
+            text = text.replace(real, "{" + key + "}")
+    return json.loads(text)
+
+
+def _mask_path(obj: Any, parts: list[str]) -> None:
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if isinstance(obj, list):
+        for item in obj:
+            _mask_path(item, parts if head == "*" else parts)
+        return
+    if not isinstance(obj, dict) or head not in obj:
+        return
+    if rest:
+        _mask_path(obj[head], rest)
+    else:
+        obj[head] = "<ignored>"
+
+
+def _walk(obj: Any, key: str | None, parent: dict[str, Any] | None) -> Any:
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            out[k] = _walk(v, k, obj)
+        meta = out.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("generateName"), str):
+            name = meta.get("name")
+            prefix = meta["generateName"]
+            if isinstance(name, str) and name.startswith(prefix):
+                meta["name"] = prefix + "<generated>"
+        return out
+    if isinstance(obj, list):
+        return [_walk(v, key, parent) for v in obj]
+    if isinstance(obj, str):
+        if key in RV_KEYS and obj:
+            return "<rv>"
+        if key == "continue" and obj:
+            return "<continue>"
+        if key in ("clusterIP", "clusterIPs") and IPV4.match(obj):
+            return "<clusterIP>"
+        if key in TIME_KEYS and TIMESTAMP.fullmatch(obj):
+            return "<time>"
+        if key in ("uid", "audit-id") or UUID.fullmatch(obj):
+            return "<uid>" if UUID.fullmatch(obj) else obj
+        obj = UUID.sub("<uid>", obj)
+        obj = TIMESTAMP.sub("<time>", obj)
+        if obj.startswith("kube-api-access-"):
+            return "kube-api-access-<generated>"
+        return obj
+    if isinstance(obj, int) and not isinstance(obj, bool) and key == "nodePort":
+        return "<nodePort>"
+    return obj
+
+
+# -- comparing ---------------------------------------------------------------------------------
+
+
+def compare(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> list[str]:
+    """Human-readable differences between two runs of a scenario (empty: they agree)."""
+    problems: list[str] = []
+    if len(expected) != len(actual):
+        problems.append(f"{len(expected)} steps recorded, {len(actual)} run")
+    for i, (exp, act) in enumerate(zip(expected, actual, strict=False)):
+        er, ar = exp["response"], act["response"]
+        where = f"step {i + 1} {exp['request']['method']} {exp['request']['path']}"
+        if er.get("status") != ar.get("status"):
+            problems.append(f"{where}: status {er.get('status')} (real) vs {ar.get('status')}")
+        for key in ("content-type", "reason"):
+            if er.get(key) != ar.get(key):
+                problems.append(f"{where}: {key} {er.get(key)!r} (real) vs {ar.get(key)!r}")
+        if "body" in er and er.get("body") != ar.get("body"):
+            problems.extend(f"{where}: {d}" for d in _diff(er.get("body"), ar.get("body"), "body"))
+    return problems
+
+
+def _diff(a: Any, b: Any, path: str, limit: int = 12) -> list[str]:
+    out: list[str] = []
+    for line in _diff_iter(a, b, path):
+        out.append(line)
+        if len(out) >= limit:
+            out.append("...")
+            break
+    return out
+
+
+def _diff_iter(a: Any, b: Any, path: str) -> Iterator[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in a:
+            if k not in b:
+                yield f"{path}.{k}: real has {_short(a[k])}, ours is missing"
+            else:
+                yield from _diff_iter(a[k], b[k], f"{path}.{k}")
+        for k in b:
+            if k not in a:
+                yield f"{path}.{k}: ours has {_short(b[k])}, real has none"
+        return
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            yield from _diff_iter(x, y, f"{path}[{i}]")
+        return
+    if a != b:
+        yield f"{path}: real {_short(a)} vs ours {_short(b)}"
+
+
+def _short(v: Any) -> str:
+    text = json.dumps(v, sort_keys=True)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+# -- recordings --------------------------------------------------------------------------------
+
+
+def write_recording(scenario: Scenario, exchanges: list[dict[str, Any]], server: str) -> Path:
+    path = scenario.recording_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "scenario": scenario.id,
+        "note": scenario.note,
+        "cite": scenario.cite,
+        "recorded_from": server,
+        "exchanges": exchanges,
+    }
+    path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    return path
+
+
+def read_recording(scenario: Scenario) -> list[dict[str, Any]] | None:
+    path = scenario.recording_path
+    if not path.exists():
+        return None
+    doc = json.loads(path.read_text())
+    exchanges: list[dict[str, Any]] = doc["exchanges"]
+    return exchanges

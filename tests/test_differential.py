@@ -1,0 +1,69 @@
+"""Replay the real kube-apiserver's recorded answers (fixtures/differential/) against ours.
+
+Each scenario of tests/differential/*.yaml was run against a real kube-apiserver 1.36 by
+`python scripts/differential.py record`; here the same raw requests go to a LocalAPIServer and
+the normalised answers must be equal. Scenarios listed in
+fixtures/differential/known-differences.yaml are expected to differ (strict xfail: fixing one
+fails the suite until its entry is removed), so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from rawkube.testing import LocalAPIServer
+from tests.helpers.differential import (
+    ADMIN_TOKEN,
+    ALICE_TOKEN,
+    Scenario,
+    Target,
+    compare,
+    load_known_differences,
+    load_scenarios,
+    read_recording,
+    run_scenario,
+)
+
+SCENARIOS = load_scenarios()
+KNOWN = load_known_differences()
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[Target]:
+    server = LocalAPIServer(token=ADMIN_TOKEN)
+    server.add_token(ALICE_TOKEN, user="alice", groups=())
+    with server:
+        yield Target(url=server.url, ca_pem=server.ca_pem, label="local")
+
+
+def test_every_scenario_is_recorded() -> None:
+    missing = [s.id for s in SCENARIOS if not s.recording_path.exists()]
+    assert not missing, (
+        f"record these from the real server (scripts/differential.py record): {missing}"
+    )
+
+
+def test_known_differences_name_real_scenarios() -> None:
+    ids = {s.id for s in SCENARIOS}
+    stale = sorted(set(KNOWN) - ids)
+    assert not stale, f"known-differences.yaml names scenarios that do not exist: {stale}"
+
+
+def _params() -> list[object]:
+    params: list[object] = []
+    for scenario in SCENARIOS:
+        marks = []
+        if scenario.id in KNOWN:
+            marks.append(pytest.mark.xfail(reason=KNOWN[scenario.id], strict=True))
+        params.append(pytest.param(scenario, id=scenario.id, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("scenario", _params())
+def test_local_server_answers_as_the_real_one(local: Target, scenario: Scenario) -> None:
+    recorded = read_recording(scenario)
+    assert recorded is not None, f"{scenario.id} is not recorded"
+    problems = compare(recorded, run_scenario(local, scenario))
+    assert not problems, f"{scenario.id} ({scenario.cite}):\n  " + "\n  ".join(problems)
