@@ -22,8 +22,13 @@ FILES = sorted(
     if p.is_file() and p.suffix in {".json", ".yaml", ".yml", ".log"}
 )
 RECORDINGS = [
-    p for p in FILES if p.suffix in {".json", ".yaml", ".yml"} and "kubectl-traces" not in p.parts
+    p
+    for p in FILES
+    if p.suffix in {".json", ".yaml", ".yml"}
+    and "kubectl-traces" not in p.parts
+    and "differential" not in p.parts  # their own format: see the test at the end
 ]
+DIFFERENTIAL = [p for p in FILES if "differential" in p.parts and p.suffix == ".json"]
 
 PATTERNS = {
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
@@ -91,3 +96,20 @@ def test_recorded_exchanges_hold_no_authorization_token_or_secret_value(path: Pa
 def test_the_scan_would_catch_a_planted_credential(what: str, sample: str) -> None:
     assert PATTERNS[what].search(sample)
     assert not PATTERNS[what].search(sample.replace(sample, "Bearer <redacted>"))
+
+
+@pytest.mark.parametrize("path", DIFFERENTIAL, ids=lambda p: str(p.relative_to(ROOT / "fixtures")))
+def test_differential_recordings_hold_no_secret_value(path: Path) -> None:
+    """fixtures/differential/ (tests/helpers/differential.py): Secret values are digests."""
+    import json
+
+    doc = json.loads(path.read_text())
+    for ex in doc["exchanges"]:
+        secret_path = "/secrets" in ex["request"]["path"]
+        body = ex["response"].get("body")
+        events = body.get("events") if isinstance(body, dict) else None
+        for obj in _objects(body) + _objects(events):
+            if secret_path or obj.get("kind") in ("Secret", "SecretList"):
+                for key in ("data", "stringData"):
+                    for value in (obj.get(key) or {}).values():
+                        assert str(value).startswith("<masked:"), f"{path}: unmasked Secret {key}"

@@ -348,13 +348,52 @@ def _exchange(step: Step, resp: httpx.Response, body: Any, names: dict[str, str]
         "content-type": resp.headers.get("content-type", "").split(";")[0].strip(),
     }
     if step.compare == "full":
-        response["body"] = normalise(body, names, step.ignore)
+        response["body"] = normalise(mask_secrets(body, step.path), names, step.ignore)
     elif step.compare == "status" and isinstance(body, dict) and body.get("kind") == "Status":
         response["reason"] = body.get("reason")
     return {"request": request, "response": response}
 
 
 # -- normalising -------------------------------------------------------------------------------
+
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+
+
+def mask_secrets(body: Any, path: str) -> Any:
+    """Never store a Secret's values or a token: mask by the resource the request addressed
+    (and by kind for list items and watch events), as rawkube's recorder does. A masked value is
+    a digest, so two servers' answers still compare equal exactly when the values are equal."""
+    body = copy.deepcopy(body)
+    secret_path = "/secrets" in path
+
+    def visit(obj: Any, secret: bool) -> None:
+        if isinstance(obj, dict):
+            is_secret = secret or obj.get("kind") in ("Secret", "SecretList")
+            for key in ("data", "stringData"):
+                values = obj.get(key)
+                if is_secret and isinstance(values, dict):
+                    obj[key] = {k: _digest(v) for k, v in values.items()}
+            for key, value in obj.items():
+                if key in ("items", "object", "events"):
+                    visit(value, is_secret)
+                elif key == "token" and isinstance(value, str) and value:
+                    obj[key] = "<token>"
+                else:
+                    visit(value, False)
+        elif isinstance(obj, list):
+            for item in obj:
+                visit(item, secret)
+
+    visit(body, secret_path)
+    text = json.dumps(body)
+    if JWT.search(text):
+        body = json.loads(JWT.sub("<jwt>", text))
+    return body
+
+
+def _digest(value: Any) -> str:
+    return "<masked:" + hashlib.sha256(json.dumps(value).encode()).hexdigest()[:10] + ">"
+
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
