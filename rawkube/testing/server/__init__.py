@@ -1,17 +1,29 @@
 """The embedded Kubernetes API server (issue 5): `LocalAPIServer`.
 
-A request travels: app.py (HTTP/1.1 over TLS, authentication) -> handlers.py (routing,
-authorization via auth.py, the verbs) -> store.py (objects, resourceVersion, watch history,
-deletion) and back; watch.py streams watches. Around them:
+Its shape follows kube-apiserver's. A request travels:
+
+    app.py          HTTP/1.1 over TLS, authentication (auth.py)
+    handlers.py     routing, authorization, decoding + defaulting (decode.py, defaults.py),
+                    content negotiation (negotiation.py), managedFields (patch.py), the
+                    mutating admission plugins (admission/); subresources with a REST of their
+                    own (scale, eviction, log, reviews) are in endpoints.py
+    registry/       generic.py: ONE generic store for every resource, driven by the resource's
+                    Strategy (strategy.py; per group in strategies/): prepare, validate
+                    (validation.py), canonicalize, generation, graceful deletion, finalizers;
+                    validating admission runs inside it
+    storage.py      a versioned key-value store: history, watch, one guaranteed_update
+
+and back; watch.py streams watches. Around them:
 
 * resources.py: what is served (the real 1.36 discovery data, plus CRDs as they are created);
 * discovery.py: /version, /api, /apis, group/version documents, aggregated discovery v2;
 * openapi.py: /openapi/v2 and /openapi/v3, and schema walking for patches and validation;
 * patch.py: JSON patch, merge patch, strategic merge patch, server-side apply (managedFields);
-* validation.py: defaults and 422 Invalid; selectors.py: label and field selectors;
+* errors.py: the API errors (Status bodies); selectors.py: label and field selectors;
 * table.py: Table output for kubectl get; protobuf.py: the Kubernetes protobuf encoding;
 * certs.py: a throw-away CA and certificates (cryptography is imported only when TLS starts);
 * controllers.py, gc.py: Deployment/ReplicaSet/Pod controllers, kubelet, GC, namespaces.
+  They write through the same registry store (`store.Store`, without request validation).
 """
 
 from __future__ import annotations

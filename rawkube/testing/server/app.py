@@ -4,8 +4,8 @@
         cfg = server.config()                 # a rawkube Config (client certificate)
         server.write_kubeconfig(path)         # for kubectl and rawkube alike
 
-The pieces: `store.Store` (objects and watches), `resources.ResourceTable` (what is served),
-`handlers.API` (the request handlers), the controllers (controllers.py) and, here, the HTTP
+The pieces: `registry.generic.GenericStore` (the registry over storage.py: objects, watches),
+`resources.ResourceTable` (what is served), `handlers.API` (the request handlers), the controllers (controllers.py) and, here, the HTTP
 server itself: stdlib ``ThreadingHTTPServer``, one thread per connection, TLS via ``ssl`` with
 the handshake in the connection's thread, authentication like kube-apiserver's
 (client certificate signed by its CA, or a bearer token it knows; 401 otherwise).
@@ -28,9 +28,11 @@ import yaml
 
 from rawkube.testing.server.auth import MASTERS, UserInfo
 from rawkube.testing.server.encoding import encode
-from rawkube.testing.server.handlers import API, Request, Response, new_audit_id
+from rawkube.testing.server.errors import APIError, ResourceKey
+from rawkube.testing.server.handlers import API, new_audit_id
+from rawkube.testing.server.registry.generic import GenericStore as Store
+from rawkube.testing.server.request import Request, Response
 from rawkube.testing.server.resources import ResourceTable
-from rawkube.testing.server.store import APIError, ResourceKey, Store
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.config.types import Config

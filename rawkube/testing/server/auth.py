@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server.store import APIError, ResourceKey, Store
+from rawkube.testing.server.errors import APIError, ResourceKey
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rawkube.testing.server.registry.generic import GenericStore as Store
 
 RBAC = "rbac.authorization.k8s.io"
 MASTERS = "system:masters"

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from rawkube.testing.server.defaults import default_pod_spec
 from rawkube.testing.server.gc import (
     GarbageCollector,
     NamespaceController,
@@ -47,7 +48,6 @@ from rawkube.testing.server.gc import (
 )
 from rawkube.testing.server.selectors import label_selector_predicate
 from rawkube.testing.server.store import APIError, ResourceKey, Store, Subscription
-from rawkube.testing.server.validation import default_pod_spec
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from rawkube.testing.server.errors import APIError, now_rfc3339
 from rawkube.testing.server.openapi import Schema
-from rawkube.testing.server.store import APIError, now_rfc3339
 
 Path = tuple[str, ...]  # elements like "f:spec", 'k:{"name":"web"}', 'v:"x"'
 _MISSING = object()

@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from rawkube.testing.server.errors import APIError
 from rawkube.testing.server.resources import load_data
-from rawkube.testing.server.store import APIError
 
 MAGIC = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources as importlib_resources
 from typing import Any
 
-from rawkube.testing.server.store import ResourceKey
+from rawkube.testing.server.errors import ResourceKey
 
 # Resources a client can create/read: the others in discovery (bindings, tokenreviews, ...) are
 # "virtual" (create-only reviews) and answered with 405 by the generic handlers.

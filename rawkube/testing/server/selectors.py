@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from rawkube.testing.server.store import APIError
+from rawkube.testing.server.errors import APIError
 
 Predicate = Callable[[Mapping[str, str]], bool]
 

@@ -22,15 +22,17 @@ from typing import TYPE_CHECKING
 
 from rawkube.testing.server import table
 from rawkube.testing.server.encoding import encode
+from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.selectors import (
     parse_field_selector,
     parse_label_selector,
     selectable_fields,
 )
-from rawkube.testing.server.store import APIError, Event, Obj, Store, Subscription
+from rawkube.testing.server.storage import Event, Subscription
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.handlers import Request, Target
+    from rawkube.testing.server.registry.generic import GenericStore as Store
+    from rawkube.testing.server.request import Request, Target
 
 # The apiserver picks a random timeout in [minRequestTimeout, 2*minRequestTimeout] (30-60 min);
 # a test server keeps one fixed bound.

@@ -1,0 +1,234 @@
+"""Endpoints with a REST of their own, beside the generic verbs of handlers.py.
+
+In kube-apiserver these are separate rest.Storage objects registered next to a resource's
+store: ``deployments/scale`` (ScaleREST), ``pods/eviction`` (EvictionREST), ``pods/log``
+(LogREST), the create-only review APIs. Here each is a function ``(api, request, target) ->
+Response`` registered for a (group, resource, subresource) and an HTTP method:
+
+    @endpoint("", "pods", "log", "GET")
+    def pod_log(api: API, req: Request, t: Target) -> Response: ...
+
+``"*"`` as group and resource matches every resource that serves the subresource (scale of
+deployments, replicasets, statefulsets, custom resources, ...). A registered subresource
+answers 405 for the methods it does not register.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rawkube.testing.server import validation
+from rawkube.testing.server.auth import SELF_REVIEWS, Attributes, Authorizer, UserInfo
+from rawkube.testing.server.errors import APIError, Obj, now_rfc3339
+from rawkube.testing.server.negotiation import render_json
+from rawkube.testing.server.patch import json_patch, merge_patch
+from rawkube.testing.server.request import Request, Response, Target
+from rawkube.testing.server.selectors import selector_to_string
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rawkube.testing.server.handlers import API
+
+Endpoint = Callable[["API", Request, Target], Response]
+
+_ENDPOINTS: dict[tuple[str, str, str], dict[str, Endpoint]] = {}
+
+
+def register(group: str, resource: str, subresource: str, method: str, fn: Endpoint) -> None:
+    """Serve ``method`` on (group, resource, subresource) with ``fn``."""
+    _ENDPOINTS.setdefault((group, resource, subresource), {})[method] = fn
+
+
+def endpoint(
+    group: str, resource: str, subresource: str, *methods: str
+) -> Callable[[Endpoint], Endpoint]:
+    """Decorator form of `register`."""
+
+    def add(fn: Endpoint) -> Endpoint:
+        for method in methods:
+            register(group, resource, subresource, method, fn)
+        return fn
+
+    return add
+
+
+def _table(t: Target) -> dict[str, Endpoint] | None:
+    found = _ENDPOINTS.get((t.info.group, t.info.resource, t.subresource))
+    if found is None and t.subresource:
+        found = _ENDPOINTS.get(("*", "*", t.subresource))
+    return found
+
+
+def lookup(t: Target, method: str) -> Endpoint | None:
+    """The endpoint serving ``method`` on ``t``, if one is registered."""
+    table = _table(t)
+    return table.get(method) if table else None
+
+
+def serves(t: Target) -> bool:
+    """Whether an endpoint is registered for ``t``'s subresource (for any method)."""
+    return bool(t.subresource) and _table(t) is not None
+
+
+# -- scale (registry/apps/deployment/storage ScaleREST, and the generic scale of CRDs) ----------
+
+
+def scale_of(obj: Obj) -> Obj:
+    """The autoscaling/v1 Scale view of a workload."""
+    meta = obj["metadata"]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    scale_meta = {
+        k: meta[k]
+        for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+        if k in meta
+    }
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": scale_meta,
+        "spec": {"replicas": spec.get("replicas", 0)},
+        "status": {
+            "replicas": status.get("replicas", 0),
+            "selector": selector_to_string(spec.get("selector")).replace("<none>", ""),
+        },
+    }
+
+
+@endpoint("*", "*", "scale", "GET")
+def get_scale(api: API, req: Request, t: Target) -> Response:
+    return render_json(scale_of(api.store.must_get(t.key, t.namespace, t.name)))
+
+
+@endpoint("*", "*", "scale", "PUT", "PATCH")
+def update_scale(api: API, req: Request, t: Target) -> Response:
+    """ScaleREST.Update: the new replicas go into the parent object through the registry's
+    guaranteed update (scaleUpdatedObjectInfo)."""
+    body = api.body(req)
+    parent = Target(t.info, t.namespace, t.name, "")
+    ctx = api.context(req, parent)
+
+    def updated(existing: Obj | None) -> Obj:
+        assert existing is not None
+        scale = scale_of(existing)
+        if req.method == "PATCH":
+            if req.content_type == "application/json-patch+json":
+                scale = json_patch(scale, body)
+            else:
+                scale = merge_patch(scale, body)
+            wanted_rv = None
+        else:
+            if not isinstance(body, dict):
+                raise APIError(
+                    400, "BadRequest", "the body of the request was in an unknown format"
+                )
+            scale = body
+            wanted_rv = (body.get("metadata") or {}).get("resourceVersion")
+        replicas = (scale.get("spec") or {}).get("replicas", 0)
+        if not isinstance(replicas, int) or replicas < 0:
+            raise validation.invalid_error(
+                t.info,
+                t.name,
+                [
+                    validation.invalid(
+                        "spec.replicas", replicas, "must be greater than or equal to 0"
+                    )
+                ],
+            )
+        new = copy.deepcopy(existing)
+        new.setdefault("spec", {})["replicas"] = replicas
+        new["metadata"]["resourceVersion"] = wanted_rv or existing["metadata"]["resourceVersion"]
+        return api.transform_update(req, parent, ctx, existing, new)
+
+    result = api.registry_update(ctx, updated)
+    return render_json(scale_of(result))
+
+
+# -- pods/eviction (registry/core/pod/storage/eviction.go) --------------------------------------
+
+
+@endpoint("", "pods", "eviction", "POST")
+def evict(api: API, req: Request, t: Target) -> Response:
+    api.delete_one(req, Target(t.info, t.namespace, t.name, ""), t.name, {})
+    return render_json(
+        {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
+        201,
+    )
+
+
+# -- pods/log (registry/core/pod/rest/log.go) ----------------------------------------------------
+
+
+@endpoint("", "pods", "log", "GET")
+def pod_log(api: API, req: Request, t: Target) -> Response:
+    pod = api.store.must_get(t.key, t.namespace, t.name)
+    container = req.param("container")
+    timestamps = req.flag("timestamps")
+    tail = req.param("tailLines")
+
+    def lines_now(current: Obj) -> list[str]:
+        raw = api.log_lines(current, container) if api.log_lines else []
+        return [line if timestamps else line.split(" ", 1)[-1] for line in raw]
+
+    lines = lines_now(pod)
+    if tail is not None:
+        lines = lines[-int(tail) :] if int(tail) > 0 else []
+    if not req.flag("follow"):
+        if not lines:
+            return Response(204, b"", "text/plain")  # recording 058: an empty log is a 204
+        return Response(200, "".join(line + "\n" for line in lines).encode(), "text/plain")
+    return Response(200, content_type="text/plain", stream=api.follow_log(t, lines, lines_now))
+
+
+# -- reviews of oneself (authentication.k8s.io, authorization.k8s.io) ---------------------------
+
+
+def self_review(api: API, req: Request, t: Target) -> Response:
+    """SelfSubjectReview (kubectl auth whoami) and SelfSubjectAccessReview (kubectl auth
+    can-i): answered, never stored."""
+    if t.name or t.info.resource not in ("selfsubjectreviews", "selfsubjectaccessreviews"):
+        raise APIError(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )
+    body = api.body(req) or {}
+    user = req.user or UserInfo("system:admin", ("system:masters",))
+    review: Obj = {
+        "kind": t.info.kind,
+        "apiVersion": t.info.api_version,
+        "metadata": {"creationTimestamp": now_rfc3339()},
+    }
+    if t.info.resource == "selfsubjectreviews":
+        review["status"] = {"userInfo": user.as_dict()}
+    else:
+        spec = body.get("spec") or {}
+        review["spec"] = spec
+        review["status"] = {
+            "allowed": Authorizer(api.store).allowed(user, _review_attributes(spec))
+        }
+    return render_json(review, 201)
+
+
+for _group, _resource in SELF_REVIEWS:
+    register(_group, _resource, "", "POST", self_review)
+
+
+def _review_attributes(spec: dict[str, Any]) -> Attributes:
+    resource = spec.get("resourceAttributes")
+    if isinstance(resource, dict):
+        return Attributes(
+            verb=str(resource.get("verb", "")),
+            group=str(resource.get("group", "")),
+            resource=str(resource.get("resource", "")),
+            subresource=str(resource.get("subresource", "")),
+            namespace=str(resource.get("namespace", "")),
+            name=str(resource.get("name", "")),
+        )
+    other = spec.get("nonResourceAttributes") or {}
+    return Attributes(
+        verb=str(other.get("verb", "")), path=str(other.get("path", "")), resource_request=False
+    )
+
+
+__all__ = ["endpoint", "lookup", "register", "scale_of", "serves"]

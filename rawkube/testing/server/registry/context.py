@@ -1,0 +1,34 @@
+"""What the registry and admission know about the request being served
+(genericapirequest.RequestInfo + user.Info + the options' dryRun)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rawkube.testing.server.errors import ResourceKey
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rawkube.testing.server.auth import UserInfo
+    from rawkube.testing.server.resources import ResourceInfo, ResourceTable
+
+
+@dataclass
+class RequestContext:
+    """One API request as the registry sees it.
+
+    ``user`` None is a trusted in-process caller. ``resources`` lets strategies that change what
+    is served (CustomResourceDefinitions) reach the resource table.
+    """
+
+    info: ResourceInfo
+    namespace: str = ""
+    name: str = ""
+    subresource: str = ""
+    user: UserInfo | None = None
+    dry_run: bool = False
+    resources: ResourceTable | None = None
+
+    @property
+    def key(self) -> ResourceKey:
+        return self.info.key

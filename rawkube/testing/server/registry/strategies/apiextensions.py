@@ -1,0 +1,119 @@
+"""CustomResourceDefinitions: what the apiextensions-apiserver's registry does
+(k8s.io/apiextensions-apiserver/pkg/registry/customresourcedefinition/strategy.go, etcd.go)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rawkube.testing.server import validation
+from rawkube.testing.server.errors import APIError, Obj, ResourceKey, now_rfc3339
+from rawkube.testing.server.registry.context import RequestContext
+from rawkube.testing.server.registry.strategy import Cause, Strategy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rawkube.testing.server.registry.generic import GenericStore
+
+CRD_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+
+
+class CustomResourceDefinitionStrategy(Strategy):
+    """strategy.go (validation of the name, status on create) and etcd.go (its own Delete adds
+    the cleanup finalizer, so the CRD outlives its custom resources: recording 054)."""
+
+    tracks_generation = True
+    own_delete = True
+
+    def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
+        spec = obj.get("spec") or {}
+        names = spec.get("names") or {}
+        now = now_rfc3339()
+        storage = next((v["name"] for v in spec.get("versions") or [] if v.get("storage")), "")
+        obj["status"] = {
+            "conditions": [
+                {
+                    "type": "NamesAccepted",
+                    "status": "True",
+                    "lastTransitionTime": now,
+                    "reason": "NoConflicts",
+                    "message": "no conflicts found",
+                },
+                {
+                    "type": "Established",
+                    "status": "True",
+                    "lastTransitionTime": now,
+                    "reason": "InitialNamesAccepted",
+                    "message": "the initial names have been accepted",
+                },
+            ],
+            "acceptedNames": dict(names),
+            "storedVersions": [storage] if storage else [],
+        }
+
+    def validate(self, ctx: RequestContext, obj: Obj) -> list[Cause]:
+        return super().validate(ctx, obj) + _name_causes(obj)
+
+    def validate_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> list[Cause]:
+        return super().validate_update(ctx, obj, old) + _name_causes(obj)
+
+    def after_create(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
+        if ctx.resources is not None and not ctx.dry_run:
+            ctx.resources.add_crd(obj)
+
+    def before_delete(self, store: GenericStore, ctx: RequestContext | None, obj: Obj) -> None:
+        finalizers = obj["metadata"].setdefault("finalizers", [])
+        if CRD_FINALIZER not in finalizers:
+            finalizers.append(CRD_FINALIZER)
+
+    def after_delete(
+        self, store: GenericStore, ctx: RequestContext | None, obj: Obj, removed: bool
+    ) -> None:
+        if removed or ctx is None or ctx.dry_run:
+            return
+        _cleanup(store, ctx, obj)
+
+
+def _name_causes(crd: Obj) -> list[Cause]:
+    spec = crd.get("spec") or {}
+    expected = f"{(spec.get('names') or {}).get('plural', '')}.{spec.get('group', '')}"
+    name = crd["metadata"].get("name", "")
+    if name != expected:
+        return [
+            validation.invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group')
+        ]
+    return []
+
+
+def _cleanup(store: GenericStore, ctx: RequestContext, crd: Obj) -> None:
+    """The CRD finalizer's job: delete every custom resource, stop serving, let the CRD go."""
+    spec = crd.get("spec") or {}
+    key = ResourceKey(str(spec.get("group", "")), str((spec.get("names") or {}).get("plural", "")))
+    items, _ = store.list(key)
+    for item in items:
+        meta = item["metadata"]
+        try:
+            store.mutate(
+                key,
+                meta.get("namespace", ""),
+                meta["name"],
+                lambda o: o["metadata"].pop("finalizers", None),
+            )
+            store.delete(key, meta.get("namespace", ""), meta["name"])
+        except APIError:
+            continue
+    if ctx.resources is not None:
+        ctx.resources.remove_crd(crd)
+
+    def drop_finalizer(obj: Obj) -> None:
+        obj["metadata"]["finalizers"] = [
+            f for f in obj["metadata"].get("finalizers", []) if f != CRD_FINALIZER
+        ]
+
+    try:
+        store.mutate(ctx.key, "", crd["metadata"]["name"], drop_finalizer)
+    except APIError:
+        pass
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "customresourcedefinitions": CustomResourceDefinitionStrategy(),
+}

@@ -1,0 +1,158 @@
+"""`Strategy`: the per-kind rules the generic registry store follows.
+
+One class bundles what kube-apiserver splits over k8s.io/apiserver/pkg/registry/rest
+(RESTCreateStrategy, RESTUpdateStrategy, RESTDeleteStrategy, RESTGracefulDeleteStrategy,
+ResetFieldsStrategy) plus the generic store's per-resource options (ReturnDeletedObject, the
+namespace and CRD registries' own Delete). The defaults here are the generic behaviour of a
+resource with no special rules; ``strategies/<group>.py`` override what their kinds change,
+citing pkg/registry/<group>/<kind>/strategy.go.
+
+Order of the hooks (registry/generic.py, as rest.BeforeCreate / BeforeUpdate call them):
+
+    create: prepare_for_create -> validate (+ generic ObjectMeta rules) -> canonicalize
+            -> validating admission -> storage -> after_create
+    update: prepare_for_update -> validate_update -> canonicalize -> validating admission
+            -> storage (or removal when a deletion's last finalizer went) -> after_update
+    delete: check_graceful_delete, finalizers, mark_deleting -> storage -> after_delete
+
+Validation hooks return a list of causes (`validation.Cause`: reason, message, field); the
+store turns a non-empty list into the 422 Invalid of errors.NewInvalid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rawkube.testing.server import validation
+from rawkube.testing.server.errors import Obj
+from rawkube.testing.server.registry.context import RequestContext
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rawkube.testing.server.registry.generic import GenericStore
+
+Cause = validation.Cause
+
+
+def spec_part(obj: Obj) -> Obj:
+    """Everything but metadata, status and the type fields: what a generation counts."""
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "kind", "apiVersion")}
+
+
+class Strategy:
+    """The generic registry behaviour; subclass and override per kind."""
+
+    # metadata.generation: set to 1 on create and bumped when the spec changes (the workload,
+    # pod and custom resource strategies' PrepareForCreate / PrepareForUpdate).
+    tracks_generation: bool = False
+    # registry.Store.ReturnDeletedObject: DELETE answers with the object, not a Status (pods).
+    return_deleted_object: bool = False
+    # rest.RESTUpdateStrategy.AllowCreateOnUpdate: PUT may create.
+    create_on_update: bool = False
+    # rest.RESTUpdateStrategy.AllowUnconditionalUpdate: PUT without a resourceVersion is fine.
+    allow_unconditional_update: bool = True
+    # The namespace and CRD registries have their own Delete: deletionTimestamp without
+    # deletionGracePeriodSeconds (recordings 054, 059), unlike markAsDeleting (recording 041).
+    own_delete: bool = False
+
+    # -- create ----------------------------------------------------------------------------------
+
+    def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
+        """Normalise a new object before validation (clear status, set server-owned fields)."""
+
+    def validate(self, ctx: RequestContext, obj: Obj) -> list[Cause]:
+        """The kind's validation of a new object (pkg/apis/<group>/validation)."""
+        return validation.validate_create(ctx.info, obj)
+
+    def canonicalize(self, obj: Obj) -> None:
+        """Put a validated object into its canonical form before it is stored."""
+
+    def after_create(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
+        """Runs once the object is stored (registry.Store.AfterCreate)."""
+
+    # -- update ----------------------------------------------------------------------------------
+
+    def allow_create_on_update(self) -> bool:
+        return self.create_on_update
+
+    def prepare_for_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> None:
+        """The status/spec split of resources with a status subresource: the main resource
+        keeps the stored status, the status subresource keeps everything but status (each
+        strategy's PrepareForUpdate and its statusStrategy's)."""
+        if "status" not in ctx.info.subresources:
+            return
+        if ctx.subresource == "status":
+            rv = obj.get("metadata", {}).get("resourceVersion")
+            status = obj.get("status", _MISSING)
+            obj.clear()
+            obj.update(_deepcopy(old))
+            if status is _MISSING:
+                obj.pop("status", None)
+            else:
+                obj["status"] = status
+            obj["metadata"]["resourceVersion"] = rv
+        elif ctx.subresource == "":
+            if "status" in old:
+                obj["status"] = _deepcopy(old["status"])
+            else:
+                obj.pop("status", None)
+
+    def validate_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> list[Cause]:
+        """The kind's validation of an update (immutable fields included)."""
+        return validation.validate_update(ctx.info, obj, old)
+
+    def after_update(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
+        """Runs once the update is stored (registry.Store.AfterUpdate)."""
+
+    def get_reset_fields(self) -> dict[str, tuple[str, ...]]:
+        """rest.ResetFieldsStrategy: top-level fields each endpoint ("" or a subresource) resets,
+        so server-side apply never credits a manager with them."""
+        return {"": ("status",), "status": ("spec",)}
+
+    # -- both ------------------------------------------------------------------------------------
+
+    def update_generation(self, obj: Obj, old: Obj | None) -> None:
+        """metadata.generation for a new (``old`` None) or updated object."""
+        meta = obj.setdefault("metadata", {})
+        if not self.tracks_generation:
+            meta.pop("generation", None)
+        elif old is None:
+            meta["generation"] = 1
+        else:
+            generation = int(old["metadata"].get("generation", 1))
+            if spec_part(obj) != spec_part(old):
+                generation += 1
+            meta["generation"] = generation
+
+    # -- delete ----------------------------------------------------------------------------------
+
+    def check_graceful_delete(self, obj: Obj, requested: int | None) -> int:
+        """Seconds the object may take to go (rest.RESTGracefulDeleteStrategy); 0: at once."""
+        return 0
+
+    def deletion_pending(self, obj: Obj) -> bool:
+        """Whether something besides metadata.finalizers keeps a deleted object (namespaces)."""
+        return False
+
+    def before_delete(self, store: GenericStore, ctx: RequestContext | None, obj: Obj) -> None:
+        """Change the object being deleted before the registry decides its fate (CRDs add
+        their cleanup finalizer here)."""
+
+    def mark_deleting(self, obj: Obj) -> None:
+        """Extra changes to an object that stays, terminating (a Namespace's phase)."""
+
+    def after_delete(
+        self, store: GenericStore, ctx: RequestContext | None, obj: Obj, removed: bool
+    ) -> None:
+        """Runs after a delete request (registry.Store.AfterDelete)."""
+
+
+_MISSING: Any = object()
+
+
+def _deepcopy(value: Any) -> Any:
+    import copy
+
+    return copy.deepcopy(value)
+
+
+__all__ = ["Cause", "Strategy", "spec_part"]
