@@ -46,6 +46,12 @@ class DecodeError(RawkubeError):
         super().__init__(message)
 
 
+class TruncatedStream(DecodeError):
+    """A stream ended inside a frame: the connection closed in the middle of a watch event
+    (client-go's framer reports `io.ErrUnexpectedEOF`). What came before was whole; watch again
+    from the last resourceVersion (`RetryWatcher` and the informer do)."""
+
+
 class StatusError(RawkubeError):
     """The API server answered with a failure `Status` (or an error the client synthesised).
 
@@ -89,12 +95,14 @@ class StatusError(RawkubeError):
     @property
     def causes(self) -> list[dict[str, Any]]:
         causes = self.details.get("causes")
-        return list(causes) if isinstance(causes, list) else []
+        return [c for c in causes if isinstance(c, dict)] if isinstance(causes, list) else []
 
     @property
     def retry_after_seconds(self) -> int | None:
         value = self.details.get("retryAfterSeconds")
-        return int(value) if isinstance(value, (int, float)) and value > 0 else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return int(value) if 0 < value < 2**31 else None  # Go's int32; inf and nan are no wait
 
     def __str__(self) -> str:
         where = f" ({self.method} {self.url})" if self.method and self.url else ""
@@ -226,23 +234,40 @@ _BY_CODE: dict[int, type[StatusError]] = {
 }
 
 
-def error_class(reason: str | None, code: int | None) -> type[StatusError]:
-    """The exception class for a Status reason and HTTP code."""
-    if reason and reason in _BY_REASON:
+def error_class(reason: object, code: object) -> type[StatusError]:
+    """The exception class for a Status reason and HTTP code.
+
+    Anything may arrive from a server: a reason that is not a string (a list, a mapping) or a
+    code that is not an int is ignored, as Go's JSON decoding into `metav1.Status` would refuse
+    it, never raised as a `TypeError` (issue 12, item 7).
+    """
+    if isinstance(reason, str) and reason in _BY_REASON:
         return _BY_REASON[reason]
-    if code is not None and code in _BY_CODE:
+    if isinstance(code, int) and not isinstance(code, bool) and code in _BY_CODE:
         return _BY_CODE[code]
     return StatusError
 
 
+def _text(value: object) -> str:
+    """A Status string field: a string as is, anything else (a server bug) as "" ."""
+    return value if isinstance(value, str) else ""
+
+
 def from_status(status: dict[str, Any], *, code: int | None = None, **kw: Any) -> StatusError:
-    """Build the matching StatusError from a `metav1.Status` dict."""
-    st_code = status.get("code") if isinstance(status.get("code"), int) else code
-    reason = status.get("reason") or None
+    """Build the matching StatusError from a `metav1.Status` dict.
+
+    Fields of the wrong type (what a broken or hostile server may send) are dropped rather than
+    raised: the result is always a `StatusError` (issue 12, item 7).
+    """
+    if not isinstance(status, dict):
+        status = {}
+    raw_code = status.get("code")
+    st_code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else code
+    reason = _text(status.get("reason")) or None
     cls = error_class(reason, st_code)
     details = status.get("details") if isinstance(status.get("details"), dict) else {}
     return cls(
-        str(status.get("message") or ""),
+        _text(status.get("message")),
         code=st_code,
         reason=reason or cls.default_reason,
         details=details,

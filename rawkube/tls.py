@@ -123,6 +123,10 @@ def _read(data: bytes | None, path: str | None, what: str) -> bytes | None:
             return f.read()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the {what}: {e.strerror or e}") from None
+    except ValueError as e:  # a NUL byte or a lone surrogate in the file name
+        raise ConfigError(
+            f"{path!r}: cannot read the {what}: not a usable file name ({e})"
+        ) from None
 
 
 def _load_ca(ctx: ssl.SSLContext, config: Config) -> None:
@@ -136,7 +140,8 @@ def _load_ca(ctx: ssl.SSLContext, config: Config) -> None:
             ctx.load_verify_locations(cadata=config.ca_data.decode("ascii", "replace"))
         else:
             ctx.load_verify_locations(cafile=config.ca_file)
-    except (ssl.SSLError, OSError, ValueError) as e:
+    except (ssl.SSLError, OSError, ValueError, TypeError) as e:
+        # TypeError: CA data that is not ASCII ("cadata should be an ASCII string").
         data = config.ca_data if config.ca_data else _read(None, config.ca_file, "CA")
         detail = _explain_certs(data or b"")
         raise ConfigError(

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from rawkube._version import __version__
-from rawkube.config.types import Config
+from rawkube.config.types import Config, only_config_errors
 from rawkube.errors import ConfigError
 
 __all__ = [
@@ -57,15 +57,46 @@ def default_user_agent() -> str:
     return f"rawkube/{__version__} ({sys.platform}/{arch}) python/{py}"
 
 
-def client_headers(config: Config) -> list[tuple[str, str]]:
+def client_headers(config: Config) -> list[tuple[str, str | bytes]]:
     """Headers every request carries (a list: impersonated groups repeat the header)."""
-    headers = [("User-Agent", config.user_agent or default_user_agent())]
+    headers: list[tuple[str, str | bytes]] = [
+        ("User-Agent", _header_value(config, "user-agent", config.user_agent))
+        if config.user_agent
+        else ("User-Agent", default_user_agent())
+    ]
     if config.disable_compression:  # Go's DisableCompression: do not ask for gzip
         headers.append(("Accept-Encoding", "identity"))
     if config.impersonate_user:
-        headers.append(("Impersonate-User", config.impersonate_user))
-        headers.extend(("Impersonate-Group", g) for g in config.impersonate_groups)
+        headers.append(("Impersonate-User", _header_value(config, "as", config.impersonate_user)))
+        headers.extend(
+            ("Impersonate-Group", _header_value(config, "as-groups", g))
+            for g in config.impersonate_groups
+        )
     return headers
+
+
+def _header_value(config: Config, what: str, value: object) -> str | bytes:
+    """A header value from the kubeconfig, as the bytes Go's net/http would send.
+
+    Go sends a string's UTF-8 bytes as they are (`as: jürgen` reaches the API server as
+    "jürgen"); httpx would refuse anything but ASCII with a UnicodeEncodeError. Control
+    characters (a newline would split the header) are refused as Go's
+    `httpguts.ValidHeaderFieldValue` refuses them, but here when the client is built.
+    """
+    if not isinstance(value, str):
+        raise ConfigError(f"{config.source or 'config'}: {what}: expected a string")
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{config.source or 'config'}: {what}: not valid text (a lone surrogate)"
+        ) from None
+    if any(b < 0x20 and b != 0x09 or b == 0x7F for b in raw):
+        raise ConfigError(
+            f"{config.source or 'config'}: {what}: control characters are not allowed in an "
+            "HTTP header value"
+        )
+    return value if raw.isascii() else raw
 
 
 def _timeout(config: Config) -> httpx.Timeout:
@@ -297,6 +328,7 @@ def _bad_url(config: Config, err: httpx.InvalidURL) -> ConfigError:
     )
 
 
+@only_config_errors("the configuration could not be used to build a client")
 def build_client(config: Config) -> httpx.Client:
     """A sync httpx.Client whose base_url is the server (path prefix included)."""
     try:
@@ -305,6 +337,7 @@ def build_client(config: Config) -> httpx.Client:
         raise _bad_url(config, err) from None
 
 
+@only_config_errors("the configuration could not be used to build a client")
 def build_async_client(config: Config) -> httpx.AsyncClient:
     """The async twin of `build_client`, with the same auth flows and TLS context."""
     try:

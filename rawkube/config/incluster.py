@@ -42,6 +42,8 @@ def in_cluster_config(
             f"{token_file}: cannot read the service-account token ({e.strerror or e}); "
             "is automountServiceAccountToken disabled for this pod?"
         ) from None
+    except ValueError:  # not UTF-8 text
+        raise ConfigError(f"{token_file}: the service-account token is not text") from None
     return Config(
         host=f"https://{_join_host_port(host, port)}",
         namespace=_namespace(env, namespace_file),
@@ -65,5 +67,5 @@ def _namespace(env: Mapping[str, str], namespace_file: str) -> str:
     try:
         with open(namespace_file, encoding="utf-8") as f:
             return f.read().strip() or "default"
-    except OSError:
+    except (OSError, ValueError):
         return "default"

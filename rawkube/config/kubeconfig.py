@@ -31,7 +31,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rawkube.config.types import AuthProviderConfig, Config, ExecConfig, redact_url
+from rawkube.config.types import (
+    AuthProviderConfig,
+    Config,
+    ExecConfig,
+    only_config_errors,
+    redact_url,
+)
 from rawkube.errors import ConfigError, EmptyConfigError
 
 __all__ = [
@@ -195,6 +201,7 @@ class RawKubeconfig(dict[str, Any]):
     __str__ = __repr__
 
 
+@only_config_errors("the kubeconfig could not be read")
 def load_raw_kubeconfig(
     kubeconfig: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> RawKubeconfig:
@@ -202,6 +209,7 @@ def load_raw_kubeconfig(
     return RawKubeconfig(merge_kubeconfigs(kubeconfig, environ=environ))
 
 
+@only_config_errors("the kubeconfig could not be read")
 def merge_kubeconfigs(
     kubeconfig: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> MergedKubeconfig:
@@ -256,8 +264,15 @@ def _merge_file(raw: MergedKubeconfig, path: str) -> None:
     ext = doc.get("extensions") or []
     if not isinstance(ext, list):
         raise _type_error(path, "extensions", _LIST, ext)
-    known = {e.get("name") for e in raw.extensions if isinstance(e, dict)}
-    raw.extensions.extend(e for e in ext if isinstance(e, dict) and e.get("name") not in known)
+    # Named extensions: the first file to name one wins; a name that is not a string (a list
+    # in a broken file) names nothing and is kept as it is.
+    known = {_ext_name(e) for e in raw.extensions} - {None}
+    raw.extensions.extend(e for e in ext if isinstance(e, dict) and _ext_name(e) not in known)
+
+
+def _ext_name(ext: object) -> str | None:
+    name = ext.get("name") if isinstance(ext, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _parse_file(path: str) -> dict[str, Any]:
@@ -269,7 +284,7 @@ def _parse_file(path: str) -> dict[str, Any]:
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the kubeconfig file: {e.strerror or e}") from None
     try:
-        doc = yaml.safe_load(text)
+        doc = _load_yaml(text, path)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -278,6 +293,11 @@ def _parse_file(path: str) -> dict[str, Any]:
             f"{path}: not valid YAML{where} ({problem}); expected a kubeconfig "
             "(apiVersion: v1, kind: Config, clusters/users/contexts lists)"
         ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: the YAML is nested too deeply to be a kubeconfig (a kubeconfig is a few "
+            f"levels deep; at most {MAX_YAML_DEPTH} are accepted)"
+        ) from None
     if doc is None:  # an empty file is an empty config, as in client-go
         return {}
     if not isinstance(doc, dict):
@@ -285,6 +305,84 @@ def _parse_file(path: str) -> dict[str, Any]:
             f"{path}: expected a kubeconfig mapping at the top level, got {_kind(doc)}"
         )
     return doc
+
+
+# A kubeconfig is a small document a few levels deep. Documents nested deeper than this, or whose
+# YAML aliases would expand into more nodes than this beyond the ones written, are refused
+# before anything is built from them: an 860-byte "billion laughs" kubeconfig otherwise loads
+# fine (PyYAML shares aliased nodes) and then exhausts memory in the first json.dumps or
+# redaction that walks it (issue 12, item 9). go-yaml, which client-go uses, refuses such
+# documents too ("document contains excessive aliasing", gopkg.in/yaml decode.go).
+MAX_YAML_DEPTH = 100
+MAX_ALIAS_EXPANSION = 100_000
+
+
+def _load_yaml(text: bytes, path: str) -> Any:
+    """`yaml.safe_load`, after checking depth and alias expansion on the composed node graph."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_graph(node, path)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_yaml_graph(root: Any, path: str) -> None:
+    """Refuse a composed YAML graph that is too deep, refers to itself, or expands too much.
+
+    Iterative (a recursive walk is what a hostile document would overflow). Sizes are memoised
+    per node, so a graph of shared aliases is measured in time linear in its distinct nodes.
+    """
+    import yaml
+
+    size: dict[int, int] = {}
+    distinct = 0
+    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in _children(node))
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise ConfigError(f"{path}: a YAML alias refers to a node that contains it")
+        if depth > MAX_YAML_DEPTH:
+            raise ConfigError(
+                f"{path}: the YAML is nested more than {MAX_YAML_DEPTH} levels deep; "
+                "a kubeconfig is a few levels deep"
+            )
+        distinct += 1
+        if not isinstance(node, yaml.ScalarNode):
+            on_path.add(key)
+        stack.append((node, depth, True))
+        for child in _children(node):
+            if id(child) not in size:
+                stack.append((child, depth + 1, False))
+    if size[id(root)] - distinct > MAX_ALIAS_EXPANSION:
+        raise ConfigError(
+            f"{path}: the YAML aliases expand to {size[id(root)]:,} nodes from {distinct:,} "
+            f"written (more than {MAX_ALIAS_EXPANSION:,} extra); a kubeconfig does not need "
+            "that, so it is refused (a YAML 'billion laughs' document)"
+        )
+
+
+def _children(node: Any) -> list[Any]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _entries(
@@ -415,6 +513,7 @@ def _kind(value: Any) -> str:
 # From the merged kubeconfig to a Config
 
 
+@only_config_errors("the kubeconfig could not be read")
 def load_config(
     kubeconfig: str | os.PathLike[str] | None = None,
     context: str | None = None,
@@ -472,6 +571,7 @@ def load_config(
     )
 
 
+@only_config_errors("the kubeconfig could not be read")
 def config_from_raw(
     raw: MergedKubeconfig,
     *,
@@ -632,6 +732,8 @@ def _check_readable(path: str, where: str) -> None:
             pass
     except OSError as e:
         raise ConfigError(f"{where}: cannot read {path}: {e.strerror or e}") from None
+    except ValueError as e:  # a NUL byte, or a lone surrogate no file name can hold
+        raise ConfigError(f"{where}: {path!r} is not a usable file name ({e})") from None
 
 
 def _apply_user(

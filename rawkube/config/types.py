@@ -7,9 +7,12 @@ A Config is plain data: building it does no I/O, and its repr never shows a secr
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from rawkube.errors import ConfigError
 
 # Fields whose values are secrets: never shown by repr/str, logs or exceptions.
 SECRET_FIELDS = frozenset({"bearer_token", "password", "key_data", "cert_data"})
@@ -145,6 +148,47 @@ class Config:
         return dataclasses.replace(self, **changes)
 
 
+# Exceptions that mean "this input broke an assumption of the code" rather than "this input is
+# wrong in a way the code checks": the public entry points (load_config, build_client) turn them
+# into a ConfigError and say that it is a rawkube bug. The fuzz tests fail when one of these is
+# ever the cause of a ConfigError, so this net is never the fix, only the last guard.
+INTERNAL_ERRORS: tuple[type[Exception], ...] = (
+    TypeError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+    OverflowError,
+)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def only_config_errors(what: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Let only `ConfigError` out of the decorated function (issue 12, item 8): anything in
+    `INTERNAL_ERRORS` becomes one, with the original as `__cause__` and no part of its message
+    (it could quote a secret)."""
+
+    def decorate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(fn)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return fn(*args, **kwargs)
+            except ConfigError:
+                raise
+            except INTERNAL_ERRORS as err:
+                raise ConfigError(
+                    f"{what} ({type(err).__name__} in {fn.__name__}); this is a rawkube bug: "
+                    "please report it with the shape of the configuration, not its secrets"
+                ) from err
+
+        return wrapper
+
+    return decorate
+
+
 def redact(
     value: Any,
     keys: Sequence[str] = (
@@ -181,4 +225,3 @@ def _redact_item(key: Any, value: Any, keys: Sequence[str]) -> Any:
             for var in value
         ]
     return redact(value, keys)
-

@@ -411,8 +411,7 @@ class _DiscoveryBase:
             return "/api/v1"
         if group_version.count("/") != 1 or not all(group_version.split("/")):
             raise ValueError(
-                'a group/version is "v1" or "group/version", e.g. "apps/v1"; '
-                f"got {group_version!r}"
+                f'a group/version is "v1" or "group/version", e.g. "apps/v1"; got {group_version!r}'
             )
         return f"/apis/{group_version}"
 

@@ -138,7 +138,14 @@ class ClientCore:
             raise self.failure(req, response, body)
         warnings = self.handle_warnings(response)
         url = _safe_url(response.request)
-        return Result(response.status_code, response.headers, body, warnings=warnings, url=url)
+        return Result(
+            response.status_code,
+            response.headers,
+            body,
+            warnings=warnings,
+            url=url,
+            request=response.request,
+        )
 
     def failure(self, req: RequestBase, response: httpx.Response, body: bytes) -> StatusError:
         """The StatusError for a response that is not a success (its warnings handled too)."""

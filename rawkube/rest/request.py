@@ -338,7 +338,9 @@ class RequestBase:
             return
         if self.verb == "POST":
             raise RequestError("an empty namespace may not be set during creation")
-        if self.verb in ("GET", "PUT", "DELETE") and self._name:
+        # client-go checks GET, PUT and DELETE; a named PATCH is refused too (it would go to
+        # the cluster-scoped path of a namespaced resource and answer 404).
+        if self.verb in ("GET", "PUT", "DELETE", "PATCH") and self._name:
             raise RequestError("an empty namespace may not be set when a resource name is provided")
 
     def to_httpx(self, client: httpx.Client | httpx.AsyncClient | None = None) -> httpx.Request:

@@ -9,11 +9,14 @@ still becomes a useful error via `errors.new_generic_server_response`, like clie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rawkube import _json
 from rawkube.errors import DecodeError, StatusError, from_status, new_generic_server_response
+
+if TYPE_CHECKING:
+    import httpx
 
 PROTOBUF_MAGIC = b"k8s\x00"
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -35,10 +38,26 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def decode_body(body: bytes, content_type: str | None) -> Any:
+def body_excerpt(body: bytes, secrets: Sequence[str] = (), limit: int = 200) -> str:
+    """The start of a body for an error message, credentials masked.
+
+    Token-like JSON fields are masked (`trace.mask_body`), and so is every credential the
+    request carried (a server may echo its Authorization header back, issue 12 item 11), as
+    StatusError bodies are; masked before cutting, so a secret straddling the cut cannot leak.
+    """
+    from rawkube.rest import trace
+
+    window = body[: limit + 4096]
+    masked = trace.mask_secrets(trace.mask_body(window), secrets)
+    return repr(masked[:limit].decode(errors="replace"))
+
+
+def decode_body(body: bytes, content_type: str | None, secrets: Sequence[str] = ()) -> Any:
     """Decode a response body by its media type: JSON (default), YAML, never protobuf.
 
-    An empty body (204 No Content, e.g. fixtures/real-apiserver/058) decodes to None.
+    An empty body (204 No Content, e.g. fixtures/real-apiserver/058) decodes to None. Whatever
+    the body, a failure is a `DecodeError` (never a yaml or recursion error), and its excerpt
+    masks `secrets` (the request's credentials).
     """
     if not body:
         return None
@@ -52,13 +71,19 @@ def decode_body(body: bytes, content_type: str | None) -> Any:
     if media in ("application/yaml", "application/x-yaml", "text/yaml"):
         import yaml  # lazily: plain JSON clients never pay for importing yaml
 
-        return yaml.safe_load(body)
+        try:
+            return yaml.safe_load(body)
+        except (yaml.YAMLError, RecursionError, ValueError) as err:
+            raise DecodeError(
+                f"response body is not valid YAML ({content_type}): {body_excerpt(body, secrets)}",
+                content_type=content_type,
+            ) from err
     try:
         return _json.loads(body)
-    except ValueError as err:
-        snippet = body[:200].decode(errors="replace")
+    except (ValueError, RecursionError) as err:
         raise DecodeError(
-            f"response body is not valid JSON ({content_type or 'no content type'}): {snippet!r}",
+            f"response body is not valid JSON ({content_type or 'no content type'}): "
+            f"{body_excerpt(body, secrets)}",
             content_type=content_type,
         ) from err
 
@@ -135,7 +160,16 @@ def error_from_response(
 class Result:
     """The outcome of `Request.do()` (client-go `rest.Result`): a successful response."""
 
-    __slots__ = ("status_code", "headers", "warnings", "content_type", "_body", "_decoded", "url")
+    __slots__ = (
+        "status_code",
+        "headers",
+        "warnings",
+        "content_type",
+        "_body",
+        "_decoded",
+        "url",
+        "_request",
+    )
 
     _UNSET: Any = object()
 
@@ -147,6 +181,7 @@ class Result:
         *,
         warnings: list[str] | None = None,
         url: str = "",
+        request: httpx.Request | None = None,
     ) -> None:
         self.status_code = status_code
         self.headers = headers
@@ -155,6 +190,15 @@ class Result:
         self.url = url
         self._body = body
         self._decoded: Any = Result._UNSET
+        # The request answered: only read to mask its credentials in a DecodeError's excerpt.
+        self._request = request
+
+    def _secrets(self) -> list[str]:
+        if self._request is None:
+            return []
+        from rawkube.rest.trace import request_secrets
+
+        return request_secrets(self._request)
 
     def raw(self) -> bytes:
         """The body bytes as received (client-go `Result.Raw()`)."""
@@ -166,7 +210,11 @@ class Result:
     def json(self) -> Any:
         """The decoded body (JSON, or YAML for application/yaml); None for an empty body."""
         if self._decoded is Result._UNSET:
-            self._decoded = decode_body(self._body, self.content_type)
+            try:
+                self._decoded = decode_body(self._body, self.content_type)
+            except DecodeError:
+                # Again, with the excerpt masked: the credentials are only looked up on failure.
+                self._decoded = decode_body(self._body, self.content_type, self._secrets())
         return self._decoded
 
     def into(self, model: FromDict[T]) -> T:

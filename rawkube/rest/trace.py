@@ -123,40 +123,86 @@ def _truncate(text: str) -> str:
     return text[:limit] + f" [truncated {len(text) - limit} chars]"
 
 
-def _body_text(body: bytes, secrets: Iterable[str] = ()) -> str:
+def _body_text(body: bytes, secrets: Iterable[str] = (), secret_resource: bool = False) -> str:
     if any(b < 0x0A for b in body[:4096]):  # binary (protobuf): client-go logs a hex dump
+        if secret_resource:
+            return f"<{len(body)} bytes of a Secret in binary: not shown>"
         return body[:64].hex(" ") + (" ..." if len(body) > 64 else "")
-    return mask_secrets(mask_body(_mask_secret_data(body)), secrets).decode(errors="replace")
+    masked = _mask_secret_data(body, secret_resource)
+    return mask_secrets(mask_body(masked), secrets).decode(errors="replace")
 
 
-def _mask_secret_data(body: bytes) -> bytes:
+def is_secret_path(path: str) -> bool:
+    """Does this request path address core/v1 Secrets (one, a list, or a watch of them)?
+
+    `/api/v1/secrets`, `/api/v1/namespaces/{ns}/secrets[/{name}]`, the legacy `/api/v1/watch/...`
+    forms, after any path prefix of the server URL. Secret bodies are masked by the resource
+    they belong to, not by the `kind` inside them: a Secret created from a dict without `kind`
+    carries its data just the same (issue 12, item 12).
+    """
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    for i in range(len(parts) - 1):
+        if parts[i] != "api" or parts[i + 1] != "v1":
+            continue
+        rest = parts[i + 2 :]
+        if rest[:1] == ["watch"]:
+            rest = rest[1:]
+        if rest[:1] == ["namespaces"] and len(rest) >= 3:
+            rest = rest[2:]
+        if rest[:1] == ["secrets"]:
+            return True
+    return False
+
+
+def _mask_secret_data(body: bytes, secret_resource: bool = False) -> bytes:
     """A Secret's (or SecretList's) `data` / `stringData` values masked; other bodies as
-    they are. kubectl -v8 prints them; rawkube's trace never does."""
-    if b'"Secret' not in body:  # also matches "SecretList"; cheap for every other body
+    they are. kubectl -v8 prints them; rawkube's trace never does. With `secret_resource`
+    (the request addressed Secrets), every object in the body is taken for a Secret."""
+    if not secret_resource and b'"Secret' not in body:  # also matches "SecretList"
         return body
     import json
 
     try:
         doc = json.loads(body)
-    except ValueError:
-        return b'<a body holding a Secret that is not valid JSON: not shown>'
-    return json.dumps(_masked_secrets(doc), separators=(",", ":")).encode()
+    except (ValueError, RecursionError):
+        return b"<a body holding a Secret that is not valid JSON: not shown>"
+    return json.dumps(mask_secret_values(doc, secret_resource), separators=(",", ":")).encode()
 
 
-def _masked_secrets(value: object, secret: bool = False) -> object:
+def mask_secret_values(
+    doc: object, secret_resource: bool = False, masked: object = MASKED
+) -> object:
+    """`doc` with the `data`/`stringData` values of every Secret in it replaced by `masked`.
+
+    A Secret is an object of kind Secret, an item of a SecretList (items carry no kind), and
+    with `secret_resource` any object the body holds: itself, the items of a list, the object
+    of a watch event. Shared by the trace and the recorder.
+    """
+    if isinstance(doc, dict) and "type" in doc and isinstance(doc.get("object"), dict):
+        return {**doc, "object": mask_secret_values(doc["object"], secret_resource, masked)}
+    return _masked_secrets(doc, secret_resource, masked)
+
+
+def _masked_secrets(value: object, secret: bool, masked: object) -> object:
     if isinstance(value, list):
-        return [_masked_secrets(v, secret) for v in value]
+        return [_masked_secrets(v, secret, masked) for v in value]
     if not isinstance(value, dict):
         return value
     kind = value.get("kind")
-    if kind == "Secret" or secret and kind is None:
+    if kind == "Secret" or secret and not isinstance(value.get("items"), list):
         return {
-            k: {name: MASKED for name in v} if k in ("data", "stringData") and isinstance(v, dict)
+            k: {name: masked for name in v}
+            if k in ("data", "stringData") and isinstance(v, dict)
             else v
             for k, v in value.items()
         }
     # SecretList items carry no kind; watch events and other wrappers hold objects inside.
-    return {k: _masked_secrets(v, kind == "SecretList" and k == "items") for k, v in value.items()}
+    return {
+        k: _masked_secrets(v, secret or (kind == "SecretList" and k == "items"), masked)
+        if k in ("items", "object") or not secret
+        else v
+        for k, v in value.items()
+    }
 
 
 def curl_command(request: httpx.Request) -> str:
@@ -195,7 +241,8 @@ def trace_request(request: httpx.Request) -> None:
             _header_lines(_titled(request.headers)),
         )
     if enabled(8) and request.content:
-        logger.info('Request Body body="%s"', _truncate(_body_text(request.content)))
+        text = _body_text(request.content, secret_resource=is_secret_path(request.url.path))
+        logger.info('Request Body body="%s"', _truncate(text))
 
 
 def trace_response(
@@ -216,7 +263,8 @@ def trace_response(
             millis,
         )
         if body:
-            text = _body_text(body, request_secrets(request))  # a server may echo the token
+            # a server may echo the token; a Secret's data is masked by its resource
+            text = _body_text(body, request_secrets(request), is_secret_path(request.url.path))
             logger.info('Response Body body="%s"', _truncate(text))
     else:
         logger.info("%s %s %s in %d milliseconds", request.method, _url(request), status, millis)

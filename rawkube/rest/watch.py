@@ -17,7 +17,15 @@ from __future__ import annotations
 import contextlib
 import inspect
 import socket
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -25,7 +33,7 @@ from typing import Any
 import httpx
 
 from rawkube import _json
-from rawkube.errors import DecodeError, StatusError, from_status
+from rawkube.errors import DecodeError, StatusError, TruncatedStream, from_status
 
 # Larger than any object etcd accepts (1.5 MiB by default) with plenty of room for a List-sized
 # initial event; a line this long without a newline means the stream is not a watch stream.
@@ -64,40 +72,81 @@ class WatchEvent:
         return f"WatchEvent(type={self.type!r}, resource_version={self.resource_version!r})"
 
 
-def decode_event(line: bytes, decode: Callable[[Any], Any] | None = None) -> WatchEvent:
+def decode_event(
+    line: bytes, decode: Callable[[Any], Any] | None = None, secrets: Sequence[str] = ()
+) -> WatchEvent:
     """One JSON line -> WatchEvent (pure). `decode` is applied to the object of every event
-    but ERROR, whose object stays the Status dict."""
+    but ERROR, whose object stays the Status dict.
+
+    Every way a line can be wrong is a `DecodeError` (client-go rest/watch/decoder.go refuses
+    the same lines): not JSON, not an object with a string `type` and an `object`, a type that
+    is not one of the five, an object that is not a JSON object, or one `decode` rejects. The
+    excerpt in the message masks `secrets` (the request's credentials, a server may echo them).
+    """
     try:
         raw = _json.loads(line)
-    except ValueError as err:
-        raise DecodeError(f"watch stream line is not JSON: {line[:200]!r}") from err
+    except (ValueError, RecursionError) as err:
+        raise DecodeError(f"watch stream line is not JSON: {_excerpt(line, secrets)}") from err
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str) or "object" not in raw:
-        raise DecodeError(f"watch stream line is not a watch event: {line[:200]!r}")
-    obj = raw["object"]
-    if decode is not None and raw["type"] != "ERROR":
-        obj = decode(obj)
-    return WatchEvent(raw["type"], obj, raw)
+        raise DecodeError(f"watch stream line is not a watch event: {_excerpt(line, secrets)}")
+    kind, obj = raw["type"], raw["object"]
+    if kind not in EVENT_TYPES:
+        raise DecodeError(f"got invalid watch event type: {_excerpt(kind.encode(), secrets)}")
+    if kind == "ERROR":
+        return WatchEvent(kind, obj, raw)
+    if not isinstance(obj, dict):
+        raise DecodeError(
+            f"watch {kind} event whose object is not a JSON object: {_excerpt(line, secrets)}"
+        )
+    if decode is not None:
+        try:
+            obj = decode(obj)
+        except Exception as err:  # a model refusing the object: still a decode failure
+            raise DecodeError(
+                f"watch {kind} event object could not be decoded ({type(err).__name__}): "
+                f"{_excerpt(line, secrets)}"
+            ) from err
+    return WatchEvent(kind, obj, raw)
+
+
+def _excerpt(data: bytes, secrets: Sequence[str]) -> str:
+    from rawkube.rest.result import body_excerpt
+
+    return body_excerpt(data, secrets)
 
 
 class WatchDecoder:
-    """Incremental, sans-IO decoder of a newline-delimited watch stream."""
+    """Incremental, sans-IO decoder of a newline-delimited watch stream.
+
+    A bad line never costs the events before it: `feed` returns the complete events that
+    preceded it in the same chunk and keeps the `DecodeError` as `error`, raised by the next
+    `feed` or `close` (a reader should check `error` after handing the events on). A stream
+    that ends inside an event (a connection closed mid-line) is a `TruncatedStream` from
+    `close`: the events before it are whole, the last one was cut.
+    """
 
     def __init__(
         self,
         decode: Callable[[Any], Any] | None = None,
         *,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        secrets: Sequence[str] = (),
     ) -> None:
         # A model class may be passed as is: its `from_dict` is the decode function.
         self._decode = getattr(decode, "from_dict", decode)
         self._max = max_frame_bytes
+        # The request's credentials, masked in error excerpts (set by the Watch that reads).
+        self.secrets = tuple(secrets)
         self._buffer = bytearray()
         # Where to resume searching for "\n": bytes before it are known to have none, so a
         # frame fed one byte at a time is scanned once, not once per byte.
         self._scanned = 0
+        self.error: DecodeError | None = None
 
     def feed(self, chunk: bytes) -> list[WatchEvent]:
         """Add bytes; return every event completed by them (possibly none)."""
+        if self.error is not None:
+            raise self.error
         self._buffer += chunk
         events: list[WatchEvent] = []
         start = 0
@@ -109,21 +158,47 @@ class WatchDecoder:
             start = newline + 1
             self._scanned = start
             if line:
-                events.append(decode_event(line, self._decode))
+                try:
+                    events.append(decode_event(line, self._decode, self.secrets))
+                except DecodeError as err:
+                    return self._fail(err, events)
         if start:
             del self._buffer[:start]
             self._scanned = 0
         self._scanned = len(self._buffer)
         if len(self._buffer) > self._max:
-            raise DecodeError(f"watch event larger than {self._max} bytes without a newline")
+            return self._fail(
+                DecodeError(f"watch event larger than {self._max} bytes without a newline"), events
+            )
+        return events
+
+    def _fail(self, err: DecodeError, events: list[WatchEvent]) -> list[WatchEvent]:
+        """Keep `err` for the next call; the events decoded before it are still delivered."""
+        self.error = err
+        self._buffer.clear()
+        self._scanned = 0
+        if not events:
+            raise err
         return events
 
     def close(self) -> list[WatchEvent]:
         """The stream ended: decode a last event not followed by a newline, if any."""
+        if self.error is not None:
+            raise self.error
         rest = bytes(self._buffer).strip()
         self._buffer.clear()
         self._scanned = 0
-        return [decode_event(rest, self._decode)] if rest else []
+        if not rest:
+            return []
+        try:
+            return [decode_event(rest, self._decode, self.secrets)]
+        except DecodeError as err:
+            # client-go's framer reports io.ErrUnexpectedEOF here, and both its RetryWatcher
+            # and the reflector simply watch again from the last resourceVersion.
+            raise TruncatedStream(
+                f"the watch stream ended inside an event ({len(rest)} bytes without a newline): "
+                "the connection was closed mid-event"
+            ) from err
 
     @property
     def buffered(self) -> int:
@@ -143,6 +218,17 @@ def interrupt(response: httpx.Response) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+def _secrets_of(response: httpx.Response) -> tuple[str, ...]:
+    """The credentials of the request a response answers (masked in decode errors)."""
+    from rawkube.rest.trace import request_secrets
+
+    try:
+        request = response.request
+    except RuntimeError:  # a response built by hand, without a request
+        return ()
+    return tuple(request_secrets(request))
+
+
 class _Flag:
     """Set by stop(); shared with the event generator without referring back to the Watch."""
 
@@ -152,12 +238,16 @@ class _Flag:
         self.stopped = False
 
 
-def _checked(events: list[WatchEvent]) -> Iterator[WatchEvent]:
+def _checked(events: list[WatchEvent], decoder: WatchDecoder) -> Iterator[WatchEvent]:
+    """The events of one chunk, an ERROR event raised as its StatusError; then the decoder's
+    pending error, if a bad line followed them."""
     for event in events:
         err = event.error()
         if err is not None:
             raise err
         yield event
+    if decoder.error is not None:
+        raise decoder.error
 
 
 def _watch_events(
@@ -174,8 +264,8 @@ def _watch_events(
     """
     try:
         for chunk in response.iter_bytes(chunk_size):
-            yield from _checked(decoder.feed(chunk))
-        yield from _checked(decoder.close())
+            yield from _checked(decoder.feed(chunk), decoder)
+        yield from _checked(decoder.close(), decoder)
     except httpx.HTTPError:
         if flag.stopped:
             return  # stop() cut the connection under the reader: a clean end
@@ -196,6 +286,7 @@ class Watch:
         self, response: httpx.Response, decoder: WatchDecoder, *, chunk_size: int | None = None
     ) -> None:
         self.response = response
+        decoder.secrets = _secrets_of(response)
         self._flag = _Flag()
         self._events = _watch_events(response, decoder, chunk_size, self._flag)
 
@@ -261,6 +352,7 @@ class AsyncWatch:
     ) -> None:
         if isinstance(response, httpx.Response):
             self.response: httpx.Response | None = response
+            decoder.secrets = _secrets_of(response)
             self._opener: Callable[[], Awaitable[httpx.Response]] | None = None
         else:
             self.response, self._opener = None, response
@@ -274,15 +366,16 @@ class AsyncWatch:
         if self.response is None:
             assert self._opener is not None
             self.response = await self._opener()
+            self._decoder.secrets = _secrets_of(self.response)
         return self.response
 
     async def _generate(self) -> AsyncGenerator[WatchEvent, None]:
         response = await self.start()
         try:
             async for chunk in response.aiter_bytes(self._chunk_size):
-                for event in _checked(self._decoder.feed(chunk)):
+                for event in _checked(self._decoder.feed(chunk), self._decoder):
                     yield event
-            for event in _checked(self._decoder.close()):
+            for event in _checked(self._decoder.close(), self._decoder):
                 yield event
         except httpx.HTTPError:
             if self._stopped:

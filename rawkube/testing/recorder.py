@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from rawkube.rest.trace import is_secret_path
 from rawkube.testing.fixture import (
     FIXTURE_SUFFIXES,
     Exchange,
@@ -83,30 +84,37 @@ _MIN_SECRET_LEN = 4  # never scrub tiny strings: "a" would shred every document
 # --- scrubbing ------------------------------------------------------------------------------------
 
 
-def mask_secret_objects(value: Any) -> Any:
-    """Mask `data`/`stringData` of Secret objects, also inside lists and watch events."""
-    if isinstance(value, list):
+def mask_secret_objects(value: Any, secret_resource: bool = False) -> Any:
+    """Mask `data`/`stringData` of Secret objects, also inside lists and watch events.
+
+    With `secret_resource` (the exchange addressed Secrets, `rest.trace.is_secret_path`), every
+    object in the body is taken for a Secret whatever its `kind` says (issue 12, item 12), and
+    a body that is not JSON (a YAML manifest) is replaced whole.
+    """
+    from rawkube.rest.trace import mask_secret_values
+
+    if secret_resource and isinstance(value, str) and value:
+        return REDACTED
+    if isinstance(value, list) and not secret_resource:
         return [mask_secret_objects(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if value.get("kind") == "Secret":
-        return _mask_secret(value)
-    if value.get("kind") == "SecretList" and isinstance(value.get("items"), list):
-        # A list's items carry no kind of their own (the API server leaves it out).
-        items = [_mask_secret(i) if isinstance(i, dict) else i for i in value["items"]]
-        return {**value, "items": items}
-    if isinstance(value.get("items"), list) or isinstance(value.get("object"), dict):
-        return {
-            k: mask_secret_objects(v) if k in ("items", "object") else v for k, v in value.items()
-        }
-    return value
+    masked: Any = mask_secret_values(value, secret_resource, _MASK_ANY)
+    return _fill_masks(masked)
 
 
-def _mask_secret(value: dict[str, Any]) -> dict[str, Any]:
-    value = dict(value)
-    for key, masked in (("data", MASKED_SECRET_VALUE), ("stringData", "REDACTED")):
-        if isinstance(value.get(key), dict):
-            value[key] = {k: masked for k in value[key]}
+# mask_secret_values marks each masked value; data values become base64("REDACTED") (typed
+# models still decode them), stringData values plain "REDACTED".
+_MASK_ANY = object()
+
+
+def _fill_masks(value: Any, key: str = "") -> Any:
+    if value is _MASK_ANY:
+        return "REDACTED" if key == "stringData" else MASKED_SECRET_VALUE
+    if isinstance(value, dict):
+        if key in ("data", "stringData"):
+            return {k: _fill_masks(v, key) for k, v in value.items()}
+        return {k: _fill_masks(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_masks(v) for v in value]
     return value
 
 
@@ -484,11 +492,15 @@ class Recorder:
     def _clean(self, exchange: Exchange) -> Exchange:
         data = exchange.to_dict()
         if self.mask_secrets:
-            data["request"]["body"] = mask_secret_objects(data["request"]["body"])
+            secret = is_secret_path(str(data["request"].get("path") or ""))
+            data["request"]["body"] = mask_secret_objects(data["request"]["body"], secret)
             response = data["response"]
-            for key in ("body", "body_lines"):
-                if key in response:
-                    response[key] = mask_secret_objects(response[key])
+            if "body" in response:
+                response["body"] = mask_secret_objects(response["body"], secret)
+            if "body_lines" in response:  # a watch: one event per line
+                response["body_lines"] = [
+                    mask_secret_objects(line, secret) for line in response["body_lines"]
+                ]
         return Exchange.from_dict(scrub(data, self._secrets))
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:

@@ -286,9 +286,11 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if self.match_body and req.body != sent.body:
             # The message lands in test logs: Secret data and token fields are masked as the
             # recorder masks them (a test may send real ones).
+            from rawkube.rest.trace import is_secret_path
             from rawkube.testing.recorder import mask_secret_objects, scrub
 
-            shown = [scrub(mask_secret_objects(b)) for b in (req.body, sent.body)]
+            secret = is_secret_path(str(req.path or ""))
+            shown = [scrub(mask_secret_objects(b, secret)) for b in (req.body, sent.body)]
             out.append("  body:")
             out.extend("    " + line for line in _body_diff(*shown))
             if shown[0] == shown[1]:

@@ -269,10 +269,23 @@ class _ResourceBase:
             raise UnsupportedVerb(f"{self.info.resource} has no {subresource!r} subresource")
 
     def _on(self, req: Any, namespace: str | None = None) -> Any:
-        """Point a request at this resource, in this client's (or the object's) namespace."""
-        ns = self._namespace or (namespace if self.info.namespaced else None)
-        if ns:
-            req = req.namespace(ns)
+        """Point a request at this resource, in this client's (or the object's) namespace.
+
+        An empty namespace is kept as such, never dropped: client-go's typed clients always
+        pass one (`Pods("")` lists across namespaces) and refuse it for a create or a named
+        request (rest/request.go `requestPreflightCheck`), which would otherwise go to the
+        cluster-scoped path (issue 12, item 10). A typed client made without a namespace is
+        `Pods("")`; only the dynamic client, which cannot tell (no discovery data), treats a
+        missing namespace as "cluster-scoped".
+        """
+        if self.info.namespaced:
+            ns = self._namespace or namespace
+            if not ns:
+                ns = self._namespace
+                if ns is None and self.info.verbs:
+                    ns = ""
+            if ns is not None:
+                req = req.namespace(ns)
         return req.resource(self.info.resource)
 
     # -- one plan per verb ---------------------------------------------------------------------
