@@ -51,7 +51,9 @@ def local_server() -> object:
     from rawkube.testing import LocalAPIServer
 
     server = LocalAPIServer(token=ADMIN_TOKEN)
-    server.add_token(ALICE_TOKEN, user="alice", groups=())
+    # The static tokens as realkube's tokens.csv defines them (token,user,uid,groups).
+    server.add_token(ADMIN_TOKEN, user="admin", groups=("system:masters",), uid="realkube-admin")
+    server.add_token(ALICE_TOKEN, user="alice", groups=(), uid="realkube-alice")
     return server.start()
 
 

@@ -74,7 +74,13 @@ def test_demo_runs_every_step_against_the_embedded_server(tmp_path: Path) -> Non
 def test_demo_against_a_configured_cluster_with_trace(kubeconfig: Path, tmp_path: Path) -> None:
     """With a kubeconfig the demo uses that cluster; -v 9 shows curl commands, no key material."""
     proc = rawkube(
-        "demo", "--name", "traced-demo", "--propagation-policy", "Background", "-v", "9",
+        "demo",
+        "--name",
+        "traced-demo",
+        "--propagation-policy",
+        "Background",
+        "-v",
+        "9",
         env=_env(tmp_path, kubeconfig),
     )
     assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout
@@ -177,7 +183,10 @@ def test_get_api_resources_and_version(kubeconfig: Path, tmp_path: Path) -> None
     assert resources.returncode == 0
     lines = resources.stdout.splitlines()
     assert lines[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
-    assert any(line.split()[:5] == ["deployments", "deploy", "apps/v1", "true", "Deployment"] for line in lines)
+    assert any(
+        line.split()[:5] == ["deployments", "deploy", "apps/v1", "true", "Deployment"]
+        for line in lines
+    )
 
     version = rawkube("version", env=env)
     assert "Client Version: rawkube" in version.stdout and "Server Version: v1." in version.stdout
@@ -199,7 +208,11 @@ def test_get_watch_is_bounded_and_shows_changes(kubeconfig: Path, tmp_path: Path
     subprocess.run(
         [kubectl, "create", "-f", "-"],
         input="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched-cm}\ndata: {a: b}\n",
-        text=True, env=env, check=True, capture_output=True, timeout=60,
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
@@ -216,7 +229,9 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) <= 3
 
     missing = rawkube("get", "pods", "--kubeconfig", str(tmp_path / "nope"), env=_env(tmp_path))
-    assert missing.returncode == 1 and "nope" in missing.stderr and "Traceback" not in missing.stderr
+    assert (
+        missing.returncode == 1 and "nope" in missing.stderr and "Traceback" not in missing.stderr
+    )
 
     refused = rawkube("version", "--server", "http://127.0.0.1:9", env=_env(tmp_path))
     assert refused.returncode == 1
@@ -289,7 +304,9 @@ def test_serve_writes_a_kubeconfig_kubectl_accepts(tmp_path: Path) -> None:
         kubectl = str(Path(sys.executable).parent / "kubectl")
         got = subprocess.run(
             [kubectl, "--kubeconfig", str(out_path), "get", "namespaces", "-o", "name"],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert "namespace/default" in got.stdout, got.stderr
     finally:
@@ -359,7 +376,6 @@ def test_server_errors_are_worded_like_kubectl() -> None:
     assert describe_error(StatusError("boom", code=500, reason="")) == "Error from server: boom"
 
 
-
 def test_get_json_and_yaml_print_what_kubectl_prints(kubeconfig: Path, tmp_path: Path) -> None:
     """Sorted keys, go-yaml quoting ("1" but '*'), no managedFields: byte for byte kubectl's.
 
@@ -399,9 +415,7 @@ def test_get_json_and_yaml_print_what_kubectl_prints(kubeconfig: Path, tmp_path:
 def test_get_watch_with_json_output_streams_changes(kubeconfig: Path, tmp_path: Path) -> None:
     """-w was ignored with -o json/yaml: the command printed the object and returned."""
     env = _env(tmp_path, kubeconfig)
-    proc = rawkube(
-        "get", "ns", "default", "-o", "yaml", "-w", "--request-timeout", "1", env=env
-    )
+    proc = rawkube("get", "ns", "default", "-o", "yaml", "-w", "--request-timeout", "1", env=env)
     assert proc.returncode == 0, proc.stderr
     # the GET, then the watch's ADDED event for the same object, as a second YAML document
     assert proc.stdout.splitlines().count("kind: Namespace") == 2 and "\n---\n" in proc.stdout

@@ -34,7 +34,9 @@ KNOWN = load_known_differences()
 @pytest.fixture(scope="module")
 def local() -> Iterator[Target]:
     server = LocalAPIServer(token=ADMIN_TOKEN)
-    server.add_token(ALICE_TOKEN, user="alice", groups=())
+    # The static tokens as realkube's tokens.csv defines them (token,user,uid,groups).
+    server.add_token(ADMIN_TOKEN, user="admin", groups=("system:masters",), uid="realkube-admin")
+    server.add_token(ALICE_TOKEN, user="alice", groups=(), uid="realkube-alice")
     with server:
         yield Target(url=server.url, ca_pem=server.ca_pem, label="local")
 

@@ -146,7 +146,7 @@ def test_server_version() -> None:
 
 
 def test_group_version_must_be_v1_or_group_slash_version() -> None:
-    """"apps" used to become GET /api/apps (a 404 that does not say what was wrong)."""
+    """ "apps" used to become GET /api/apps (a 404 that does not say what was wrong)."""
     server = FakeServer(aggregated=False)
     dc = DiscoveryClient(server.config())
     for bad in ("apps", ""):

@@ -205,15 +205,25 @@ def test_local_api_server_binds_loopback_only_and_rejects_strangers() -> None:
         ctx = ssl.create_default_context(cadata=ca.decode())
         with httpx.Client(verify=ctx, timeout=10, trust_env=False) as client:
             for headers in (
-                {},
                 {"Authorization": "Bearer wrong-" + server.token},
                 {"Authorization": "Bearer " + server.token[:-1]},
-                {"Authorization": "Basic YWRtaW46YWRtaW4="},
-                {"Authorization": server.token},
             ):
                 for path in ("/api/v1/namespaces", "/api", "/version", "/healthz"):
                     got = client.get(server.url + path, headers=headers)
                     assert got.status_code == 401, (headers, path, got.status_code)
+            # No bearer token presented (none, another scheme, no scheme): the anonymous user,
+            # who may read /version and /healthz only (the real server's answers).
+            for headers in (
+                {},
+                {"Authorization": "Basic YWRtaW46YWRtaW4="},
+                {"Authorization": server.token},
+            ):
+                for path in ("/api/v1/namespaces", "/api"):
+                    got = client.get(server.url + path, headers=headers)
+                    assert got.status_code == 403, (headers, path, got.status_code)
+                    assert 'User \\"system:anonymous\\"' in got.text
+                for path in ("/version", "/healthz"):
+                    assert client.get(server.url + path, headers=headers).status_code == 200
             ok = client.get(
                 server.url + "/api", headers={"Authorization": "Bearer " + server.token}
             )

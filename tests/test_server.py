@@ -95,19 +95,27 @@ def test_foreign_client_certificate_and_wrong_token_are_401(server: LocalAPIServ
             status = 401
         assert status == 401
     with httpx.Client(base_url=server.url, verify=_verify(server)) as c:
-        anonymous = c.get("/version")
         wrong = c.get("/version", headers={"Authorization": "Bearer wrong"})
-    for resp in (anonymous, wrong):
-        assert resp.status_code == 401
-        assert resp.json() == {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": "Unauthorized",
-            "reason": "Unauthorized",
-            "code": 401,
-        }
+        # No credentials at all: the anonymous user (kube-apiserver --anonymous-auth=true),
+        # who may read /version but not the API (as the real server answers).
+        anonymous = c.get("/version")
+        anonymous_api = c.get("/api/v1/namespaces")
+    assert wrong.status_code == 401
+    assert wrong.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "Unauthorized",
+        "reason": "Unauthorized",
+        "code": 401,
+    }
+    assert anonymous.status_code == 200
+    assert anonymous_api.status_code == 403
+    assert anonymous_api.json()["message"] == (
+        'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" '
+        'in API group "" at the cluster scope'
+    )
 
 
 def test_secrets_stay_out_of_reprs(server: LocalAPIServer) -> None:
@@ -136,7 +144,8 @@ def test_plain_http_server_with_token() -> None:
         assert srv.url.startswith("http://")
         assert srv.config().bearer_token == "s3cret"
         with httpx.Client(base_url=srv.url) as c:
-            assert c.get("/version").status_code == 401
+            assert c.get("/api").status_code == 403  # anonymous
+            assert c.get("/version", headers={"Authorization": "Bearer x"}).status_code == 401
             ok = c.get("/version", headers={"Authorization": "Bearer s3cret"})
             assert ok.status_code == 200 and ok.json()["gitVersion"] == "v1.36.2"
 

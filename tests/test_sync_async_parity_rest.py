@@ -335,4 +335,3 @@ def test_async_twins_have_the_same_public_names() -> None:
     ]
     for sync_cls, async_cls in pairs:
         assert public(sync_cls) == public(async_cls), sync_cls.__name__
-

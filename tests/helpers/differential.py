@@ -21,9 +21,11 @@ Scenario file format (YAML, a list)::
           headers: {Content-Type: application/merge-patch+json}
           body: {...}                            # JSON-encoded; or body_raw: "text sent as is"
           capture: {rv: metadata.resourceVersion}   # later steps may use {rv}
+                                                 # ("data.token|base64": decoded first)
           wait: {status: 200, path: status.phase, equals: Active, timeout: 20}
           compare: full                          # full (default) | status | none
           ignore: [metadata.annotations]         # dotted paths masked in the response body
+          unordered: [status.resourceRules]      # lists whose order the server does not fix
           watch: true                            # the body is a stream of JSON lines
 
 ``{ns}`` is replaced by the scenario's namespace, ``{name}`` by a short per-scenario name
@@ -79,6 +81,7 @@ class Step:
     wait: dict[str, Any] | None = None
     compare: str = "full"
     ignore: list[str] = field(default_factory=list)
+    unordered: list[str] = field(default_factory=list)
     watch: bool = False
 
     @classmethod
@@ -258,14 +261,24 @@ def run_scenario(target: Target, scenario: Scenario, suffix: str = "") -> list[d
                 resp = _run_step(client, step, names)
                 body = _parse_body(resp, step.watch)
                 for key, path in step.capture.items():
-                    value = _dig(body, path)
-                    names[key] = "" if value is None else str(value)
+                    names[key] = _captured(body, path)
                 exchanges.append(_exchange(step, resp, body, names))
         finally:
             if scenario.namespace:
                 _delete_namespace(client, names["ns"])
             _cleanup_cluster_scoped(client, scenario, names)
     return exchanges
+
+
+def _captured(body: Any, path: str) -> str:
+    path, _, transform = path.partition("|")
+    value = _dig(body, path)
+    text = "" if value is None else str(value)
+    if transform == "base64" and text:
+        import base64
+
+        text = base64.b64decode(text).decode()
+    return text
 
 
 def _run_step(client: httpx.Client, step: Step, names: dict[str, str]) -> httpx.Response:
@@ -348,7 +361,9 @@ def _exchange(step: Step, resp: httpx.Response, body: Any, names: dict[str, str]
         "content-type": resp.headers.get("content-type", "").split(";")[0].strip(),
     }
     if step.compare == "full":
-        response["body"] = normalise(mask_secrets(body, step.path), names, step.ignore)
+        response["body"] = normalise(
+            mask_secrets(body, step.path), names, step.ignore, step.unordered
+        )
     elif step.compare == "status" and isinstance(body, dict) and body.get("kind") == "Status":
         response["reason"] = body.get("reason")
     return {"request": request, "response": response}
@@ -417,11 +432,22 @@ IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 GENERATED_SUFFIX = re.compile(r"^[bcdfghjklmnpqrstvwxz2456789]{5}$")
 
 
-def normalise(body: Any, names: dict[str, str], ignore: list[str] | None = None) -> Any:
-    """Mask what legitimately differs between two servers answering the same request."""
+def normalise(
+    body: Any,
+    names: dict[str, str],
+    ignore: list[str] | None = None,
+    unordered: list[str] | None = None,
+) -> Any:
+    """Mask what legitimately differs between two servers answering the same request.
+
+    ``unordered`` lists are sorted: for answers built by iterating a Go map (e.g. a
+    SelfSubjectRulesReview's rules come from informer caches, in a different order each time).
+    """
     body = copy.deepcopy(body)
     for path in ignore or ():
         _mask_path(body, path.split("."))
+    for path in unordered or ():
+        _sort_path(body, path.split("."))
     body = _walk(body, None, None)
     text = json.dumps(body, sort_keys=True)
     # Longest first: the captured values (e.g. a resourceVersion) must not hide the names.
@@ -445,6 +471,15 @@ def _mask_path(obj: Any, parts: list[str]) -> None:
         _mask_path(obj[head], rest)
     else:
         obj[head] = "<ignored>"
+
+
+def _sort_path(obj: Any, parts: list[str]) -> None:
+    if not isinstance(obj, dict) or parts[0] not in obj:
+        return
+    if len(parts) > 1:
+        _sort_path(obj[parts[0]], parts[1:])
+    elif isinstance(obj[parts[0]], list):
+        obj[parts[0]] = sorted(obj[parts[0]], key=lambda v: json.dumps(v, sort_keys=True))
 
 
 def _walk(obj: Any, key: str | None, parent: dict[str, Any] | None) -> Any:

@@ -26,10 +26,19 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from rawkube.testing.server.auth import MASTERS, UserInfo
+from rawkube.testing.server.auth import (
+    ANONYMOUS_USER,
+    MASTERS,
+    Authorizer,
+    UserInfo,
+    bearer_token,
+    forbidden,
+    request_attributes,
+)
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.errors import APIError, ResourceKey
 from rawkube.testing.server.handlers import API, new_audit_id
+from rawkube.testing.server.impersonation import Impersonator, wanted_from_headers
 from rawkube.testing.server.registry.generic import GenericStore as Store
 from rawkube.testing.server.request import Request, Response
 from rawkube.testing.server.resources import ResourceTable
@@ -135,26 +144,34 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         body = self._read_body()
         audit_id = new_audit_id()
+        self._write(self._respond(owner, body), audit_id)
+
+    def _respond(self, owner: LocalAPIServer, body: bytes) -> Response:
         user = owner._authenticate(self.headers.get("Authorization"), self.connection)
         if user is None:
-            resp = Response(401, encode(UNAUTHORIZED.status()))
-        else:
-            req = Request.build(self.command, self.path, dict(self.headers.items()), body, user)
-            try:
-                resp = owner.api.handle(req)
-            except Exception:  # a bug must answer 500, not drop the connection
-                log.exception("internal error serving %s %s", self.command, self.path.split("?")[0])
-                resp = Response(
-                    500,
-                    encode(
-                        APIError(
-                            500,
-                            "InternalError",
-                            "an error on the server has prevented the request from succeeding",
-                        ).status()
-                    ),
-                )
-        self._write(resp, audit_id)
+            return Response(401, encode(UNAUTHORIZED.status()))
+        try:
+            user = owner._impersonate_and_authorize(
+                user, self.headers.items(), self.command, self.path
+            )
+        except APIError as err:
+            return Response(err.code, encode(err.status()))
+        req = Request.build(self.command, self.path, dict(self.headers.items()), body, user)
+        req.authorized = True
+        try:
+            return owner.api.handle(req)
+        except Exception:  # a bug must answer 500, not drop the connection
+            log.exception("internal error serving %s %s", self.command, self.path.split("?")[0])
+            return Response(
+                500,
+                encode(
+                    APIError(
+                        500,
+                        "InternalError",
+                        "an error on the server has prevented the request from succeeding",
+                    ).status()
+                ),
+            )
 
     def _write(self, resp: Response, audit_id: str) -> None:
         self.send_response(resp.status)
@@ -200,6 +217,9 @@ class LocalAPIServer:
     ``tls=False`` serves plain HTTP (bearer tokens only). ``token`` is the admin token (random if
     not given). ``data_dir`` keeps state across restarts (written atomically on every change).
     ``controllers=False`` runs without the Deployment/ReplicaSet/Pod/GC controllers.
+    ``anonymous_auth=False`` answers 401 to requests without credentials (kube-apiserver's
+    ``--anonymous-auth=false``); by default they are served as ``system:anonymous``, whom the
+    bootstrap RBAC policy lets read /version, /healthz, /livez and /readyz only.
     """
 
     def __init__(
@@ -213,6 +233,7 @@ class LocalAPIServer:
         controllers: bool = True,
         history_limit: int = 1000,
         bookmark_interval: float = 60.0,
+        anonymous_auth: bool = True,
     ) -> None:
         if not _is_loopback(host):
             # A test server with a well-known admin identity must never face a network.
@@ -223,6 +244,7 @@ class LocalAPIServer:
         self.port = port
         self.tls = tls
         self.token = token or secrets.token_urlsafe(24)
+        self.anonymous_auth = anonymous_auth
         self._tokens: dict[str, UserInfo] = {self.token: UserInfo("admin", (MASTERS,))}
         self.data_dir = data_dir
         self._want_controllers = controllers
@@ -238,6 +260,11 @@ class LocalAPIServer:
         self.store: Store = Store(history_limit=history_limit)
         self.resources = ResourceTable()
         self.api = API(self.store, self.resources, stopping=self._stopping)
+        self._impersonator = Impersonator(lambda u, a: self._authorizer.authorize(u, a))
+
+    @property
+    def _authorizer(self) -> Authorizer:
+        return Authorizer(self.store)  # the store may be replaced by _load_state
 
     def __repr__(self) -> str:
         state = "running" if self._thread else "stopped"
@@ -309,6 +336,10 @@ class LocalAPIServer:
         self._ensure_system_namespaces()
 
     def _ensure_system_namespaces(self) -> None:
+        """What kube-apiserver's start-up hooks create: the system namespaces
+        (pkg/controlplane/controller/systemnamespaces) and the bootstrap RBAC policy."""
+        from rawkube.testing.server.bootstrap import ensure_bootstrap_policy
+
         for name in SYSTEM_NAMESPACES:
             if self.store.get(ResourceKey("", "namespaces"), "", name) is None:
                 self.store.create(
@@ -321,6 +352,7 @@ class LocalAPIServer:
                         "status": {"phase": "Active"},
                     },
                 )
+        ensure_bootstrap_policy(self.store)
 
     def _start_controllers(self) -> None:
         try:
@@ -349,15 +381,12 @@ class LocalAPIServer:
         return context
 
     def _authenticate(self, authorization: str | None, conn: Any) -> UserInfo | None:
-        """Who sent the request, or None (401): the union of the token and x509 authenticators."""
-        if authorization:
-            scheme, _, credential = authorization.partition(" ")
-            if scheme.lower() == "bearer":
-                # compare_digest: no timing oracle on the token.
-                for known, user in self._tokens.items():
-                    if secrets.compare_digest(credential.strip().encode(), known.encode()):
-                        return user
-            return None
+        """Who sent the request, or None (401): kube-apiserver's union of the bearer-token and
+        x509 authenticators, then the anonymous one (--anonymous-auth=true, its default)."""
+        outcome = bearer_token(authorization)
+        if outcome is not None:
+            # A bearer token was presented: it must be known (static or a service account's).
+            return self._authenticate_token(outcome)
         if isinstance(conn, ssl.SSLSocket):
             der = conn.getpeercert(binary_form=True)
             if der:
@@ -366,6 +395,28 @@ class LocalAPIServer:
                 identity = client_identity(der)
                 if identity is not None:
                     return UserInfo(identity[0], identity[1])
+        return ANONYMOUS_USER if self.anonymous_auth else None
+
+    def _impersonate_and_authorize(
+        self, user: UserInfo, headers: Any, method: str, target: str
+    ) -> UserInfo:
+        """The filters after authentication (k8s.io/apiserver/pkg/server/config.go
+        DefaultBuildHandlerChain): impersonation, then authorization of the request as its
+        URL describes it (RequestInfo), before any routing. Raises the 400/403 APIError."""
+        attrs = request_attributes(method, target)
+        wanted = wanted_from_headers(list(headers))
+        if wanted is not None:
+            user = self._impersonator.impersonate(user, wanted, attrs)
+        allowed, reason = self._authorizer.authorize(user, attrs)
+        if not allowed:
+            raise forbidden(user, attrs, reason)
+        return user
+
+    def _authenticate_token(self, token: str) -> UserInfo | None:
+        # compare_digest: no timing oracle on the token.
+        for known, user in self._tokens.items():
+            if secrets.compare_digest(token.encode(), known.encode()):
+                return user
         return None
 
     def add_token(

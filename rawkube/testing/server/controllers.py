@@ -39,6 +39,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from rawkube.testing.server.auth_controllers import ClusterRoleAggregationController
 from rawkube.testing.server.defaults import default_pod_spec
 from rawkube.testing.server.gc import (
     GarbageCollector,
@@ -1214,6 +1215,7 @@ class ControllerManager:
             ("garbagecollector", GarbageCollector(store)),
             ("deployment", DeploymentController(store)),
             ("replicaset", ReplicaSetController(store)),
+            ("clusterrole-aggregation", ClusterRoleAggregationController(store)),
             ("kubelet", self.kubelet),
         ]
         self._clock = clock

@@ -20,7 +20,7 @@ from typing import Any
 from rawkube.testing.server import decode, discovery, endpoints, openapi, table
 from rawkube.testing.server.admission import CREATE, UPDATE, Attributes, Chain
 from rawkube.testing.server.auth import Attributes as AuthAttributes
-from rawkube.testing.server.auth import Authorizer, forbidden, forbidden_path
+from rawkube.testing.server.auth import Authorizer, forbidden
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey, not_found_path
 from rawkube.testing.server.negotiation import (
     decode_body,
@@ -168,12 +168,13 @@ class API:
         return self._dispatch(req, target)
 
     def _authorize(self, req: Request, attrs: AuthAttributes) -> None:
-        """403 unless the user may (see auth.py); in-process callers (no user) always may."""
-        if req.user is None or Authorizer(self.store).allowed(req.user, attrs):
+        """403 unless the user may (see auth.py); in-process callers (no user) always may, and
+        requests through the HTTP layer were authorized there, before routing (app.py)."""
+        if req.user is None or req.authorized:
             return
-        if attrs.resource_request:
-            raise forbidden(req.user, attrs)
-        raise forbidden_path(req.user, attrs)
+        allowed, reason = Authorizer(self.store).authorize(req.user, attrs)
+        if not allowed:
+            raise forbidden(req.user, attrs, reason)
 
     def _target(self, group: str, version: str, rest: list[str]) -> Target:
         # k8s.io/apiserver/pkg/endpoints/request/requestinfo.go: "namespaces/{ns}/..." scopes

@@ -25,6 +25,7 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes = b""
     user: UserInfo | None = None  # None: trusted in-process caller, not authorized
+    authorized: bool = False  # app.py's filters authorized it already (RequestInfo + RBAC)
 
     @classmethod
     def build(

@@ -172,6 +172,8 @@ class GenericStore:
             "generateName"
         )
         attempts = _GENERATE_NAME_ATTEMPTS if generate else 1
+        if ctx is not None:
+            strategy.authorize_create(self, ctx, obj)
         for attempt in range(attempts):
             draft = copy.deepcopy(obj)
             self._before_create(ctx, rkey, strategy, draft)
@@ -297,11 +299,15 @@ class GenericStore:
                     raise not_found(key, name)
                 obj = updated_object(None)
                 created = True
+                if ctx is not None:
+                    strategy.authorize_create(self, ctx, obj)
                 self._before_create(ctx, key, strategy, obj)
                 if create_admission is not None:
                     create_admission(copy.deepcopy(obj), None)
                 return obj
             obj = updated_object(copy.deepcopy(existing))
+            if ctx is not None:
+                strategy.authorize_update(self, ctx, obj, existing)
             meta = obj.setdefault("metadata", {})
             old_meta = existing["metadata"]
             wanted = meta.get("resourceVersion")

@@ -9,10 +9,11 @@ citing pkg/registry/<group>/<kind>/strategy.go.
 
 Order of the hooks (registry/generic.py, as rest.BeforeCreate / BeforeUpdate call them):
 
-    create: prepare_for_create -> validate (+ generic ObjectMeta rules) -> canonicalize
-            -> validating admission -> storage -> after_create
-    update: prepare_for_update -> validate_update -> canonicalize -> validating admission
-            -> storage (or removal when a deletion's last finalizer went) -> after_update
+    create: authorize_create -> prepare_for_create -> validate (+ generic ObjectMeta rules)
+            -> canonicalize -> validating admission -> storage -> after_create
+    update: authorize_update -> prepare_for_update -> validate_update -> canonicalize
+            -> validating admission -> storage (or removal when a deletion's last finalizer
+            went) -> after_update
     delete: check_graceful_delete, finalizers, mark_deleting -> storage -> after_delete
 
 Validation hooks return a list of causes (`validation.Cause`: reason, message, field); the
@@ -56,6 +57,10 @@ class Strategy:
 
     # -- create ----------------------------------------------------------------------------------
 
+    def authorize_create(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
+        """Raise an APIError to refuse a client's create before anything else (the
+        policy-based storages that wrap a standard one, e.g. pkg/registry/rbac/*/policybased)."""
+
     def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
         """Normalise a new object before validation (clear status, set server-owned fields)."""
 
@@ -70,6 +75,12 @@ class Strategy:
         """Runs once the object is stored (registry.Store.AfterCreate)."""
 
     # -- update ----------------------------------------------------------------------------------
+
+    def authorize_update(
+        self, store: GenericStore, ctx: RequestContext, obj: Obj, old: Obj
+    ) -> None:
+        """Like `authorize_create`, for the new state of an update (rest.WrapUpdatedObjectInfo
+        in the policy-based storages)."""
 
     def allow_create_on_update(self) -> bool:
         return self.create_on_update

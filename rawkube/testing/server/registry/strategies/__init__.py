@@ -12,13 +12,14 @@ from __future__ import annotations
 import threading
 
 from rawkube.testing.server.errors import ResourceKey
-from rawkube.testing.server.registry.strategies import apiextensions, apps, core
+from rawkube.testing.server.registry.strategies import apiextensions, apps, core, rbac
 from rawkube.testing.server.registry.strategy import Strategy
 
 _GROUPS: dict[str, dict[str, Strategy]] = {
     "": core.STRATEGIES,
     "apps": apps.STRATEGIES,
     "apiextensions.k8s.io": apiextensions.STRATEGIES,
+    "rbac.authorization.k8s.io": rbac.STRATEGIES,
 }
 
 # Groups whose kinds keep no metadata.generation (plain data and bookkeeping kinds: a
