@@ -28,7 +28,7 @@ import json
 import struct
 import time
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from rawkube.errors import DecodeError
@@ -214,11 +214,17 @@ def _fill(op: int, flags: int) -> Callable[[], Any] | None:
     return _ZEROS[op]
 
 
-@cache
+_COMPILED: dict[str, Message] = {}
+
+
 def message(name: str) -> Message:
-    if name not in MESSAGES:
-        raise ProtobufError(f"no protobuf message {name} in rawkube's table")
-    return Message(name)
+    """The compiled form of a message (compiled on first use)."""
+    compiled = _COMPILED.get(name)
+    if compiled is None:
+        if name not in MESSAGES:
+            raise ProtobufError(f"no protobuf message {name} in rawkube's table")
+        compiled = _COMPILED[name] = Message(name)
+    return compiled
 
 
 # -- wire primitives ----------------------------------------------------------------------------
@@ -316,6 +322,17 @@ def _time_text(buf: bytes, pos: int, stop: int, micro: bool) -> str | None:
         return _rfc3339(seconds)  # Unmarshal drops nanos (time_proto.go)
     micros = _signed(parts.get(2, 0)) // 1000
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{micros:06d}Z"
+
+
+def _time(buf: bytes, pos: int, stop: int) -> str | None:
+    """A meta/v1 Time: the usual `08 <seconds> 10 00` read directly, the rest by fields_of."""
+    if pos == stop:
+        return None
+    if buf[pos] == 0x08 and stop - pos <= 12 and buf[stop - 2] == 0x10 and buf[stop - 1] == 0:
+        seconds, end = _read_varint(buf, pos + 1)
+        if end == stop - 2:
+            return _rfc3339(seconds - (1 << 64) if seconds >= _I64 else seconds)
+    return _time_text(buf, pos, stop, False)
 
 
 def go_duration(nanos: int) -> str:
@@ -454,11 +471,17 @@ def _decode(buf: bytes, pos: int, end: int, msg: Message) -> dict[str, Any]:
     out: dict[str, Any] = {}
     by_tag = msg.by_tag
     get = by_tag.get
+    compiled = _COMPILED
     while pos < end:
         tag = buf[pos]
         pos += 1
-        if tag >= 0x80:
-            tag, pos = _read_varint(buf, pos - 1)
+        if tag >= 0x80:  # field numbers from 16 on: two bytes
+            second = buf[pos]
+            if second < 0x80:
+                tag = (tag & 0x7F) | second << 7
+                pos += 1
+            else:
+                tag, pos = _read_varint(buf, pos - 1)
         field = get(tag)
         if field is None:
             pos = _skip(buf, pos, tag & 7)
@@ -470,7 +493,12 @@ def _decode(buf: bytes, pos: int, end: int, msg: Message) -> dict[str, Any]:
             length = buf[pos]
             pos += 1
             if length >= 0x80:
-                length, pos = _read_varint(buf, pos - 1)
+                second = buf[pos]
+                if second < 0x80:
+                    length = (length & 0x7F) | second << 7
+                    pos += 1
+                else:
+                    length, pos = _read_varint(buf, pos - 1)
             stop = pos + length
             if stop > end:
                 raise ProtobufError(f"field {name!r} of {msg.name} runs past its message")
@@ -486,7 +514,9 @@ def _decode(buf: bytes, pos: int, end: int, msg: Message) -> dict[str, Any]:
                         entries[key] = item
                     pos = stop
                     continue
-                value = _decode(buf, pos, stop, message(sub))
+                value = _decode(buf, pos, stop, compiled.get(sub) or message(sub))
+            elif op == _TIME:
+                value = _time(buf, pos, stop)
             elif op == _BYTES:
                 value = base64.b64encode(buf[pos:stop]).decode()
             elif op >= _TIME:
