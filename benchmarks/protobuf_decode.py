@@ -111,7 +111,7 @@ def upb_classes(message_names: list[str]) -> dict[str, Any]:
             )
             deps[pkg] = set()
         msg = files[pkg].message_type.add(name=short)
-        for number, json_name, kind, flags in fields:
+        for number, _json_name, kind, flags in fields:
             field = msg.field.add(name=f"f{number}", number=number)
             if flags & 32:  # a map: a nested MapEntry message
                 key, value = kind[4:-1].split(",")
