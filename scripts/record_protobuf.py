@@ -171,7 +171,7 @@ def _rv(obj: dict[str, Any]) -> str | None:
 def record(client: httpx.Client) -> None:
     rec = Recorder(client)
     OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.json"):
+    for old in OUT.glob("*.json"):  # the cassettes (openapi-v2/ is written separately)
         old.unlink()
     client.delete(f"/api/v1/namespaces/{NS}")
     client.delete(CRD)
@@ -283,6 +283,26 @@ def record(client: httpx.Client) -> None:
 
     client.delete(f"/api/v1/namespaces/{NS}")
     client.delete(CRD)
+
+
+def record_openapi(client: httpx.Client) -> None:
+    """GET /openapi/v2 in JSON and in gnostic protobuf, as kubectl asks for it (gzipped)."""
+    import gzip
+
+    pb_type = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    for _ in range(10):
+        as_json = client.get("/openapi/v2", headers={"Accept": JSON})
+        as_pb = client.get("/openapi/v2", headers={"Accept": pb_type})
+        again = client.get("/openapi/v2", headers={"Accept": JSON})
+        if as_json.content == again.content:  # no CRD came or went in between
+            break
+    folder = OUT / "openapi-v2"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, resp in (("swagger.json.gz", as_json), ("swagger.pb.gz", as_pb)):
+        resp.raise_for_status()
+        (folder / name).write_bytes(gzip.compress(resp.content, compresslevel=9, mtime=0))
+    (folder / "content-type").write_text(as_pb.headers["content-type"] + "\n")
+    print(f"  {folder.relative_to(ROOT)}: JSON {len(as_json.content)} B, protobuf {len(as_pb.content)} B")
 
 
 def _ns() -> dict[str, Any]:
@@ -501,10 +521,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--kubeconfig", required=True)
     parser.add_argument("--context")
+    parser.add_argument("--openapi-only", action="store_true", help="only GET /openapi/v2")
     args = parser.parse_args(argv)
     config = load_config(kubeconfig=args.kubeconfig, context=args.context)
     with build_client(config) as client:
-        record(client)
+        if not args.openapi_only:
+            record(client)
+        record_openapi(client)
     return 0
 
 

@@ -15,8 +15,8 @@ What the replay adapts, and why (the recordings come from a live cluster we do n
 * Recording 039 watched while the recorder created and deleted a Deployment: the replay does the
   same from a thread while the watch runs.
 
-Recording 034 (a protobuf answer) is compared through the server's own protobuf decoder, which
-reads the real server's bytes too.
+Recording 034 (a protobuf answer) is compared through rawkube's protobuf codec (rawkube.protobuf),
+which the server answers with too.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from typing import Any
 import httpx
 import pytest
 
-from rawkube.testing.server import LocalAPIServer, protobuf
+from rawkube import protobuf
+from rawkube.testing.server import LocalAPIServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "real-apiserver"
 # Recordings 037/038 were made as a user with no RBAC bindings; we register the same identity.

@@ -20,7 +20,8 @@ and back; watch.py streams watches. Around them:
 * openapi.py: /openapi/v2 and /openapi/v3, and schema walking for patches and validation;
 * patch.py: JSON patch, merge patch, strategic merge patch, server-side apply (managedFields);
 * errors.py: the API errors (Status bodies); selectors.py: label and field selectors;
-* table.py: Table output for kubectl get; protobuf.py: the Kubernetes protobuf encoding;
+* table.py: Table output for kubectl get; openapi_proto.py: /openapi/v2 in gnostic protobuf
+  (kubectl); protobuf answers and bodies go through the client's codec, rawkube.protobuf;
 * certs.py: a throw-away CA and certificates (cryptography is imported only when TLS starts);
 * controllers.py, gc.py: Deployment/ReplicaSet/Pod controllers, kubelet, GC, namespaces.
   They write through the same registry store (`store.Store`, without request validation).

@@ -17,13 +17,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rawkube.testing.server import decode, discovery, endpoints, openapi, table
+from rawkube.testing.server import decode, discovery, endpoints, openapi, openapi_proto, table
 from rawkube.testing.server.admission import CREATE, UPDATE, Attributes, Chain
 from rawkube.testing.server.auth import Attributes as AuthAttributes
 from rawkube.testing.server.auth import Authorizer, forbidden
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey, not_found_path
 from rawkube.testing.server.negotiation import (
+    check_acceptable,
     decode_body,
+    negotiated,
     render,
     render_json,
     wants_table,
@@ -100,9 +102,10 @@ class API:
     def handle(self, req: Request) -> Response:
         """Answer one authenticated request; API errors become Status bodies."""
         try:
-            return self._route(req)
+            resp = self._route(req)
         except APIError as err:
-            return status_response(err)
+            resp = status_response(err)
+        return negotiated(req, resp)  # protobuf when the Accept header prefers it
 
     def _route(self, req: Request) -> Response:
         parts = [p for p in req.path.split("/") if p]
@@ -148,6 +151,8 @@ class API:
 
     def _openapi(self, parts: list[str], req: Request) -> Response:
         if parts == ["v2"]:
+            if openapi_proto.wanted(req.accept):  # kubectl: gnostic protobuf
+                return Response(200, openapi_proto.v2_protobuf(), openapi_proto.CONTENT_TYPE)
             return Response(200, openapi.v2_bytes())
         if parts == ["v3"]:
             return render_json(openapi.v3_index(self.resources))
@@ -164,6 +169,8 @@ class API:
                 raise not_found_path()
             return render_json(doc)
         target = self._target(group, version, rest)
+        if target.info.crd:  # no protobuf form: refused before acting (negotiation.py)
+            check_acceptable(req.accept, protobuf_ok=False)
         self._authorize(req, _attributes(req, target))
         return self._dispatch(req, target)
 
@@ -245,8 +252,8 @@ class API:
             resources=self.resources,
         )
 
-    def body(self, req: Request) -> Any:
-        return decode_body(req)
+    def body(self, req: Request, t: Target | None = None) -> Any:
+        return decode_body(req, t)
 
     def manager(self, req: Request) -> str:
         """fieldmanager.prefixFromUserAgent: the fieldManager, else the User-Agent up to its
@@ -331,7 +338,7 @@ class API:
 
     def create(self, req: Request, t: Target) -> Response:
         """create.go: decode + default, managedFields, mutating admission, registry.Create."""
-        obj = decode.object_from_body(self.body(req), t)
+        obj = decode.object_from_body(self.body(req, t), t)
         obj, warnings = decode.decode(req, t.info, obj, creating=True)
         ctx = self.context(req, t, str(obj["metadata"].get("name") or ""))
         obj["metadata"].pop("managedFields", None)
@@ -349,7 +356,7 @@ class API:
     def update(self, req: Request, t: Target) -> Response:
         """update.go: decode + default, then registry.Update around managedFields and
         mutating admission (rest.DefaultUpdatedObjectInfo + the handler's transformers)."""
-        obj = decode.object_from_body(self.body(req), t)
+        obj = decode.object_from_body(self.body(req, t), t)
         if obj["metadata"].get("name") != t.name:
             raise APIError(
                 400, "BadRequest", "the name of the object does not match the name on the URL"
