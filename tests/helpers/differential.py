@@ -27,6 +27,7 @@ Scenario file format (YAML, a list)::
           ignore: [metadata.annotations]         # dotted paths masked in the response body
           unordered: [status.resourceRules]      # lists whose order the server does not fix
           watch: true                            # the body is a stream of JSON lines
+          fill: {data.a: 1048577}                # set body strings to N 'x's (large bodies)
 
 ``{ns}`` is replaced by the scenario's namespace, ``{name}`` by a short per-scenario name
 (use it for cluster-scoped objects). Both are written back as ``{ns}``/``{name}`` in recordings,
@@ -83,6 +84,7 @@ class Step:
     ignore: list[str] = field(default_factory=list)
     unordered: list[str] = field(default_factory=list)
     watch: bool = False
+    fill: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Step:
@@ -232,7 +234,14 @@ def _request(client: httpx.Client, step: Step, names: dict[str, str]) -> httpx.R
     if step.body_raw is not None:
         content = _substitute(step.body_raw, names).encode()
     elif step.body is not None:
-        content = json.dumps(_substitute(step.body, names)).encode()
+        body = _substitute(step.body, names)
+        for dotted, size in step.fill.items():
+            *parents, leaf = dotted.split(".")
+            target = body
+            for part in parents:
+                target = target[part]
+            target[leaf] = "x" * size
+        content = json.dumps(body).encode()
     if content is not None and "content-type" not in lower:
         headers["Content-Type"] = "application/json"
     if "accept" not in lower:
