@@ -166,6 +166,9 @@ class Replayer:
                 body["metadata"]["resourceVersion"] = "1"  # stale on purpose
             elif current.status_code == 200:
                 body["metadata"]["resourceVersion"] = current.json()["metadata"]["resourceVersion"]
+            if current.status_code == 200 and "uid" in body["metadata"]:
+                # The recorded uid is the real server's; an update may not change it (422).
+                body["metadata"]["uid"] = current.json()["metadata"]["uid"]
         if "resourceVersion=" in query and "watch=1" in query:
             query = self._translate_rv(query)
         content = json.dumps(body).encode() if body is not None else None

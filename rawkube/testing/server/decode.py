@@ -4,7 +4,7 @@ then the scheme's defaulting).
 
     object_from_body   the body must be an object of the URL's kind, in the URL's namespace
     check_types        400 BadRequest for a body that does not decode into the kind's Go type
-                       (OpenAPI schema type checking; see validation)
+                       (the Go type table of apivalidation.decode), and the strict errors
     field_warnings     unknown fields: dropped, and per fieldValidation a Warning header (Warn,
                        the default), a 400 (Strict) or nothing (Ignore)
     default            the kind's defaulting functions (defaults.py)
@@ -12,9 +12,10 @@ then the scheme's defaulting).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from rawkube.testing.server import defaults, openapi
+from rawkube.testing.server import apivalidation, defaults, openapi
 from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.openapi import Schema
 from rawkube.testing.server.request import Request, Target
@@ -50,34 +51,66 @@ def object_from_body(body: Any, t: Target) -> Obj:
     return body
 
 
-def check_types(info: ResourceInfo, obj: Obj) -> None:
-    """Raise the real server's 400 when ``obj`` does not decode into the kind's type.
+def check_types(info: ResourceInfo, obj: Obj, req: Request | None = None) -> list[str] | None:
+    """Decode the body into the kind's Go type as kube-apiserver's JSON serializer does
+    (sigs.k8s.io/json; rawkube.testing.server.apivalidation.decode): raise its 400 when a value
+    does not fit (for a patch result, the patcher's 422 on the field "patch"), else return the
+    strict-decoding errors (unknown / duplicate fields, in document order). None for kinds
+    without a Go type (custom resources).
 
-    The hook of the generic schema type check (types, enums, formats, int-or-string,
-    quantities): nothing is checked yet.
+    A JSON create/PUT body is decoded from its bytes, so duplicate keys and number literals are
+    seen as the Go decoder sees them; other bodies (YAML, protobuf, patch results) from ``obj``.
     """
+    raw: Any = obj
+    if (
+        req is not None
+        and req.method in ("POST", "PUT")
+        and req.body
+        and "json" in (req.content_type or "application/json")
+    ):
+        raw = req.body
+    result = apivalidation.decode_check(info, raw)
+    if result is None:
+        return None
+    if result.error:
+        raise _decode_error(info, obj, result.error, req is not None and req.method == "PATCH")
+    return result.strict
 
 
-def field_warnings(req: Request, info: ResourceInfo, obj: Obj) -> list[tuple[str, str]]:
+def _decode_error(info: ResourceInfo, obj: Obj, error: str, patch: bool) -> APIError:
+    if not patch:
+        return APIError(400, "BadRequest", apivalidation.decode_error_message(info, error))
+    # A patched object that does not decode: 422 on the field "patch" whose value is the
+    # patched JSON (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go). The real
+    # server echoes a patched Secret's values; we never put secret values in a message.
+    shown_obj = obj
+    if info.kind == "Secret" and not info.group:
+        shown_obj = {k: v for k, v in obj.items() if k not in ("data", "stringData")}
+    shown = json.dumps(shown_obj, sort_keys=True, separators=(",", ":"))
+    return apivalidation.patch_decode_error(shown, error)
+
+
+def field_warnings(
+    req: Request, info: ResourceInfo, obj: Obj, strict: list[str] | None = None
+) -> list[tuple[str, str]]:
     """fieldValidation: Strict -> 400, Warn (the default) -> Warning headers, Ignore -> nothing.
-    Unknown fields are dropped in every mode (they have nowhere to go in the Go type)."""
+    Unknown fields are dropped in every mode (they have nowhere to go in the Go type).
+    ``strict`` are `check_types`' strict-decoding errors; without them (server-side apply,
+    custom resources) the unknown fields come from the OpenAPI schema."""
     mode = req.param("fieldValidation") or "Warn"
     schema = schema_of(info)
-    if mode == "Ignore" or schema is None:
-        return []
-    unknown = openapi.unknown_fields(obj, schema)
-    openapi.drop_unknown(obj, schema)
-    if not unknown:
+    if strict is None:
+        if mode == "Ignore" or schema is None:
+            return []
+        strict = [f'unknown field "{p}"' for p in openapi.unknown_fields(obj, schema)]
+    if schema is not None:
+        openapi.drop_unknown(obj, schema)
+    if not strict or mode == "Ignore":
         return []
     if mode == "Strict":
-        fields = ", ".join(f'unknown field "{p}"' for p in unknown)
-        raise APIError(
-            400,
-            "BadRequest",
-            f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
-            f"strict decoding error: {fields}",
-        )
-    return [("Warning", f'299 - "unknown field \\"{p}\\""') for p in unknown]
+        error = "strict decoding error: " + ", ".join(strict)
+        raise _decode_error(info, obj, error, req.method == "PATCH")
+    return [("Warning", '299 - "' + p.replace('"', '\\"') + '"') for p in strict]
 
 
 def default(info: ResourceInfo, obj: Obj, *, creating: bool) -> Obj:
@@ -92,8 +125,8 @@ def decode(
 ) -> tuple[Obj, list[tuple[str, str]]]:
     """The whole decode step for an object already shaped by `object_from_body` (or a patch
     result): type check, unknown fields, defaults. Returns (object, Warning headers)."""
-    check_types(info, obj)
-    warnings = field_warnings(req, info, obj)
+    strict = check_types(info, obj, req)
+    warnings = field_warnings(req, info, obj, strict)
     return default(info, obj, creating=creating), warnings
 
 

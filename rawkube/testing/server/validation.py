@@ -58,27 +58,29 @@ def invalid(field: str, value: Any, detail: str) -> Cause:
 
 
 def invalid_error(info: ResourceInfo, name: str, causes: list[Cause]) -> APIError:
-    """The 422 Status for one or more field errors."""
-    parts = [f"{c['field']}: {c['message']}" for c in causes]
-    joined = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
-    details: dict[str, Any] = {}
-    if name:
-        details["name"] = name
-    if info.group:
-        details["group"] = info.group
-    details["kind"] = info.kind
-    details["causes"] = causes
-    return APIError(422, "Invalid", f'{info.qualified_kind} "{name}" is invalid: {joined}', details)
+    """The 422 Status for one or more field errors (errors.NewInvalid)."""
+    from rawkube.testing.server import apivalidation
+
+    return apivalidation.invalid_error(info, name, causes)
 
 
 def validate_create(info: ResourceInfo, obj: dict[str, Any]) -> list[Cause]:
     """The causes that make a new object invalid (empty: valid). The registry calls this
-    through the kind's Strategy.validate and raises `invalid_error` with them."""
+    through the kind's Strategy.validate and raises `invalid_error` with them. Built-in kinds:
+    their Go validation (apivalidation); custom resources: the name rule only (apiextensions)."""
+    if not info.crd:
+        from rawkube.testing.server import apivalidation
+
+        return apivalidation.validate(info, obj)
     return _causes(info, obj, creating=True)
 
 
 def validate_update(info: ResourceInfo, obj: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     """The causes that make an update invalid (Strategy.validate_update)."""
+    if not info.crd:
+        from rawkube.testing.server import apivalidation
+
+        return apivalidation.validate_update(info, obj, old)
     return _causes(info, obj, creating=False)
 
 
