@@ -336,3 +336,43 @@ def test_is_protobuf() -> None:
     assert protobuf.is_protobuf("application/vnd.kubernetes.protobuf;stream=watch")
     assert not protobuf.is_protobuf("application/json")
     assert not protobuf.is_protobuf(None)
+
+
+# -- the client's side of negotiation (rawkube.protobuf.content) --------------------------------
+
+
+def test_accept_header_follows_client_go() -> None:
+    from rawkube.protobuf import content
+
+    # rest/request.go setAcceptHeader: AcceptContentTypes, else ContentType + ", */*"
+    assert content.accept_header(None, None) is None
+    assert content.accept_header("application/json", None) == "application/json, */*"
+    assert content.accept_header(protobuf.CONTENT_TYPE, content.PROTOBUF_THEN_JSON) == (
+        "application/vnd.kubernetes.protobuf,application/json"
+    )
+
+
+def test_bodies_are_protobuf_only_for_built_in_kinds() -> None:
+    from rawkube.protobuf import content
+
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}
+    body, ctype = content.encode_body(deployment, protobuf.CONTENT_TYPE)
+    assert ctype == protobuf.CONTENT_TYPE and body.startswith(protobuf.MAGIC)
+    assert content.decode_body(body, ctype)["metadata"] == {"name": "d"}
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    body, ctype = content.encode_body(widget, protobuf.CONTENT_TYPE)  # a custom resource: JSON
+    assert ctype == "application/json" and body.startswith(b"{")
+    assert content.encode_body(deployment, "application/json")[1] == "application/json"
+    assert content.encode_body([1, 2], protobuf.CONTENT_TYPE)[1] == "application/json"
+
+
+def test_hex_dump_is_gos() -> None:
+    from rawkube.protobuf import content
+
+    # as kubectl -v 8 prints a protobuf body (Go encoding/hex.Dump)
+    data = b"k8s\x00\n\x15\n\x07apps/v1\x12\nDeployment"
+    assert content.hex_dump(data) == (
+        "00000000  6b 38 73 00 0a 15 0a 07  61 70 70 73 2f 76 31 12  |k8s.....apps/v1.|\n"
+        "00000010  0a 44 65 70 6c 6f 79 6d  65 6e 74                 |.Deployment|\n"
+    )
+    assert content.hex_dump(b"") == ""
