@@ -19,6 +19,7 @@ or after `--max-seconds`, so it can never outlive a benchmark run for long.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import ssl
@@ -29,6 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import data  # noqa: E402  (the benchmark dir is not a package; see sys.path above)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rawkube import protobuf  # noqa: E402
 
 Response = tuple[int, bytes, bytes]  # status, content-type, body
 
@@ -54,6 +58,18 @@ class Answers:
             b"%x\r\n%s\r\n" % (len(ev), ev) for ev in data.watch_events(watch_events, "watch")
         ]
         self.discovery = data.discovery_bodies()
+        # The same answers in the Kubernetes protobuf encoding, for clients that ask for it
+        # (Accept: application/vnd.kubernetes.protobuf...), written by rawkube.protobuf exactly
+        # as kube-apiserver writes them (tests/test_protobuf_recorded.py).
+        self.pb_object = protobuf.encode(json.loads(self.object))
+        self.pb_lists = {k: protobuf.encode(json.loads(v)) for k, v in self.lists.items()}
+        self.pb_watch_chunks = [
+            b"%x\r\n%s\r\n" % (len(frame), frame)
+            for frame in (
+                protobuf.encode_watch_event(event["type"], event["object"])
+                for event in map(json.loads, data.watch_events(watch_events, "watch"))
+            )
+        ]
         self.deleted = data.status_success(data.GET_NAME)
         self.unauthorized = data.compact(
             {
@@ -99,6 +115,13 @@ class Answers:
         if len(parts) < 2 or parts[1] != "deployments":
             return 404, json_type, self.not_found
         namespace, named = parts[0], len(parts) > 2
+        if wants_protobuf(accept) and method in ("GET", "POST", "PUT", "PATCH"):
+            pb_type = protobuf.CONTENT_TYPE.encode()
+            if not named:
+                if method == "POST":
+                    return 201, pb_type, self.pb_object
+                return 200, pb_type, self.pb_lists.get(namespace, self.pb_lists[min(self.pb_lists)])
+            return 200, pb_type, self.pb_object
         if method == "GET" and not named:
             return 200, json_type, self.lists.get(namespace, self.lists[min(self.lists)])
         if method == "GET" and named:
@@ -121,6 +144,11 @@ def empty_resource_list(group_version: str) -> bytes:
             "resources": [],
         }
     )
+
+
+def wants_protobuf(accept: str) -> bool:
+    """The client's first choice is protobuf (client-go: "application/vnd.kubernetes.protobuf,...")."""
+    return accept.split(",")[0].split(";")[0].strip() == protobuf.CONTENT_TYPE
 
 
 def is_watch(query: str) -> bool:
@@ -155,12 +183,13 @@ def discard_body(conn: socket.socket, buf: bytearray, length: int) -> None:
     del buf[:length]
 
 
-def send_watch(conn: socket.socket, answers: Answers) -> None:
+def send_watch(conn: socket.socket, answers: Answers, in_protobuf: bool = False) -> None:
+    ctype = protobuf.WATCH_CONTENT_TYPE.encode() if in_protobuf else b"application/json"
     conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        b"Cache-Control: no-cache, private\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+        b"Cache-Control: no-cache, private\r\nTransfer-Encoding: chunked\r\n\r\n" % ctype
     )
-    for chunk in answers.watch_chunks:
+    for chunk in answers.pb_watch_chunks if in_protobuf else answers.watch_chunks:
         conn.sendall(chunk)
     conn.sendall(b"0\r\n\r\n")
 
@@ -191,7 +220,7 @@ def serve_connection(conn: socket.socket, answers: Answers) -> None:
                     % (len(answers.unauthorized), answers.unauthorized)
                 )
             elif method == "GET" and is_watch(query):
-                send_watch(conn, answers)
+                send_watch(conn, answers, wants_protobuf(headers.get("accept", "")))
             else:
                 status, ctype, body = answers.route(method, path, headers.get("accept", ""))
                 if status >= 400:  # visible in the harness's report: a client asked for more
