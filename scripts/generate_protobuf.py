@@ -308,9 +308,20 @@ def _message_name(definition: str) -> str:
     return "k8s.io." + definition[len("io.k8s.") :].replace("-", "_")
 
 
+# meta.k8s.io/v1 kinds the OpenAPI document does not list (apimachinery meta/v1 register.go
+# AddMetaToScheme; Table has no protobuf form): what `Accept: ...;as=PartialObjectMetadataList`
+# answers with.
+META_KINDS = {
+    "meta.k8s.io/v1": {
+        "PartialObjectMetadata": "k8s.io.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata",
+        "PartialObjectMetadataList": "k8s.io.apimachinery.pkg.apis.meta.v1.PartialObjectMetadataList",
+    }
+}
+
+
 def _kinds(known: set[str]) -> dict[str, dict[str, str]]:
     doc = json.loads(SWAGGER.read_text())
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, str]] = {k: dict(v) for k, v in META_KINDS.items()}
     for name, schema in doc["definitions"].items():
         message = _message_name(name)
         if message not in known:

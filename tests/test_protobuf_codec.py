@@ -376,3 +376,16 @@ def test_hex_dump_is_gos() -> None:
         "00000010  0a 44 65 70 6c 6f 79 6d  65 6e 74                 |.Deployment|\n"
     )
     assert content.hex_dump(b"") == ""
+
+
+def test_metadata_only_lists_have_a_protobuf_form() -> None:
+    # meta.k8s.io/v1 (apimachinery meta/v1 register.go AddMetaToScheme); the real 1.36 server
+    # answers `Accept: application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList` in it
+    listed = {
+        "kind": "PartialObjectMetadataList",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": "5"},
+        "items": [{"metadata": {"name": "a", "namespace": "n"}}],
+    }
+    assert _round_trip(listed) == listed
+    assert not protobuf.supports("meta.k8s.io/v1", "Table")

@@ -871,6 +871,10 @@ KINDS: dict[str, dict[str, str]] = {
         'DeleteOptions': 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
         'WatchEvent': 'k8s.io.apimachinery.pkg.apis.meta.v1.WatchEvent',
     },
+    'meta.k8s.io/v1': {
+        'PartialObjectMetadata': 'k8s.io.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata',
+        'PartialObjectMetadataList': 'k8s.io.apimachinery.pkg.apis.meta.v1.PartialObjectMetadataList',
+    },
     'networking.k8s.io/v1': {
         'DeleteOptions': 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
         'IPAddress': 'k8s.io.api.networking.v1.IPAddress',
