@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 
+# pytester's in-process runs snapshot sys.modules and drop what an inner run imported. PyYAML's C
+# extension (yaml._yaml) cannot be imported twice: a second `import yaml` pairs it with new node
+# classes, and every document then fails with "could not determine a constructor for the tag
+# None". Importing yaml here keeps one copy for the whole session, whatever order tests run in.
+import yaml  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
