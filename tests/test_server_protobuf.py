@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,3 +290,16 @@ def test_the_server_serves_openapi_v2_in_protobuf(http: httpx.Client) -> None:
     assert resp.content == openapi_proto.v2_protobuf()
     assert b"io.k8s.api.apps.v1.Deployment" in resp.content
     assert http.get("/openapi/v2").headers["content-type"] == "application/json"
+
+
+def test_errors_before_the_api_are_protobuf_too(server: LocalAPIServer) -> None:
+    # recorded on kube-apiserver 1.36: a bad token's 401 comes back in protobuf when asked
+    assert server.ca_pem is not None
+    trust = ssl.create_default_context(cadata=server.ca_pem.decode())
+    with httpx.Client(verify=trust, timeout=10) as anonymous:
+        resp = anonymous.get(
+            f"{server.url}/api/v1/namespaces",
+            headers={"Authorization": "Bearer not-a-token", "Accept": PB},
+        )
+    assert (resp.status_code, resp.headers["content-type"]) == (401, PB)
+    assert protobuf.decode(resp.content)["reason"] == "Unauthorized"

@@ -39,6 +39,7 @@ from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.errors import APIError, ResourceKey
 from rawkube.testing.server.handlers import API, new_audit_id
 from rawkube.testing.server.impersonation import Impersonator, wanted_from_headers
+from rawkube.testing.server.negotiation import status_in_protobuf
 from rawkube.testing.server.registry.generic import GenericStore as Store
 from rawkube.testing.server.request import Request, Response
 from rawkube.testing.server.resources import ResourceTable
@@ -144,7 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         body = self._read_body()
         audit_id = new_audit_id()
-        self._write(self._respond(owner, body), audit_id)
+        accept = self.headers.get("Accept") or "*/*"
+        self._write(status_in_protobuf(accept, self._respond(owner, body)), audit_id)
 
     def _respond(self, owner: LocalAPIServer, body: bytes) -> Response:
         user = owner._authenticate(self.headers.get("Authorization"), self.connection)

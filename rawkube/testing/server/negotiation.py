@@ -211,6 +211,16 @@ class ProtobufWatch(Iterator[bytes]):
             close()
 
 
+def status_in_protobuf(accept: str, resp: Response) -> Response:
+    """An error answered before the API ran (401, impersonation, 500) in protobuf when the client
+    prefers it, as kube-apiserver's filters answer (recorded: 401 and 403 in protobuf)."""
+    if resp.stream is None and resp.content_type == JSON and wants_protobuf(accept):
+        encoded = _protobuf_body(resp.body)
+        if encoded is not None:
+            resp.content_type, resp.body = PROTOBUF, encoded
+    return resp
+
+
 def negotiated(req: Request, resp: Response) -> Response:
     """The answer in protobuf when the Accept header prefers it (a watch stream re-framed)."""
     if resp.stream is not None:
