@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server.apivalidation import apps, batch, core, rbac
+from rawkube.testing.server.apivalidation import apps, batch, core, others, rbac
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 
@@ -82,6 +82,28 @@ _KINDS: dict[tuple[str, str], tuple[CreateFn, UpdateFn]] = {
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (
         rbac.validate_cluster_role_binding,
         rbac.validate_cluster_role_binding,
+    ),
+    ("networking.k8s.io", "NetworkPolicy"): (
+        others.validate_network_policy,
+        others.validate_network_policy,
+    ),
+    ("networking.k8s.io", "Ingress"): (others.validate_ingress, others.validate_ingress),
+    ("policy", "PodDisruptionBudget"): (
+        others.validate_pod_disruption_budget,
+        others.validate_pod_disruption_budget,
+    ),
+    ("autoscaling", "HorizontalPodAutoscaler"): (
+        others.validate_horizontal_pod_autoscaler,
+        others.validate_horizontal_pod_autoscaler,
+    ),
+    ("scheduling.k8s.io", "PriorityClass"): (
+        others.validate_priority_class,
+        others.validate_priority_class,
+    ),
+    ("coordination.k8s.io", "Lease"): (others.validate_lease, others.validate_lease),
+    ("storage.k8s.io", "StorageClass"): (
+        others.validate_storage_class,
+        others.validate_storage_class,
     ),
 }
 
