@@ -137,9 +137,12 @@ def test_objects_lists_and_errors_in_protobuf(http: httpx.Client) -> None:
     assert created.headers["content-type"] == PB
     obj = protobuf.decode(created.content)
     assert obj["metadata"]["name"] == "pb-web" and obj["spec"]["replicas"] == 1  # defaulted
-    as_json = http.get(f"{DEPLOYMENTS}/pb-web").json()
-    as_pb = http.get(f"{DEPLOYMENTS}/pb-web", headers={"Accept": PB})
-    assert protobuf.decode(as_pb.content) == as_json  # the same object both ways
+    for _ in range(50):  # the deployment controller may write status between the two reads
+        as_json = http.get(f"{DEPLOYMENTS}/pb-web").json()
+        as_pb = protobuf.decode(http.get(f"{DEPLOYMENTS}/pb-web", headers={"Accept": PB}).content)
+        if as_pb["metadata"]["resourceVersion"] == as_json["metadata"]["resourceVersion"]:
+            break
+    assert as_pb == as_json  # the same object both ways
     listed = protobuf.decode(http.get(DEPLOYMENTS, headers={"Accept": PB}).content)
     assert listed["kind"] == "DeploymentList"
     assert [i["metadata"]["name"] for i in listed["items"]] == ["pb-web"]
