@@ -35,6 +35,7 @@ from rawkube.testing.server.auth import (
     forbidden,
     request_attributes,
 )
+from rawkube.testing.server.authenticators import Authenticators
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.errors import APIError, ResourceKey
 from rawkube.testing.server.handlers import API, new_audit_id
@@ -43,6 +44,7 @@ from rawkube.testing.server.negotiation import status_in_protobuf
 from rawkube.testing.server.registry.generic import GenericStore as Store
 from rawkube.testing.server.request import Request, Response
 from rawkube.testing.server.resources import ResourceTable
+from rawkube.testing.server.tokens import TokenError
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.config.types import Config
@@ -247,7 +249,8 @@ class LocalAPIServer:
         self.tls = tls
         self.token = token or secrets.token_urlsafe(24)
         self.anonymous_auth = anonymous_auth
-        self._tokens: dict[str, UserInfo] = {self.token: UserInfo("admin", (MASTERS,))}
+        self.authenticators = Authenticators(lambda: self.store)
+        self.authenticators.add_static(self.token, UserInfo("admin", (MASTERS,)))
         self.data_dir = data_dir
         self._want_controllers = controllers
         self._history_limit = history_limit
@@ -262,6 +265,7 @@ class LocalAPIServer:
         self.store: Store = Store(history_limit=history_limit)
         self.resources = ResourceTable()
         self.api = API(self.store, self.resources, stopping=self._stopping)
+        self.api.authn = self.authenticators
         self._impersonator = Impersonator(lambda u, a: self._authorizer.authorize(u, a))
 
     @property
@@ -362,7 +366,13 @@ class LocalAPIServer:
         except ImportError:  # pragma: no cover - controllers are optional for the core server
             log.warning("controllers unavailable; serving without them")
             return
-        self._controllers = ControllerManager(self.store).start()
+        from rawkube.testing.server.auth_controllers import ServiceAccountTokenController
+
+        manager = ControllerManager(self.store)
+        ca = self._pki.ca.cert_pem if self._pki is not None else None
+        tokens = ServiceAccountTokenController(self.store, self.authenticators.signer, ca)
+        manager.controllers.insert(-1, ("serviceaccount-token", tokens))
+        self._controllers = manager.start()
 
     # -- TLS and authentication ----------------------------------------------------------------
 
@@ -415,11 +425,11 @@ class LocalAPIServer:
         return user
 
     def _authenticate_token(self, token: str) -> UserInfo | None:
-        # compare_digest: no timing oracle on the token.
-        for known, user in self._tokens.items():
-            if secrets.compare_digest(token.encode(), known.encode()):
-                return user
-        return None
+        try:
+            user, _ = self.authenticators.authenticate_token(token)
+        except TokenError:
+            return None
+        return user
 
     def add_token(
         self,
@@ -430,7 +440,7 @@ class LocalAPIServer:
     ) -> None:
         """Accept another bearer token, as a static token file would. A user outside the
         ``system:masters`` group needs RBAC objects (Roles, bindings) to do more than discovery."""
-        self._tokens[token] = UserInfo(user, tuple(groups), uid)
+        self.authenticators.add_static(token, UserInfo(user, tuple(groups), uid))
 
     def issue_client_cert(self, user: str, groups: tuple[str, ...] = ()) -> CertPair:
         """A client certificate signed by this server's CA (TLS servers only)."""

@@ -53,6 +53,9 @@ class UserInfo:
     groups: tuple[str, ...] = ()
     uid: str = ""
     extra: Extra = ()
+    # True: `groups` are exactly the user's (a SubjectAccessReview's spec, an impersonated
+    # user), nothing is added.
+    literal: bool = False
 
     @classmethod
     def make(
@@ -61,14 +64,16 @@ class UserInfo:
         groups: Iterable[str] = (),
         uid: str = "",
         extra: Mapping[str, Iterable[str]] | None = None,
+        *,
+        literal: bool = False,
     ) -> UserInfo:
         pairs = tuple((k, tuple(v)) for k, v in (extra or {}).items())
-        return cls(username, tuple(groups), uid, pairs)
+        return cls(username, tuple(groups), uid, pairs, literal)
 
     def all_groups(self) -> tuple[str, ...]:
         """The groups plus system:authenticated, which the authenticator adds to every user
         but the anonymous one (group/authenticated_group_adder.go)."""
-        if AUTHENTICATED in self.groups or UNAUTHENTICATED in self.groups:
+        if self.literal or AUTHENTICATED in self.groups or UNAUTHENTICATED in self.groups:
             return self.groups
         return (*self.groups, AUTHENTICATED)
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rawkube.testing.server import validation
-from rawkube.testing.server.auth import SELF_REVIEWS, Attributes, Authorizer, UserInfo
-from rawkube.testing.server.errors import APIError, Obj, now_rfc3339
+from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.negotiation import render_json
 from rawkube.testing.server.patch import json_patch, merge_patch
 from rawkube.testing.server.request import Request, Response, Target
@@ -180,55 +179,9 @@ def pod_log(api: API, req: Request, t: Target) -> Response:
     return Response(200, content_type="text/plain", stream=api.follow_log(t, lines, lines_now))
 
 
-# -- reviews of oneself (authentication.k8s.io, authorization.k8s.io) ---------------------------
+# -- the review APIs and TokenRequest: reviews.py registers them ---------------------------------
 
-
-def self_review(api: API, req: Request, t: Target) -> Response:
-    """SelfSubjectReview (kubectl auth whoami) and SelfSubjectAccessReview (kubectl auth
-    can-i): answered, never stored."""
-    if t.name or t.info.resource not in ("selfsubjectreviews", "selfsubjectaccessreviews"):
-        raise APIError(
-            405,
-            "MethodNotAllowed",
-            "the server does not allow this method on the requested resource",
-        )
-    body = api.body(req) or {}
-    user = req.user or UserInfo("system:admin", ("system:masters",))
-    review: Obj = {
-        "kind": t.info.kind,
-        "apiVersion": t.info.api_version,
-        "metadata": {"creationTimestamp": now_rfc3339()},
-    }
-    if t.info.resource == "selfsubjectreviews":
-        review["status"] = {"userInfo": user.as_dict()}
-    else:
-        spec = body.get("spec") or {}
-        review["spec"] = spec
-        review["status"] = {
-            "allowed": Authorizer(api.store).allowed(user, _review_attributes(spec))
-        }
-    return render_json(review, 201)
-
-
-for _group, _resource in SELF_REVIEWS:
-    register(_group, _resource, "", "POST", self_review)
-
-
-def _review_attributes(spec: dict[str, Any]) -> Attributes:
-    resource = spec.get("resourceAttributes")
-    if isinstance(resource, dict):
-        return Attributes(
-            verb=str(resource.get("verb", "")),
-            group=str(resource.get("group", "")),
-            resource=str(resource.get("resource", "")),
-            subresource=str(resource.get("subresource", "")),
-            namespace=str(resource.get("namespace", "")),
-            name=str(resource.get("name", "")),
-        )
-    other = spec.get("nonResourceAttributes") or {}
-    return Attributes(
-        verb=str(other.get("verb", "")), path=str(other.get("path", "")), resource_request=False
-    )
-
+from rawkube.testing.server import reviews as _reviews  # noqa: E402
 
 __all__ = ["endpoint", "lookup", "register", "scale_of", "serves"]
+_ = _reviews

@@ -17,7 +17,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rawkube.testing.server import decode, discovery, endpoints, openapi, openapi_proto, table
+from rawkube.testing.server import (
+    decode,
+    discovery,
+    endpoints,
+    oidc,
+    openapi,
+    openapi_proto,
+    table,
+)
 from rawkube.testing.server.admission import CREATE, UPDATE, Attributes, Chain
 from rawkube.testing.server.auth import Attributes as AuthAttributes
 from rawkube.testing.server.auth import Authorizer, forbidden
@@ -87,6 +95,9 @@ class API:
         self.bookmark_interval = bookmark_interval
         self.log_lines = log_lines
         self.store = store
+        # The server's token authenticators (authenticators.Authenticators), for TokenReview
+        # and TokenRequest; None for an API without an HTTP server (in-process tests).
+        self.authn: Any = None
 
     @property
     def store(self) -> GenericStore:
@@ -137,6 +148,10 @@ class API:
                     raise not_found_path()
                 return render_json(doc)
             return self._group_version(req, parts[1], parts[2], parts[3:])
+        if head in (".well-known", "openid"):
+            found = oidc.serve(self, req)
+            if found is not None:
+                return found
         raise not_found_path()
 
     # -- discovery and OpenAPI -----------------------------------------------------------------

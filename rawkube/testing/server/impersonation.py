@@ -255,7 +255,7 @@ class Impersonator:
                 groups.append(UNAUTHENTICATED)
         elif UNAUTHENTICATED not in groups and AUTHENTICATED not in groups:
             groups.append(AUTHENTICATED)
-        return UserInfo.make(wanted.name, groups, wanted.uid, wanted.extra)
+        return UserInfo.make(wanted.name, groups, wanted.uid, wanted.extra, literal=True)
 
     def _check_groups(
         self, verb: str, constrained: bool, group: str, requestor: UserInfo, groups: list[str]
