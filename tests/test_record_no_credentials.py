@@ -27,6 +27,9 @@ RECORDINGS = [
     if p.suffix in {".json", ".yaml", ".yml"}
     and "kubectl-traces" not in p.parts
     and "differential" not in p.parts  # their own format: see the test at the end
+    # references that are not exchanges (outputs of kubectl, the layout of tokens): scanned
+    # for credential shapes by test_no_credential_shape_in_file only
+    and p.name not in ("kubectl-auth.json", "serviceaccount-token-claims.json")
 ]
 DIFFERENTIAL = [p for p in FILES if "differential" in p.parts and p.suffix == ".json"]
 
@@ -111,5 +114,8 @@ def test_differential_recordings_hold_no_secret_value(path: Path) -> None:
         for obj in _objects(body) + _objects(events):
             if secret_path or obj.get("kind") in ("Secret", "SecretList"):
                 for key in ("data", "stringData"):
-                    for value in (obj.get(key) or {}).values():
+                    values = obj.get(key)
+                    if values == "<ignored>":  # masked whole by the scenario's ignore
+                        continue
+                    for value in (values or {}).values():
                         assert str(value).startswith("<masked:"), f"{path}: unmasked Secret {key}"
