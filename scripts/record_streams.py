@@ -177,28 +177,27 @@ def send(
     raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
     sock = socket.create_connection((url.hostname or "", url.port or 443), timeout=10)
     with sock, ctx.wrap_socket(sock, server_hostname=url.hostname) as tls:
-        if True:
-            tls.sendall(raw)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = tls.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            head, _, body = data.partition(b"\r\n\r\n")
-            status_line, *header_lines = head.decode("latin-1").split("\r\n")
-            status = int(status_line.split()[1])
-            resp_headers: dict[str, str] = {}
-            for line in header_lines:
-                k, _, v = line.partition(":")
-                resp_headers[k.strip().lower()] = v.strip()
-            length = int(resp_headers.get("content-length", "-1"))
-            while length >= 0 and len(body) < length:
-                chunk = tls.recv(65536)
-                if not chunk:
-                    break
-                body += chunk
-            return status, resp_headers, body
+        tls.sendall(raw)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = tls.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split()[1])
+        resp_headers: dict[str, str] = {}
+        for line in header_lines:
+            k, _, v = line.partition(":")
+            resp_headers[k.strip().lower()] = v.strip()
+        length = int(resp_headers.get("content-length", "-1"))
+        while length >= 0 and len(body) < length:
+            chunk = tls.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        return status, resp_headers, body
 
 
 MANIFEST = f"""
