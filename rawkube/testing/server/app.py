@@ -44,6 +44,7 @@ from rawkube.testing.server.negotiation import status_in_protobuf
 from rawkube.testing.server.registry.generic import GenericStore as Store
 from rawkube.testing.server.request import Request, Response
 from rawkube.testing.server.resources import ResourceTable
+from rawkube.testing.server.streams import stream_hook
 from rawkube.testing.server.tokens import TokenError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -178,6 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
 
     def _write(self, resp: Response, audit_id: str) -> None:
+        if resp.upgrade is not None:
+            self._upgrade(resp)
+            return
         self.send_response(resp.status)
         self.send_header("Audit-Id", audit_id)
         self.send_header("Cache-Control", "no-cache, private")
@@ -197,6 +201,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         self._write_stream(resp)
+
+    def _upgrade(self, resp: Response) -> None:
+        """101 Switching Protocols, then the connection belongs to the stream (streams.py)."""
+        from rawkube.testing.server.streams import UpgradedConnection
+
+        assert resp.upgrade is not None
+        self.close_connection = True
+        self.send_response(101)
+        for name, value in resp.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.flush()
+        resp.upgrade(UpgradedConnection(self.connection, self.rfile, self.server.owner._stopping))
 
     def _write_stream(self, resp: Response) -> None:
         assert resp.stream is not None
@@ -224,7 +241,14 @@ class LocalAPIServer:
     ``anonymous_auth=False`` answers 401 to requests without credentials (kube-apiserver's
     ``--anonymous-auth=false``); by default they are served as ``system:anonymous``, whom the
     bootstrap RBAC policy lets read /version, /healthz, /livez and /readyz only.
+    Containers are simulated: what exec, attach and port-forward reach is up to the handlers
+    below (server/streams.py says what each gets and what happens without one).
     """
+
+    exec_handler = stream_hook("exec_handler")
+    exec_stream_handler = stream_hook("exec_stream_handler")
+    attach_handler = stream_hook("attach_handler")
+    port_forward_handler = stream_hook("port_forward_handler")
 
     def __init__(
         self,

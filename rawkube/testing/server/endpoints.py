@@ -185,3 +185,6 @@ from rawkube.testing.server import reviews as _reviews  # noqa: E402
 
 __all__ = ["endpoint", "lookup", "register", "scale_of", "serves"]
 _ = _reviews
+
+# pods/exec, pods/attach, pods/portforward register themselves (server/streams.py)
+from rawkube.testing.server import streams as _streams  # noqa: E402, F401

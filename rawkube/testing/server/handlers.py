@@ -61,6 +61,7 @@ from rawkube.testing.server.selectors import (
     selectable_fields,
 )
 from rawkube.testing.server.storage import decode_continue, encode_continue
+from rawkube.testing.server.streams import Streams
 from rawkube.testing.server.watch import MAX_WATCH_SECONDS, ident, open_watch
 
 NAMESPACES = ResourceKey("", "namespaces")
@@ -98,6 +99,7 @@ class API:
         # The server's token authenticators (authenticators.Authenticators), for TokenReview
         # and TokenRequest; None for an API without an HTTP server (in-process tests).
         self.authn: Any = None
+        self.streams = Streams(self)  # exec, attach, portforward and their handlers
 
     @property
     def store(self) -> GenericStore:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -72,6 +72,9 @@ class Response:
     content_type: str = JSON
     headers: list[tuple[str, str]] = field(default_factory=list)
     stream: Iterator[bytes] | None = None
+    # A 101 Switching Protocols answer: app.py writes the status and headers, then hands the
+    # connection to this (exec, attach, portforward; see streams.py).
+    upgrade: Callable[[Any], None] | None = None
 
 
 @dataclass
