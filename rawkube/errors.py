@@ -191,6 +191,24 @@ class Timeout(ServerTimeout):
     default_reason, default_code = "Timeout", 504
 
 
+class StreamError(RawkubeError):
+    """An exec, attach or port-forward stream broke: the upgrade was not a usable WebSocket, the
+    peer broke the channel protocol, or the connection ended before the command's status came
+    (e.g. in the middle of a frame). A refusal by the server is a StatusError instead."""
+
+
+class ExitCodeError(RawkubeError):
+    """A command run with `exec(..., check=True)` (or `ExecResult.check_returncode()`) ended
+    with a non-zero exit code (client-go util/exec `CodeExitError`): `exit_code`, and what it
+    wrote to `stdout` and `stderr`."""
+
+    def __init__(self, exit_code: int, stdout: bytes = b"", stderr: bytes = b"") -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+        super().__init__(f"command terminated with exit code {exit_code}")
+
+
 # reason -> class; the reason wins over the code, as in client-go's ReasonForError.
 _BY_REASON: dict[str, type[StatusError]] = {
     cls.default_reason: cls
