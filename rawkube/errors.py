@@ -197,6 +197,15 @@ class StreamError(RawkubeError):
     (e.g. in the middle of a frame). A refusal by the server is a StatusError instead."""
 
 
+class PortForwardError(StreamError):
+    """The kubelet could not forward a connection: its message (e.g. "error forwarding port 80
+    to pod ...: connection refused") arrived on the port's error channel."""
+
+    def __init__(self, message: str, port: int = 0) -> None:
+        self.port = port
+        super().__init__(message)
+
+
 class ExitCodeError(RawkubeError):
     """A command run with `exec(..., check=True)` (or `ExecResult.check_returncode()`) ended
     with a non-zero exit code (client-go util/exec `CodeExitError`): `exit_code`, and what it

@@ -308,6 +308,13 @@ class SocketEndpoint:
         if not write_only:
             self.sock.close()
 
+    def shutdown(self) -> None:
+        """Wake a thread blocked on this connection (close() releases it later)."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
 
 # -- async endpoints ----------------------------------------------------------------------------
 

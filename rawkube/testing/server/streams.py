@@ -39,7 +39,6 @@ import json
 import logging
 import queue
 import socket
-import ssl
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,6 +48,7 @@ from typing import Any
 from rawkube.stream import channel as ch
 from rawkube.stream import spdy
 from rawkube.stream import websocket as ws
+from rawkube.stream._io import DuplexSocket
 from rawkube.testing.server.endpoints import endpoint
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey
 from rawkube.testing.server.request import Request, Response, Target
@@ -76,37 +76,34 @@ PortForwardHandler = Callable[[Obj, int], Any]
 
 
 class UpgradedConnection:
-    """The socket of an upgraded request: reads go through the request's buffered reader (it may
-    already hold the client's first bytes), writes are serialized."""
+    """The socket of an upgraded request, for one reader and many writers at once: a
+    DuplexSocket (TLS objects must not be read and written by two threads at the same time),
+    starting with whatever the request's buffered reader already held past the headers."""
 
     def __init__(self, sock: socket.socket, rfile: Any, stopping: threading.Event) -> None:
-        self.sock = sock
-        self._rfile = rfile
+        sock.setblocking(False)
+        leading = bytearray()
+        while True:
+            try:
+                chunk = rfile.read1(READ_SIZE)
+            except (OSError, ValueError):  # nothing buffered and nothing to read yet
+                break
+            if not chunk:
+                break
+            leading += chunk
+        self.io = DuplexSocket(sock, bytes(leading))
         self.stopping = stopping
-        self._write_lock = threading.Lock()
-        self._closed = False
 
     def read(self, size: int = READ_SIZE) -> bytes:
         """Up to `size` bytes; b"" at end of input or once the connection broke."""
-        try:
-            return bytes(self._rfile.read1(size))
-        except (OSError, ValueError, ssl.SSLError):
-            return b""
+        return self.io.recv(size)
 
     def write(self, data: bytes) -> None:
-        if not data:
-            return
-        with self._write_lock:
-            self.sock.sendall(data)
+        if data:
+            self.io.write(data)
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        self.io.shutdown()
 
 
 class _WebSocketServer:
