@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--kubeconfig-out", help="write a kubeconfig for the server to this path")
     serve.add_argument("--data-dir", help="keep the server's state in this directory")
     serve.add_argument("--http", action="store_true", help="serve plain HTTP instead of HTTPS")
+    serve.add_argument(
+        "--handlers",
+        metavar="MODULE:FUNCTION",
+        help="call FUNCTION(server) (from a module, or a file.py) before serving, e.g. to set "
+        "exec_handler / port_forward_handler for the simulated containers",
+    )
 
     get = sub.add_parser("get", help="list or get resources, like kubectl get")
     _add_connection_flags(get)

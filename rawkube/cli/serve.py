@@ -18,7 +18,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.http:
         kwargs["tls"] = False
     stop = threading.Event()
+    configure = _load_handlers(args.handlers) if getattr(args, "handlers", None) else None
     with LocalAPIServer(**kwargs) as server:
+        if configure is not None:
+            configure(server)
         cfg = server.config()
         print(f"rawkube local API server listening on {cfg.host}", flush=True)
         if args.kubeconfig_out:
@@ -42,3 +45,27 @@ def run_serve(args: argparse.Namespace) -> int:
             pass
     print("stopped", flush=True)
     return 0
+
+
+def _load_handlers(spec: str) -> Any:
+    """MODULE:FUNCTION or path/to/file.py:FUNCTION -> the function (a ConfigError otherwise)."""
+    import importlib
+    import importlib.util
+
+    from rawkube.errors import ConfigError
+
+    target, sep, attr = spec.rpartition(":")
+    if not sep or not target or not attr:
+        raise ConfigError(f"--handlers wants MODULE:FUNCTION, got {spec!r}")
+    try:
+        if target.endswith(".py"):
+            loader_spec = importlib.util.spec_from_file_location("rawkube_serve_handlers", target)
+            if loader_spec is None or loader_spec.loader is None:
+                raise ImportError(target)
+            module = importlib.util.module_from_spec(loader_spec)
+            loader_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(target)
+        return getattr(module, attr)
+    except (ImportError, AttributeError, OSError) as err:
+        raise ConfigError(f"--handlers {spec}: {err}") from None

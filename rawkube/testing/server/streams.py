@@ -184,6 +184,11 @@ class StdinPipe(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    @property
+    def ended(self) -> bool:
+        """The client closed stdin (what is buffered may still be read)."""
+        return self._eof
+
     def readinto(self, buffer: Any) -> int:
         with self._cond:
             while not self._buf and not self._eof:
