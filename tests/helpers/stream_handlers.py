@@ -6,7 +6,7 @@
 The "container" knows a few commands (anything else is missing, exit 126 as runc says):
 
     echo ARGS...        ARGS on stdout
-    cat                 stdin to stdout, piece by piece (records the pieces in STDIN_PIECES)
+    cat                 stdin to stdout, piece by piece; at the end "N frames" on stderr
     err TEXT            TEXT on stderr
     exit N              "exiting N" on stderr, exit code N
     tty-info            with a TTY: the first terminal size, then echoes one typed line
@@ -36,7 +36,6 @@ from rawkube.testing.server.streams import ExecSession
 ECHO_PORTS = (80, 81)
 FILES: dict[str, bytes] = {"/etc/hostname": b"simulated\n", "/data/a.txt": b"alpha\n"}
 DIRS = {"/", "/etc", "/data", "/tmp"}
-STDIN_PIECES: list[int] = []  # sizes of the stdin chunks `cat` read, in this process
 RESIZES: list[tuple[int, int]] = []
 LOG_INTERVAL = 0.2
 
@@ -52,8 +51,8 @@ def exec_stream_handler(session: ExecSession) -> int:
         while True:
             piece = session.stdin.read(65536)
             if not piece:
+                session.stderr.write(f"{session.stdin_frames} frames\n")
                 return 0
-            STDIN_PIECES.append(len(piece))
             session.stdout.write(piece)
     if name == "err":
         session.stderr.write(" ".join(cmd[1:]) + "\n")

@@ -226,7 +226,8 @@ class ExecSession:
     `stdin` (None unless the client asked for it) reads what the client sends, until it closes
     stdin; `stdout.write` / `stderr.write` send (with a TTY, stderr goes to stdout as on a
     terminal); `resizes` is a queue of (width, height) terminal sizes; `closed` is set when the
-    client went away. Return the exit code from the handler.
+    client went away; `stdin_frames` counts the messages stdin came in. Return the exit code
+    from the handler.
     """
 
     def __init__(
@@ -254,6 +255,7 @@ class ExecSession:
         self.stderr = _ChannelWriter(self, ch.STDOUT if tty else ch.STDERR)
         self.resizes: queue.Queue[tuple[int, int]] = queue.Queue()
         self.closed = conn.closed
+        self.stdin_frames = 0  # how many messages stdin arrived in
 
     def _send(self, channel: int, data: bytes) -> None:
         if not self._want.get(channel) or not data:
@@ -501,6 +503,7 @@ class Streams:
                         session.stdin.end()
                 elif isinstance(event, ch.Data):
                     if event.channel == ch.STDIN and session.stdin is not None:
+                        session.stdin_frames += 1
                         session.stdin.feed(event.data)
                     elif event.channel == ch.RESIZE:
                         try:
@@ -648,9 +651,11 @@ class Streams:
             raise PortRefused(refused_message(pod, port))
         if isinstance(target, tuple):
             try:
-                return socket.create_connection(target, timeout=10)
+                sock = socket.create_connection(target, timeout=10)
             except OSError:
                 raise PortRefused(refused_message(pod, port)) from None
+            sock.settimeout(None)
+            return sock
         target.settimeout(None)
         return target
 
@@ -667,6 +672,8 @@ class Streams:
             server.send(codec.encode(2 * i, ch.port_prefix(port)))
             server.send(codec.encode(2 * i + 1, ch.port_prefix(port)))
         threads = []
+        done = False
+        remaining = [len(ports)]
 
         def forward(i: int, port: int) -> None:
             try:
@@ -675,8 +682,12 @@ class Streams:
                 server.send(codec.encode(2 * i + 1, str(err).encode()))
                 with lock:
                     targets[i] = None
+                finished()
                 return
             with lock:
+                if done:
+                    _close_quietly(target)
+                    return
                 targets[i] = target
                 early = bytes(pending.pop(i, b""))
             try:
@@ -692,18 +703,29 @@ class Streams:
                 pass
             finally:
                 _close_quietly(target)
+                finished()
+
+        def finished() -> None:
+            # kubelet websocket.go: when every port is done, the connection is closed
+            with lock:
+                remaining[0] -= 1
+                last = remaining[0] == 0
+            if last:
+                server.close()
 
         for i, port in enumerate(ports):
             t = threading.Thread(target=forward, args=(i, port), daemon=True)
             t.start()
             threads.append(t)
 
-        def reader() -> None:
+        # This thread reads what the client sends until it goes away; then every target is
+        # closed, so the forwarding threads end too.
+        try:
             for message in server.messages():
                 try:
                     event = codec.decode(message.data)
                 except ch.ProtocolError:
-                    return
+                    break
                 if not isinstance(event, ch.Data) or event.channel % 2:
                     continue
                 i = event.channel // 2
@@ -718,20 +740,16 @@ class Streams:
                         target.sendall(event.data)
                     except OSError:
                         pass
-
-        read = threading.Thread(target=reader, daemon=True)
-        read.start()
-        for t in threads:
-            t.join()
-        # every port is done: the kubelet closes the connection (and the client its socket)
-        server.close()
-        server.closed.wait(FINISH_TIMEOUT)
-        conn.close()
-        with lock:
-            for target in targets.values():
-                if target is not None:
-                    _close_quietly(target)
-        read.join(FINISH_TIMEOUT)
+        finally:
+            with lock:
+                done = True
+                for target in targets.values():
+                    if target is not None:
+                        target_shutdown(target)
+            for t in threads:
+                t.join(FINISH_TIMEOUT)
+            server.close()
+            conn.close()
 
     def _run_spdy(self, conn: UpgradedConnection, pod: Obj, *, tunnel: bool) -> None:
         _SpdyPortForward(self, conn, pod, tunnel).run()
@@ -979,6 +997,14 @@ def _negotiate(headers: dict[str, str], supported: tuple[str, ...]) -> str:
     raise KubeletError(
         f"requested protocol(s) are not supported: {offered}; supports {list(supported)}", 400
     )
+
+
+def target_shutdown(sock: socket.socket) -> None:
+    """Wake a thread blocked on `sock` (its owner closes it)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _close_quietly(sock: socket.socket) -> None:
