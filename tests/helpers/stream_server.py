@@ -55,7 +55,16 @@ def serve(tmp: Path, *, pods: tuple[str, ...] = (POD,)) -> Iterator[Served]:
     kubeconfig = tmp / "kubeconfig"
     log = open(tmp / "serve.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rawkube", "serve", "--handlers", HANDLERS, "--kubeconfig-out", str(kubeconfig)],
+        [
+            sys.executable,
+            "-m",
+            "rawkube",
+            "serve",
+            "--handlers",
+            HANDLERS,
+            "--kubeconfig-out",
+            str(kubeconfig),
+        ],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -66,7 +75,9 @@ def serve(tmp: Path, *, pods: tuple[str, ...] = (POD,)) -> Iterator[Served]:
         deadline = time.monotonic() + 30
         while not kubeconfig.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"rawkube serve did not start: {(tmp / 'serve.log').read_text()}")
+                raise RuntimeError(
+                    f"rawkube serve did not start: {(tmp / 'serve.log').read_text()}"
+                )
             time.sleep(0.05)
         with Clientset(load_config(kubeconfig=str(kubeconfig))) as cs:
             for name in pods:
