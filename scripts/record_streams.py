@@ -8,7 +8,7 @@ RBAC is Forbidden. The requests are sent byte for byte as kubectl 1.37 sends the
 WebSocket upgrade first, then the SPDY fallback; see `kubectl exec -v=8`), over a raw TLS
 socket, and the answers are written to `fixtures/streams/real-apiserver-errors.json` (the
 fixture format of rawkube.testing.fixture); what kubectl itself prints for the same cases
-goes to `fixtures/streams/kubectl-real-errors.json`. The script creates its namespace
+goes to `fixtures/kubectl-traces/stream-errors.json`. The script creates its namespace
 (h14-streams: two Pending pods, a Role letting alice get pods) and deletes it at the end. tests/test_stream_server_errors.py replays each
 request against the LocalAPIServer and compares status and body.
 
@@ -139,7 +139,7 @@ KUBECTL_RUNS: list[tuple[str, list[str]]] = [
     ("alice-token", ["attach", POD_ONE]),
     ("alice-token", ["cp", f"{POD_ONE}:/etc/hosts", "hosts-copy"]),
 ]
-KUBECTL_OUT = ROOT / "fixtures" / "streams" / "kubectl-real-errors.json"
+KUBECTL_OUT = ROOT / "fixtures" / "kubectl-traces" / "stream-errors.json"
 
 
 def load_kubeconfig(path: str) -> tuple[str, bytes, dict[str, str]]:

@@ -1,6 +1,6 @@
 """The LocalAPIServer refuses exec/attach/portforward upgrades exactly as kube-apiserver 1.36
 does (fixtures/streams/real-apiserver-errors.json, recorded by scripts/record_streams.py),
-and kubectl prints the same for them (fixtures/streams/kubectl-real-errors.json).
+and kubectl prints the same for them (fixtures/kubectl-traces/stream-errors.json).
 
 The recordings come from a cluster without nodes: the pods never get a host. The LocalAPIServer
 runs without controllers here, so its pods stay unscheduled too.
@@ -25,7 +25,7 @@ from rawkube.testing.fixture import Exchange, decode_body, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED = ROOT / "fixtures" / "streams" / "real-apiserver-errors.json"
-KUBECTL_RECORDED = ROOT / "fixtures" / "streams" / "kubectl-real-errors.json"
+KUBECTL_RECORDED = ROOT / "fixtures" / "kubectl-traces" / "stream-errors.json"
 KUBECTL = shutil.which("kubectl", path=str(ROOT / ".venv" / "bin")) or shutil.which("kubectl")
 NAMESPACE = "h14-streams"
 ALICE_TOKEN = "alice-stream-token"
