@@ -652,8 +652,12 @@ def test_unserved_subresources_and_unknown_paths(client: httpx.Client) -> None:
             "spec": {"containers": [{"name": "c", "image": "busybox:1"}]},
         },
     )
+    proxy_resp = client.get("/api/v1/namespaces/default/pods/lonely/proxy")
+    assert proxy_resp.status_code == 405 and proxy_resp.json()["reason"] == "MethodNotAllowed"
+    # exec is served (server/streams.py); without an upgrade it is refused as kube-apiserver
+    # refuses it (fixtures/streams/real-apiserver-errors.json "exec-plain-get")
     exec_resp = client.get("/api/v1/namespaces/default/pods/lonely/exec")
-    assert exec_resp.status_code == 405 and exec_resp.json()["reason"] == "MethodNotAllowed"
+    assert exec_resp.status_code == 400 and exec_resp.json()["reason"] == "BadRequest"
     missing = client.get("/apis/nothing.example/v1/things")
     assert missing.status_code == 404 and missing.json()["reason"] == "NotFound"
     # A pod not bound to a node has no log yet: 204, as the real server answered (recording 058).
