@@ -414,7 +414,7 @@ class AsyncDynamicClient(_DynamicBase):
         super().__init__(config, build_async_client(config))
 
     def _new_rest(self, gv: GroupVersion) -> Any:
-        from rawkube.aio.rest import AsyncRESTClient
+        from rawkube.rest.client import AsyncRESTClient
 
         return AsyncRESTClient(self.config, gv.group, gv.version, client=self._http)
 

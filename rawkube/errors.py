@@ -52,6 +52,57 @@ class TruncatedStream(DecodeError):
     from the last resourceVersion (`RetryWatcher` and the informer do)."""
 
 
+class TransportError(RawkubeError):
+    """No usable answer came back: the connection could not be made, broke, or took too long.
+
+    Names the server (`server`, its URL with any password hidden) and the request (`method`,
+    `url`); the httpx error it replaces is its `__cause__`. `previous` is the error of an
+    earlier attempt when the request was retried (client-go rest/with_retry.go
+    `WrapPreviousError`: "... - error from a previous attempt: ..."). `may_have_been_applied`
+    is True for a write whose connection broke after it was sent: the server may have done it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        server: str = "",
+        method: str = "",
+        url: str = "",
+        may_have_been_applied: bool = False,
+        previous: BaseException | None = None,
+    ) -> None:
+        self.server = server
+        self.method = method
+        self.url = url
+        self.may_have_been_applied = may_have_been_applied
+        self.previous = previous
+        if previous is not None and str(previous) != message:
+            message = f"{message} - error from a previous attempt: {previous}"
+        super().__init__(message)
+
+
+class ServerUnreachable(TransportError):
+    """The connection to the server could not be made: refused, no route, DNS, a proxy that
+    would not connect (kubectl: "The connection to the server ... was refused")."""
+
+
+class TLSError(ServerUnreachable):
+    """The TLS handshake failed: the server's certificate is not trusted or does not match
+    (x509 errors in kubectl), or the server refused the client certificate."""
+
+
+class ConnectionBroken(TransportError):
+    """The connection broke after it was made: reset by the peer, closed mid-response, or a
+    response that breaks the HTTP framing (client-go `IsConnectionReset` / `IsProbableEOF`)."""
+
+
+class RequestTimeout(TransportError, TimeoutError):
+    """The call did not finish in time: `Config.timeout` or a per-call `timeout=` (connect,
+    reads, retries and Retry-After waits all count), or a single read idle for that long.
+    Also a `TimeoutError`. Not to be confused with `ServerTimeout`, the server's own 504."""
+
+
 class StatusError(RawkubeError):
     """The API server answered with a failure `Status` (or an error the client synthesised).
 

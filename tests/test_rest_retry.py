@@ -147,9 +147,11 @@ def test_connection_reset_retried_on_get_only() -> None:
     assert calls == ["GET", "GET"] and clock.sleeps == [1.0]
 
     calls.clear()
-    with pytest.raises(httpx.ReadError):
+    with pytest.raises(errors.ConnectionBroken) as info:
         rc.post().namespace("d").resource("deployments").body({}).do()
     assert calls == ["POST"]  # a write whose body may have been applied is never re-sent
+    assert info.value.may_have_been_applied and "may have been applied" in str(info.value)
+    assert isinstance(info.value.__cause__, httpx.ReadError)
 
 
 def test_connection_refused_is_not_retried() -> None:
@@ -161,9 +163,10 @@ def test_connection_refused_is_not_retried() -> None:
         calls.append(request.method)
         raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
-    with pytest.raises(httpx.ConnectError):
+    with pytest.raises(errors.ServerUnreachable, match="was refused") as info:
         make(refused, clock).get().resource("deployments").do()
     assert calls == ["GET"] and clock.sleeps == []
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
 
 
 def test_retries_disabled() -> None:

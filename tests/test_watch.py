@@ -257,8 +257,9 @@ def test_client_timeout_honoured_and_stop_releases_the_socket() -> None:
         watch = rc.get().resource("pods").timeout(0.3).watch()
         assert next(watch).type == "ADDED"
         start = time.monotonic()
-        with pytest.raises(httpx.ReadTimeout):
+        with pytest.raises(errors.RequestTimeout) as info:
             next(watch)
+        assert isinstance(info.value.__cause__, httpx.ReadTimeout)
         assert time.monotonic() - start < 3
         watch.stop()
         assert server.disconnected.wait(5)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 _LAZY: dict[str, str] = {
-    "AsyncRESTClient": "rawkube.aio.rest",
-    "AsyncRequest": "rawkube.aio.rest",
+    "AsyncRESTClient": "rawkube.rest.client",
+    "AsyncRequest": "rawkube.rest.client",
     "AsyncClientset": "rawkube.typed.clientset",
     "AsyncDynamicClient": "rawkube.dynamic",
     "AsyncDiscoveryClient": "rawkube.discovery.client",
@@ -26,10 +26,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.aio.rest import AsyncRequest, AsyncRESTClient
     from rawkube.discovery.client import AsyncDiscoveryClient
     from rawkube.discovery.mapper import AsyncRESTMapper
     from rawkube.dynamic import AsyncDynamicClient
+    from rawkube.rest.client import AsyncRequest, AsyncRESTClient
     from rawkube.typed.clientset import AsyncClientset
 
 

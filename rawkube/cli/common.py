@@ -66,6 +66,8 @@ def _refused_host(err: BaseException) -> str | None:
     url.Error), else None."""
     import httpx
 
+    if isinstance(err, RawkubeError) and isinstance(err.__cause__, httpx.ConnectError):
+        err = err.__cause__  # rawkube.errors.ServerUnreachable names the httpx error it replaces
     if not isinstance(err, httpx.ConnectError) or "refused" not in str(err).lower():
         return None
     try:

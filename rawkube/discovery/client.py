@@ -518,7 +518,7 @@ class AsyncDiscoveryClient(_DiscoveryBase):
     """The async twin of `DiscoveryClient` (same caches, awaitable methods)."""
 
     def _new_rest(self, config: Any, client: Any) -> Any:
-        from rawkube.aio.rest import AsyncRESTClient
+        from rawkube.rest.client import AsyncRESTClient
 
         return AsyncRESTClient(config, "", "v1", client=client)
 

@@ -1,9 +1,10 @@
 """The request builder: client-go's `rest.Request` (k8s.io/client-go/rest/request.go).
 
-Everything up to the `httpx.Request` is pure: `url()` and `to_httpx()` do no I/O, so a learner
-(or a test) can see exactly what would go on the wire. `RequestBase` holds the builder; the sync
-`Request` here and `rawkube.aio.rest.AsyncRequest` only add the methods that send
-(`do`, `watch`, `stream`), and both delegate to the same sans-IO helpers.
+A `Request` is data: the verb, the path parts, query parameters, headers and body, and the
+pure outputs `path()`, `url()`, `headers()` and `to_httpx()`. It holds no client and does no
+I/O, so a learner (or a test) can see exactly what would go on the wire. Sending belongs to
+the clients: `rest_client.do(request)`, or `rest_client.get()...do()`, where the verbs return a
+`BoundRequest` (rawkube/rest/client.py): this builder plus the client that will send it.
 
 Invalid input raises `RequestError` at the builder call that caused it (client-go records the
 first error in `r.err` and returns it from `Do()`; raising at once points the traceback at the
@@ -12,8 +13,8 @@ culprit), so nothing invalid ever reaches the server.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -21,12 +22,7 @@ import httpx
 from rawkube import _json
 from rawkube.errors import RequestError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.rest.client import RESTClient
-    from rawkube.rest.result import Result
-    from rawkube.rest.watch import Watch
-
-Self = TypeVar("Self", bound="RequestBase")
+Self = TypeVar("Self", bound="Request")
 
 # patch_type -> Content-Type (k8s.io/apimachinery/pkg/types/patch.go).
 PATCH_CONTENT_TYPES: dict[str, str] = {
@@ -143,7 +139,7 @@ def encode_body(body: Any) -> tuple[bytes, str | None]:
     return raw, (JSON if looks_json else "application/yaml")
 
 
-class RequestBase:
+class Request:
     """Builder for one API request (client-go `rest.Request`); every setter returns self."""
 
     # Requests are made by the thousand: slots keep each one small.
@@ -290,9 +286,21 @@ class RequestBase:
         return self
 
     def timeout(self: Self, seconds: float | None) -> Self:
-        """Client-side timeout, also sent as `?timeout=` like client-go's `Request.Timeout()`."""
+        """A deadline for the whole call (connect, reads, retries and their waits), also sent
+        as `?timeout=` like client-go's `Request.Timeout()`; None: `Config.timeout`."""
+        if seconds is not None and (isinstance(seconds, bool) or not seconds > 0):
+            raise RequestError(f"timeout must be a positive number of seconds; got {seconds!r}")
         self._timeout = seconds
         return self
+
+    def get_timeout(self) -> float | None:
+        """The timeout set with `timeout()`, if any."""
+        return self._timeout
+
+    def options(self: Self, opts: Any) -> Self:
+        """Add the query parameters of an options value (`rawkube.rest.options.ListOptions`
+        ...): client-go's `VersionedParams(&opts, ...)`."""
+        return self.params(opts.to_query())
 
     # -- pure outputs -------------------------------------------------------------------------
     def path(self) -> str:
@@ -372,32 +380,6 @@ class RequestBase:
         return f"<{type(self).__name__} {self.verb} {redact_url(where)}>"
 
 
-class Request(RequestBase):
-    """A sync request: `.do()`, `.watch()`, `.stream()` send it through its RESTClient."""
-
-    __slots__ = ("_client",)
-
-    def __init__(self, client: RESTClient, verb: str, **kw: Any) -> None:
-        super().__init__(verb, **kw)
-        self._client = client
-
-    def do(self) -> Result:
-        """Send, retrying as client-go does, and return the Result (raises StatusError)."""
-        return self._client._do(self)
-
-    def do_raw(self) -> bytes:
-        """The response body bytes (client-go `DoRaw`)."""
-        return self.do().raw()
-
-    def watch(self, decode: Callable[[Any], Any] | None = None) -> Watch:
-        """Start a watch: an iterator of WatchEvent. Adds `watch=true` unless already set.
-
-        `decode` turns each event's object dict into something else (e.g. `Model.from_dict`).
-        """
-        if "watch" not in self._params:
-            self.param("watch", True)
-        return self._client._watch(self, decode)
-
-    def stream(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        """The response body as byte chunks (pods/log?follow=true); closed when done."""
-        return self._client._stream(self, chunk_size)
+# The name of the builder before the bound requests of rawkube.rest.client took `Request`'s
+# sending methods: kept for code that subclassed or annotated with it.
+RequestBase = Request

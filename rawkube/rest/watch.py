@@ -17,15 +17,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import socket
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Generator,
-    Iterator,
-    Sequence,
-)
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -34,6 +26,19 @@ import httpx
 
 from rawkube import _json
 from rawkube.errors import DecodeError, StatusError, TruncatedStream, from_status
+from rawkube.flow import (
+    ASYNC,
+    END,
+    SYNC,
+    AsyncRuntime,
+    Emit,
+    Flow,
+    Next,
+    Runtime,
+    aiterate,
+    iterate,
+)
+from rawkube.rest.steps import Chunks, CloseResponse, transport_error
 
 # Larger than any object etcd accepts (1.5 MiB by default) with plenty of room for a List-sized
 # initial event; a line this long without a newline means the stream is not a watch stream.
@@ -230,7 +235,7 @@ def _secrets_of(response: httpx.Response) -> tuple[str, ...]:
 
 
 class _Flag:
-    """Set by stop(); shared with the event generator without referring back to the Watch."""
+    """Set by stop(); shared with the event flow without referring back to the Watch."""
 
     __slots__ = ("stopped",)
 
@@ -238,22 +243,16 @@ class _Flag:
         self.stopped = False
 
 
-def _checked(events: list[WatchEvent], decoder: WatchDecoder) -> Iterator[WatchEvent]:
-    """The events of one chunk, an ERROR event raised as its StatusError; then the decoder's
-    pending error, if a bad line followed them."""
-    for event in events:
-        err = event.error()
-        if err is not None:
-            raise err
-        yield event
-    if decoder.error is not None:
-        raise decoder.error
-
-
-def _watch_events(
-    response: httpx.Response, decoder: WatchDecoder, chunk_size: int | None, flag: _Flag
-) -> Generator[WatchEvent, None, None]:
-    """The events of a watch response; closes the response when it ends, however it ends.
+def watch_events(
+    response: httpx.Response,
+    decoder: WatchDecoder,
+    chunk_size: int | None = None,
+    flag: _Flag | None = None,
+) -> Flow[None]:
+    """The events of a watch response as a flow (`rawkube.flow`): emitted chunk by chunk, an
+    ERROR event raised as its StatusError after the events before it, a bad line raised as a
+    DecodeError after the complete events before it, a broken connection as a typed
+    `TransportError`. The response is closed when the flow ends, however it ends.
 
     A module-level function on purpose: a generator method would hold its Watch, and the Watch
     holds the generator. Such a cycle is freed only by the cyclic garbage collector, which may
@@ -263,15 +262,35 @@ def _watch_events(
     reference counting, in the code that dropped it (tests/test_watch_abandoned.py).
     """
     try:
-        for chunk in response.iter_bytes(chunk_size):
-            yield from _checked(decoder.feed(chunk), decoder)
-        yield from _checked(decoder.close(), decoder)
-    except httpx.HTTPError:
-        if flag.stopped:
+        chunks = yield Chunks(response, chunk_size)
+        read = Next(chunks)
+        while True:
+            chunk = yield read
+            events = decoder.close() if chunk is END else decoder.feed(chunk)
+            error: BaseException | None = None
+            for i, event in enumerate(events):
+                if event.type == "ERROR":
+                    error, events = event.error(), events[:i]
+                    break
+            if events:
+                yield Emit(events)
+            if error is not None:
+                raise error
+            if decoder.error is not None:
+                raise decoder.error
+            if chunk is END:
+                break
+    except httpx.HTTPError as err:
+        yield CloseResponse(response)
+        if flag is not None and flag.stopped:
             return  # stop() cut the connection under the reader: a clean end
+        raise transport_error(err, response.request) from err
+    except GeneratorExit:
         raise
-    finally:
-        response.close()
+    except BaseException:
+        yield CloseResponse(response)
+        raise
+    yield CloseResponse(response)
 
 
 class Watch:
@@ -283,19 +302,24 @@ class Watch:
     """
 
     def __init__(
-        self, response: httpx.Response, decoder: WatchDecoder, *, chunk_size: int | None = None
+        self,
+        response: httpx.Response,
+        decoder: WatchDecoder,
+        *,
+        chunk_size: int | None = None,
+        runtime: Runtime = SYNC,
     ) -> None:
         self.response = response
         decoder.secrets = _secrets_of(response)
         self._flag = _Flag()
-        self._events = _watch_events(response, decoder, chunk_size, self._flag)
+        self._events = iterate(watch_events(response, decoder, chunk_size, self._flag), runtime)
 
     @property
     def _stopped(self) -> bool:
         return self._flag.stopped
 
     def __del__(self) -> None:
-        # A watch never iterated: its generator has no `finally` armed yet, so close here.
+        # A watch never iterated: its flow has not started, so nothing in it closes the response.
         if inspect.getgeneratorstate(self._events) == inspect.GEN_CREATED:
             self.response.close()
 
@@ -305,7 +329,8 @@ class Watch:
     def __next__(self) -> WatchEvent:
         if self._stopped:
             raise StopIteration
-        return next(self._events)
+        event: WatchEvent = next(self._events)
+        return event
 
     def stop(self) -> None:
         """End the watch and release the connection (client-go `Stop()`).
@@ -319,10 +344,10 @@ class Watch:
         self._flag.stopped = True
         interrupt(self.response)
         try:
-            self._events.close()  # not running: its `finally` (if armed) closes the response
-        except ValueError:  # "generator already executing": a reader thread will close it
+            self._events.close()  # not running: its flow closes the response
+        except ValueError:  # "generator already executing": the reader thread will close it
             return
-        self.response.close()  # an iteration that never started has no `finally` to do it
+        self.response.close()  # an iteration that never started has no flow to do it
 
     def __enter__(self) -> Watch:
         return self
@@ -337,7 +362,8 @@ class Watch:
 
 
 class AsyncWatch:
-    """The async twin of `Watch`: `async for ev in watch`, `await watch.stop()`.
+    """The async twin of `Watch`: `async for ev in watch`, `await watch.stop()`; the same
+    event flow, driven with `await`.
 
     It may be given an `opener` instead of a response: then the request is sent on the first
     `__anext__` (or `await watch.start()`), so `async for ev in req.watch()` needs no await.
@@ -349,40 +375,33 @@ class AsyncWatch:
         decoder: WatchDecoder,
         *,
         chunk_size: int | None = None,
+        runtime: AsyncRuntime = ASYNC,
     ) -> None:
         if isinstance(response, httpx.Response):
             self.response: httpx.Response | None = response
-            decoder.secrets = _secrets_of(response)
             self._opener: Callable[[], Awaitable[httpx.Response]] | None = None
         else:
             self.response, self._opener = None, response
         self._decoder = decoder
         self._chunk_size = chunk_size
-        self._events = self._generate()
-        self._stopped = False
+        self._runtime = runtime
+        self._events: AsyncIterator[WatchEvent] | None = None
+        self._flag = _Flag()
+
+    @property
+    def _stopped(self) -> bool:
+        return self._flag.stopped
 
     async def start(self) -> httpx.Response:
         """Send the watch request now (raises its StatusError if the server refuses)."""
         if self.response is None:
             assert self._opener is not None
             self.response = await self._opener()
+        if self._events is None:
             self._decoder.secrets = _secrets_of(self.response)
+            flow = watch_events(self.response, self._decoder, self._chunk_size, self._flag)
+            self._events = aiterate(flow, self._runtime)
         return self.response
-
-    async def _generate(self) -> AsyncGenerator[WatchEvent, None]:
-        response = await self.start()
-        try:
-            async for chunk in response.aiter_bytes(self._chunk_size):
-                for event in _checked(self._decoder.feed(chunk), self._decoder):
-                    yield event
-            for event in _checked(self._decoder.close(), self._decoder):
-                yield event
-        except httpx.HTTPError:
-            if self._stopped:
-                return
-            raise
-        finally:
-            await response.aclose()
 
     def __aiter__(self) -> AsyncIterator[WatchEvent]:
         return self
@@ -390,13 +409,18 @@ class AsyncWatch:
     async def __anext__(self) -> WatchEvent:
         if self._stopped:
             raise StopAsyncIteration
+        if self._events is None:
+            await self.start()
+        assert self._events is not None
         return await self._events.__anext__()
 
     async def stop(self) -> None:
         """End the watch and release the connection."""
-        self._stopped = True
-        with contextlib.suppress(RuntimeError):  # closing while another task awaits it
-            await self._events.aclose()
+        self._flag.stopped = True
+        events = self._events
+        if events is not None:
+            with contextlib.suppress(RuntimeError):  # closing while another task awaits it
+                await events.aclose()  # type: ignore[attr-defined]
         if self.response is not None:
             await self.response.aclose()
 

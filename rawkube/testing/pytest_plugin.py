@@ -120,22 +120,22 @@ class KubeFixture:
         return client
 
     def clientset(self) -> Any:
-        from rawkube import Clientset
+        from rawkube.typed.clientset import Clientset
 
         return self._keep(Clientset(self.config))
 
     def dynamic(self) -> Any:
-        from rawkube import DynamicClient
+        from rawkube.dynamic import DynamicClient
 
         return self._keep(DynamicClient(self.config))
 
     def discovery(self) -> Any:
-        from rawkube import DiscoveryClient
+        from rawkube.discovery.client import DiscoveryClient
 
         return self._keep(DiscoveryClient(self.config))
 
     def rest(self, group: str = "", version: str = "v1") -> Any:
-        from rawkube import RESTClient
+        from rawkube.rest.client import RESTClient
 
         return self._keep(RESTClient(self.config, group, version))
 
@@ -183,7 +183,7 @@ def kube_record_config(request: pytest.FixtureRequest) -> Iterator[Config]:
         with LocalAPIServer() as server:
             yield server.config()
         return
-    from rawkube import load_config
+    from rawkube.config.kubeconfig import load_config
 
     yield load_config()
 

@@ -95,7 +95,7 @@ class AsyncClientset(_ClientsetBase, AsyncGeneratedClientset):
         super().__init__(config, client if client is not None else build_async_client(config))
 
     def _new_rest(self, group: str, version: str) -> Any:
-        from rawkube.aio.rest import AsyncRESTClient
+        from rawkube.rest.client import AsyncRESTClient
 
         return AsyncRESTClient(self.config, group, version, client=self._http)
 
