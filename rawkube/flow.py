@@ -23,7 +23,7 @@ async source, as httpcore's `scripts/unasync.py` does? The informer needs thread
 tasks on the other, and the generated twin would still be a second copy of every loop for a
 reader (and a duplicate-code scan) to wade through; with step generators the control flow exists
 once, the drivers are ~15 lines each, and a flow can be tested without any I/O at all by feeding
-it results by hand (tests/test_flow.py). docs/internals.md says more.
+it results by hand (tests/test_flow_drivers.py). docs/internals.md says more.
 
 A flow that holds a resource across `Emit`s (an open response or watch) releases it in an
 `except BaseException:` branch that yields the releasing step. A consumer that stops iterating
