@@ -745,11 +745,53 @@ def _security_context(sc: Any, path: str, host_users: bool) -> list[Cause]:
         causes.append(
             fe.invalid(
                 path,
-                fe.GoStruct(sc),
+                _internal_security_context(sc),
                 "cannot set `allowPrivilegeEscalation` to false and `privileged` to true",
             )
         )
     return causes
+
+
+def _internal(value: Any, names: dict[str, str]) -> Any:
+    if not isinstance(value, dict):
+        return None
+    return fe.GoStruct({go: value.get(js) for js, go in names.items()})
+
+
+def _internal_security_context(sc: dict[str, Any]) -> fe.GoStruct:
+    """core.SecurityContext (the internal Go struct: no json tags, every field) as
+    json.Marshal prints it in a field error."""
+    return fe.GoStruct(
+        {
+            "Capabilities": _internal(opt(sc, "capabilities"), {"add": "Add", "drop": "Drop"}),
+            "Privileged": opt(sc, "privileged"),
+            "SELinuxOptions": _internal(
+                opt(sc, "seLinuxOptions"),
+                {"user": "User", "role": "Role", "type": "Type", "level": "Level"},
+            ),
+            "WindowsOptions": _internal(
+                opt(sc, "windowsOptions"),
+                {
+                    "gmsaCredentialSpecName": "GMSACredentialSpecName",
+                    "gmsaCredentialSpec": "GMSACredentialSpec",
+                    "runAsUserName": "RunAsUserName",
+                    "hostProcess": "HostProcess",
+                },
+            ),
+            "RunAsUser": opt(sc, "runAsUser"),
+            "RunAsGroup": opt(sc, "runAsGroup"),
+            "RunAsNonRoot": opt(sc, "runAsNonRoot"),
+            "ReadOnlyRootFilesystem": opt(sc, "readOnlyRootFilesystem"),
+            "AllowPrivilegeEscalation": opt(sc, "allowPrivilegeEscalation"),
+            "ProcMount": opt(sc, "procMount"),
+            "SeccompProfile": _internal(
+                opt(sc, "seccompProfile"), {"type": "Type", "localhostProfile": "LocalhostProfile"}
+            ),
+            "AppArmorProfile": _internal(
+                opt(sc, "appArmorProfile"), {"type": "Type", "localhostProfile": "LocalhostProfile"}
+            ),
+        }
+    )
 
 
 def _seccomp(profile: Any, path: str) -> list[Cause]:
@@ -1004,6 +1046,283 @@ def _pod_security_context(sc: Any, path: str) -> list[Cause]:
     return causes
 
 
+def _valid_ip(value: str) -> bool:
+    """netutils.ParseIPSloppy: IPv4 (leading zeros allowed) or IPv6."""
+    import ipaddress
+
+    parts = value.split(".")
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
+        return True
+    try:
+        return isinstance(ipaddress.ip_address(value), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
+def _node_selector_requirement(rq: Any, path: str, allow_invalid_values: bool) -> list[Cause]:
+    """ValidateNodeSelectorRequirement."""
+    causes: list[Cause] = []
+    op, values = s(rq, "operator"), lst(rq, "values")
+    if op in ("In", "NotIn"):
+        if not values:
+            causes.append(
+                fe.required(
+                    f"{path}.values", "must be specified when `operator` is 'In' or 'NotIn'"
+                )
+            )
+    elif op in ("Exists", "DoesNotExist"):
+        if values:
+            causes.append(
+                fe.forbidden(
+                    f"{path}.values",
+                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                )
+            )
+    elif op in ("Gt", "Lt"):
+        if len(values) != 1:
+            causes.append(
+                fe.required(
+                    f"{path}.values",
+                    "must be specified single value when `operator` is 'Lt' or 'Gt'",
+                )
+            )
+    else:
+        causes.append(fe.invalid(f"{path}.operator", op, "not a valid selector operator"))
+    causes.extend(m.validate_qualified_name(s(rq, "key"), f"{path}.key"))
+    if not allow_invalid_values:
+        for i, value in enumerate(values):
+            if isinstance(value, str):
+                causes.extend(
+                    fe.invalid(f"{path}.values[{i}]", value, msg) for msg in m.is_label_value(value)
+                )
+    return causes
+
+
+def _node_selector_term(term: Any, path: str, allow_invalid_values: bool) -> list[Cause]:
+    causes: list[Cause] = []
+    for j, rq in enumerate(lst(term, "matchExpressions")):
+        causes.extend(
+            _node_selector_requirement(rq, f"{path}.matchExpressions[{j}]", allow_invalid_values)
+        )
+    for j, rq in enumerate(lst(term, "matchFields")):
+        fp = f"{path}.matchFields[{j}]"
+        if s(rq, "operator") in ("In", "NotIn"):
+            if len(lst(rq, "values")) != 1:
+                causes.append(
+                    fe.required(
+                        f"{fp}.values",
+                        "must be only one value when `operator` is 'In' or 'NotIn' for node field selector",
+                    )
+                )
+        else:
+            causes.append(
+                fe.invalid(f"{fp}.operator", s(rq, "operator"), "not a valid selector operator")
+            )
+        if s(rq, "key") != "metadata.name":
+            causes.append(fe.invalid(f"{fp}.key", s(rq, "key"), "not a valid field selector key"))
+        else:
+            for i, value in enumerate(lst(rq, "values")):
+                causes.extend(
+                    fe.invalid(f"{fp}.values[{i}]", value, msg)
+                    for msg in m.name_is_dns_subdomain(str(value), False)
+                )
+    return causes
+
+
+def _pod_affinity_term(term: Any, path: str) -> list[Cause]:
+    causes: list[Cause] = []
+    if opt(term, "labelSelector") is not None:
+        causes.extend(m.validate_label_selector(d(term, "labelSelector"), f"{path}.labelSelector"))
+    if opt(term, "namespaceSelector") is not None:
+        causes.extend(
+            m.validate_label_selector(d(term, "namespaceSelector"), f"{path}.namespaceSelector")
+        )
+    for name in lst(term, "namespaces"):
+        causes.extend(
+            fe.invalid(f"{path}.namespace", name, msg)
+            for msg in m.name_is_dns_label(str(name), False)
+        )
+    key = s(term, "topologyKey")
+    if not key:
+        causes.append(fe.required(f"{path}.topologyKey", "can not be empty"))
+    causes.extend(m.validate_qualified_name(key, f"{path}.topologyKey"))
+    return causes
+
+
+def _affinity(affinity: Any, path: str) -> list[Cause]:
+    """validateAffinity."""
+    causes: list[Cause] = []
+    if not isinstance(affinity, dict):
+        return causes
+    node = opt(affinity, "nodeAffinity")
+    if isinstance(node, dict):
+        np = f"{path}.nodeAffinity"
+        required = opt(node, "requiredDuringSchedulingIgnoredDuringExecution")
+        if isinstance(required, dict):
+            rp = f"{np}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+            terms = lst(required, "nodeSelectorTerms")
+            if not terms:
+                causes.append(fe.required(rp, "must have at least one node selector term"))
+            for i, term in enumerate(terms):
+                causes.extend(_node_selector_term(term, f"{rp}[{i}]", False))
+        for i, term in enumerate(lst(node, "preferredDuringSchedulingIgnoredDuringExecution")):
+            tp = f"{np}.preferredDuringSchedulingIgnoredDuringExecution[{i}]"
+            weight = m.n(term, "weight")
+            if not 0 < weight <= 100:
+                causes.append(fe.invalid(f"{tp}.weight", weight, "must be in the range 1-100"))
+            causes.extend(_node_selector_term(d(term, "preference"), f"{tp}.preference", True))
+    for key in ("podAffinity", "podAntiAffinity"):
+        pod = opt(affinity, key)
+        if not isinstance(pod, dict):
+            continue
+        pp = f"{path}.{key}"
+        for i, term in enumerate(lst(pod, "requiredDuringSchedulingIgnoredDuringExecution")):
+            causes.extend(
+                _pod_affinity_term(
+                    term, f"{pp}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
+                )
+            )
+        for i, term in enumerate(lst(pod, "preferredDuringSchedulingIgnoredDuringExecution")):
+            tp = f"{pp}.preferredDuringSchedulingIgnoredDuringExecution[{i}]"
+            weight = m.n(term, "weight")
+            if not 0 < weight <= 100:
+                causes.append(fe.invalid(f"{tp}.weight", weight, "must be in the range 1-100"))
+            causes.extend(_pod_affinity_term(d(term, "podAffinityTerm"), f"{tp}.podAffinityTerm"))
+    return causes
+
+
+def _dns_config(config: Any, policy: str, path: str) -> list[Cause]:
+    """validatePodDNSConfig (RelaxedDNSSearchValidation is on in 1.36)."""
+    if policy == "None":
+        if config is None:
+            return [fe.required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
+        if not lst(config, "nameservers"):
+            return [
+                fe.required(
+                    f"{path}.nameservers",
+                    "must provide at least one DNS nameserver when `dnsPolicy` is None",
+                )
+            ]
+    if not isinstance(config, dict):
+        return []
+    causes: list[Cause] = []
+    servers = lst(config, "nameservers")
+    if len(servers) > 3:
+        causes.append(
+            fe.invalid(f"{path}.nameservers", servers, "must not have more than 3 nameservers")
+        )
+    for i, server in enumerate(servers):
+        if not _valid_ip(str(server)):
+            causes.append(
+                fe.invalid(
+                    f"{path}.nameservers[{i}]",
+                    server,
+                    "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+                )
+            )
+    searches = [str(x) for x in lst(config, "searches")]
+    if len(searches) > 32:
+        causes.append(
+            fe.invalid(f"{path}.searches", searches, "must not have more than 32 search paths")
+        )
+    if len(" ".join(searches)) > 2048:
+        causes.append(
+            fe.invalid(
+                f"{path}.searches",
+                searches,
+                "must not have more than 2048 characters (including spaces) in the search list",
+            )
+        )
+    for i, search in enumerate(searches):
+        if search == ".":
+            continue
+        search = search.removesuffix(".")
+        causes.extend(
+            fe.invalid(f"{path}.searches[{i}]", search, msg)
+            for msg in _subdomain_with_underscore(search)
+        )
+    for i, option in enumerate(lst(config, "options")):
+        if not s(option, "name"):
+            causes.append(fe.required(f"{path}.options[{i}]", "must not be empty"))
+    return causes
+
+
+_UNDERSCORE_LABEL = "_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
+_UNDERSCORE_SUBDOMAIN = _UNDERSCORE_LABEL + "(\\." + _UNDERSCORE_LABEL + ")*"
+
+
+def _subdomain_with_underscore(value: str) -> list[str]:
+    import re
+
+    errs = []
+    if len(value.encode()) > 253:
+        errs.append(m.max_len_error(253))
+    if not re.fullmatch(_UNDERSCORE_SUBDOMAIN, value):
+        errs.append(
+            m.regex_error(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+                "'_', '-' or '.', and must start and end with an alphanumeric character",
+                _UNDERSCORE_SUBDOMAIN,
+                "example.com",
+            )
+        )
+    return errs
+
+
+def _topology_spread(constraints: list[Any], path: str) -> list[Cause]:
+    """validateTopologySpreadConstraints."""
+    causes: list[Cause] = []
+    for i, c in enumerate(constraints):
+        cp = f"{path}[{i}]"
+        skew = m.n(c, "maxSkew")
+        if skew <= 0:
+            causes.append(fe.invalid(f"{cp}.maxSkew", skew, "must be greater than zero"))
+        if not s(c, "topologyKey"):
+            causes.append(fe.required(f"{cp}.topologyKey", "can not be empty"))
+        action = s(c, "whenUnsatisfiable")
+        if action not in ("DoNotSchedule", "ScheduleAnyway"):
+            causes.append(
+                fe.not_supported(
+                    f"{cp}.whenUnsatisfiable", action, ("DoNotSchedule", "ScheduleAnyway")
+                )
+            )
+        for other in constraints[i + 1 :]:
+            if (
+                s(other, "topologyKey") == s(c, "topologyKey")
+                and s(other, "whenUnsatisfiable") == action
+            ):
+                causes.append(
+                    fe.duplicate(
+                        f"{cp}.{{topologyKey, whenUnsatisfiable}}",
+                        f"{{{s(c, 'topologyKey')}, {action}}}",
+                    )
+                )
+                break
+        domains = opt(c, "minDomains")
+        if isinstance(domains, int):
+            if domains <= 0:
+                causes.append(fe.invalid(f"{cp}.minDomains", domains, "must be greater than zero"))
+            if action != "DoNotSchedule":
+                causes.append(
+                    fe.invalid(
+                        f"{cp}.minDomains",
+                        domains,
+                        f"can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {action}",
+                    )
+                )
+        for key in ("nodeAffinityPolicy", "nodeTaintsPolicy"):
+            policy = opt(c, key)
+            if isinstance(policy, str) and policy not in ("Honor", "Ignore"):
+                causes.append(
+                    fe.not_supported(f"{cp}.{key}", fe.GoJSONValue(policy), ("Honor", "Ignore"))
+                )
+        selector = opt(c, "labelSelector")
+        # matchLabelKeys: merged into the selector by the pod strategy in 1.36 (not modelled)
+        if selector is not None:
+            causes.extend(m.validate_label_selector(selector, f"{cp}.labelSelector"))
+    return causes
+
+
 def validate_pod_spec(spec: Any, path: str, is_pod: bool) -> list[Cause]:
     """ValidatePodSpec."""
     causes: list[Cause] = []
@@ -1049,18 +1368,8 @@ def validate_pod_spec(spec: Any, path: str, is_pod: bool) -> list[Cause]:
         causes.append(fe.not_supported(f"{path}.dnsPolicy", dns, _DNS_POLICIES))
     causes.extend(m.validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector"))
     causes.extend(_pod_security_context(opt(spec, "securityContext"), f"{path}.securityContext"))
-    dns_config = opt(spec, "dnsConfig")
-    if dns == "None" and dns_config is None:
-        causes.append(
-            fe.required(f"{path}.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None")
-        )
-    elif dns == "None" and not lst(dns_config, "nameservers"):
-        causes.append(
-            fe.required(
-                f"{path}.dnsConfig.nameservers",
-                "must provide at least one DNS nameserver when `dnsPolicy` is None",
-            )
-        )
+    causes.extend(_affinity(opt(spec, "affinity"), f"{path}.affinity"))
+    causes.extend(_dns_config(opt(spec, "dnsConfig"), dns, f"{path}.dnsConfig"))
     for i, gate in enumerate(lst(spec, "readinessGates")):
         causes.extend(
             m.validate_qualified_name(
@@ -1074,6 +1383,11 @@ def validate_pod_spec(spec: Any, path: str, is_pod: bool) -> list[Cause]:
         if gname in gates:
             causes.append(fe.duplicate(f"{path}.schedulingGates[{i}]", gname))
         gates.add(gname)
+    causes.extend(
+        _topology_spread(
+            lst(spec, "topologySpreadConstraints"), f"{path}.topologySpreadConstraints"
+        )
+    )
     sa = s(spec, "serviceAccountName")
     if sa:
         causes.extend(
@@ -1639,20 +1953,20 @@ def validate_pvc_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]
 
 
 def validate_replication_controller(obj: dict[str, Any]) -> list[Cause]:
-    """ValidateReplicationController."""
+    """ValidateReplicationController (SetDefaults_ReplicationController: an empty selector is
+    the template's labels, replicas default to 1)."""
     causes = m.validate_object_meta(obj, True, m.name_is_dns_subdomain)
     spec = d(obj, "spec")
-    selector = d(spec, "selector")
+    template = opt(spec, "template")
+    labels = d(d(template, "metadata"), "labels")
+    selector = d(spec, "selector") or labels
+    causes.extend(m.validate_nonnegative(n(spec, "minReadySeconds"), "spec.minReadySeconds"))
     if not selector:
         causes.append(fe.required("spec.selector"))
-    causes.extend(m.validate_labels(selector, "spec.selector"))
     causes.extend(m.validate_nonnegative(n(spec, "replicas", 1), "spec.replicas"))
-    causes.extend(m.validate_nonnegative(n(spec, "minReadySeconds"), "spec.minReadySeconds"))
-    template = opt(spec, "template")
     if template is None:
         causes.append(fe.required("spec.template"))
         return causes
-    labels = d(d(template, "metadata"), "labels")
     if selector and any(labels.get(k) != v for k, v in selector.items()):
         causes.append(
             fe.invalid(
@@ -1662,10 +1976,11 @@ def validate_replication_controller(obj: dict[str, Any]) -> list[Cause]:
             )
         )
     causes.extend(validate_pod_template_spec(template, "spec.template"))
-    restart = s(d(template, "spec"), "restartPolicy") or "Always"
+    tspec = d(template, "spec")
+    restart = s(tspec, "restartPolicy") if "restartPolicy" in tspec else "Always"
     if restart != "Always":
         causes.append(fe.not_supported("spec.template.spec.restartPolicy", restart, ("Always",)))
-    if opt(d(template, "spec"), "activeDeadlineSeconds") is not None:
+    if opt(tspec, "activeDeadlineSeconds") is not None:
         causes.append(
             fe.forbidden(
                 "spec.template.spec.activeDeadlineSeconds",
@@ -1677,3 +1992,183 @@ def validate_replication_controller(obj: dict[str, Any]) -> list[Cause]:
 
 def posix_clean(path: str) -> str:
     return posixpath.normpath(path)
+
+
+# -- limit ranges and resource quotas --------------------------------------------------------------
+
+_QUOTA_RESOURCES = {
+    "cpu",
+    "memory",
+    "ephemeral-storage",
+    "requests.cpu",
+    "requests.memory",
+    "requests.storage",
+    "requests.ephemeral-storage",
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+    "pods",
+    "resourcequotas",
+    "services",
+    "replicationcontrollers",
+    "secrets",
+    "persistentvolumeclaims",
+    "configmaps",
+    "services.nodeports",
+    "services.loadbalancers",
+}
+
+
+def _quota_resource_name(name: str, path: str) -> list[Cause]:
+    """ValidateResourceQuotaResourceName."""
+    causes = _validate_resource_name(name, path)
+    if (
+        "/" not in name
+        and name not in _QUOTA_RESOURCES
+        and not name.startswith(("hugepages-", "requests.hugepages-"))
+    ):
+        causes.append(fe.invalid(path, name, "must be a standard resource for quota"))
+    return causes
+
+
+def validate_resource_quota(obj: dict[str, Any]) -> list[Cause]:
+    """ValidateResourceQuota (hard and used amounts; scopes are not modelled)."""
+    causes = m.validate_object_meta(obj, True, m.name_is_dns_subdomain)
+    for section, part in (("spec", "hard"), ("status", "hard"), ("status", "used")):
+        amounts = d(d(obj, section), part)
+        for name in sorted(amounts):
+            p = f"{section}.{part}[{name}]"
+            causes.extend(_quota_resource_name(name, p))
+            causes.extend(validate_resource_quantity(name, amounts[name], p))
+    return causes
+
+
+def validate_limit_range(obj: dict[str, Any]) -> list[Cause]:
+    """ValidateLimitRange (keys in sorted order: Go walks maps at random)."""
+    causes = m.validate_object_meta(obj, True, m.name_is_dns_subdomain)
+    seen: set[str] = set()
+    for i, limit in enumerate(lst(d(obj, "spec"), "limits")):
+        lp = f"spec.limits[{i}]"
+        ltype = s(limit, "type")
+        if ltype == "Container":  # SetDefaults_LimitRangeItem
+            default = {**d(limit, "max"), **d(limit, "default")}
+            request = {**d(limit, "min"), **default, **d(limit, "defaultRequest")}
+            limit = {**limit, "default": default, "defaultRequest": request}
+        type_errs = [fe.invalid(f"{lp}.type", ltype, msg) for msg in m.is_qualified_name(ltype)]
+        if (
+            not type_errs
+            and "/" not in ltype
+            and ltype not in ("Pod", "Container", "PersistentVolumeClaim")
+        ):
+            type_errs.append(
+                fe.invalid(f"{lp}.type", ltype, "must be a standard limit type or fully qualified")
+            )
+        causes.extend(type_errs)
+        if ltype in seen:
+            causes.append(fe.duplicate(f"{lp}.type", ltype))
+        seen.add(ltype)
+        name_fn = (
+            _validate_container_resource_name
+            if ltype in ("Pod", "Container")
+            else _validate_resource_name
+        )
+        values: dict[str, dict[str, Any]] = {}
+        for section in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+            amounts = d(limit, section)
+            if ltype == "Pod" and section in ("default", "defaultRequest"):
+                if amounts:
+                    causes.append(
+                        fe.forbidden(f"{lp}.{section}", "may not be specified when `type` is 'Pod'")
+                    )
+                continue
+            if (
+                section == "maxLimitRequestRatio"
+                and ltype == "PersistentVolumeClaim"
+                and "storage" not in d(limit, "min")
+                and "storage" not in d(limit, "max")
+            ):
+                causes.append(
+                    fe.required(
+                        f"{lp}.limits",
+                        "either minimum or maximum storage value is required, but neither was provided",
+                    )
+                )
+            for name in sorted(amounts):
+                causes.extend(name_fn(name, f"{lp}.{section}[{name}]"))
+                parsed = quantity(amounts[name])
+                if parsed:
+                    values.setdefault(name, {})[section] = parsed
+        for name in sorted(values):
+            v = values[name]
+            low, high, dflt, dreq = (
+                v.get("min"),
+                v.get("max"),
+                v.get("default"),
+                v.get("defaultRequest"),
+            )
+            if low and high and low[0] > high[0]:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.min[{name}]",
+                        low[1],
+                        f"min value {low[1]} is greater than max value {high[1]}",
+                    )
+                )
+            if dreq and low and low[0] > dreq[0]:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.defaultRequest[{name}]",
+                        dreq[1],
+                        f"min value {low[1]} is greater than default request value {dreq[1]}",
+                    )
+                )
+            if dreq and high and dreq[0] > high[0]:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.defaultRequest[{name}]",
+                        dreq[1],
+                        f"default request value {dreq[1]} is greater than max value {high[1]}",
+                    )
+                )
+            if dreq and dflt and dreq[0] > dflt[0]:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.defaultRequest[{name}]",
+                        dreq[1],
+                        f"default request value {dreq[1]} is greater than default limit value {dflt[1]}",
+                    )
+                )
+            if dflt and low and low[0] > dflt[0]:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.default[{name}]",
+                        low[1],
+                        f"min value {low[1]} is greater than default value {dflt[1]}",
+                    )
+                )
+            if dflt and high and dflt[0] > high[0]:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.default[{name}]",
+                        high[1],
+                        f"default value {dflt[1]} is greater than max value {high[1]}",
+                    )
+                )
+            ratio = v.get("maxLimitRequestRatio")
+            if ratio and ratio[0] < 1:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.maxLimitRequestRatio[{name}]",
+                        ratio[1],
+                        f"ratio {ratio[1]} is less than 1",
+                    )
+                )
+            if not _overcommit_allowed(name) and dflt and dreq and dflt[0] != dreq[0]:
+                causes.append(
+                    fe.invalid(
+                        f"{lp}.defaultRequest[{name}]",
+                        dreq[1],
+                        f"default value {dflt[1]} must equal to defaultRequest value {dreq[1]} in {name}",
+                    )
+                )
+    return causes

@@ -60,6 +60,11 @@ _KINDS: dict[tuple[str, str], tuple[CreateFn, UpdateFn]] = {
         ),
     ),
     ("", "PersistentVolumeClaim"): (core.validate_pvc, core.validate_pvc_update),
+    ("", "ResourceQuota"): (
+        core.validate_resource_quota,
+        _with_meta_update(core.validate_resource_quota),
+    ),
+    ("", "LimitRange"): (core.validate_limit_range, _with_meta_update(core.validate_limit_range)),
     ("apps", "Deployment"): (apps.validate_deployment, apps.validate_deployment),
     ("apps", "ReplicaSet"): (apps.validate_replica_set, apps.validate_replica_set),
     ("apps", "StatefulSet"): (apps.validate_stateful_set, apps.validate_stateful_set),
