@@ -37,7 +37,9 @@ LAYERS: list[tuple[int, tuple[str, ...]]] = [
     (1, ("rawkube.config",)),
     (2, ("rawkube.auth", "rawkube.tls")),
     (3, ("rawkube.transport",)),
-    (4, ("rawkube.rest",)),
+    # rawkube.stream (exec/attach/port-forward: client-go's transport/spdy, tools/remotecommand
+    # and tools/portforward) speaks over the REST client, and the typed pods client may use it.
+    (4, ("rawkube.rest", "rawkube.stream")),
     (5, ("rawkube.typed", "rawkube.dynamic", "rawkube.discovery")),
     (6, ("rawkube.tools",)),
     (7, ("rawkube.testing",)),
