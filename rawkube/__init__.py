@@ -20,6 +20,10 @@ _LAZY: dict[str, str] = {
     "load_config": "rawkube.config.kubeconfig",
     "in_cluster_config": "rawkube.config.incluster",
     "RESTClient": "rawkube.rest.client",
+    "AsyncRESTClient": "rawkube.rest.client",
+    "AsyncClientset": "rawkube.typed.clientset",
+    "AsyncDynamicClient": "rawkube.dynamic",
+    "AsyncDiscoveryClient": "rawkube.discovery.client",
     "Result": "rawkube.rest.result",
     "WatchEvent": "rawkube.rest.watch",
     "Clientset": "rawkube.typed.clientset",
@@ -41,6 +45,10 @@ __all__ = [
     "load_config",
     "in_cluster_config",
     "RESTClient",
+    "AsyncRESTClient",
+    "AsyncClientset",
+    "AsyncDynamicClient",
+    "AsyncDiscoveryClient",
     "Result",
     "WatchEvent",
     "Clientset",
@@ -59,15 +67,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from rawkube.config.incluster import in_cluster_config
     from rawkube.config.kubeconfig import load_config
     from rawkube.config.types import Config, ExecConfig
-    from rawkube.discovery.client import DiscoveryClient
-    from rawkube.dynamic import DynamicClient, Unstructured
+    from rawkube.discovery.client import AsyncDiscoveryClient, DiscoveryClient
+    from rawkube.dynamic import AsyncDynamicClient, DynamicClient, Unstructured
     from rawkube.errors import ConfigError, StatusError
-    from rawkube.rest.client import RESTClient
+    from rawkube.rest.client import AsyncRESTClient, RESTClient
     from rawkube.rest.result import Result
     from rawkube.rest.watch import WatchEvent
     from rawkube.retry import retry_on_conflict
     from rawkube.schema import GroupVersion, GroupVersionKind, GroupVersionResource
-    from rawkube.typed.clientset import Clientset
+    from rawkube.typed.clientset import AsyncClientset, Clientset
 
 
 def __getattr__(name: str) -> Any:

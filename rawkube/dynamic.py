@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rawkube import _json
 from rawkube.schema import GroupVersion, GroupVersionKind, GroupVersionResource
 from rawkube.typed.resource import AsyncResourceClient, ResourceClient, ResourceInfo, is_status
 
 _MISSING = object()
+_R = TypeVar("_R")
 
 
 class NestedFieldError(ValueError):
@@ -314,9 +315,13 @@ def _info_for(gvr: GroupVersionResource) -> ResourceInfo:
 
 
 class _UnstructuredDecoding:
-    """Decoding shared by the sync and async dynamic clients: dicts become Unstructured."""
+    """What the dynamic clients add to the typed verbs: dicts become Unstructured, and
+    `.namespace(ns)` (client-go `NamespaceableResourceInterface`)."""
 
     __slots__ = ()
+
+    _rest: Any
+    info: ResourceInfo
 
     def _decode(self, data: Any) -> Any:
         return _unstructured(data)
@@ -324,33 +329,42 @@ class _UnstructuredDecoding:
     def _decode_list(self, data: Any) -> Any:
         return _unstructured_list(data)
 
+    def namespace(self: _D, namespace: str) -> _D:
+        """The same resource in one namespace."""
+        return type(self)(self._rest, self.info, namespace)  # type: ignore[call-arg]
+
+
+_D = TypeVar("_D", bound=_UnstructuredDecoding)
+
 
 class DynamicResourceClient(_UnstructuredDecoding, ResourceClient[Unstructured]):
     """The verbs of one resource over Unstructured (client-go `dynamic.ResourceInterface`)."""
 
     __slots__ = ()
 
-    def namespace(self, namespace: str) -> DynamicResourceClient:
-        """The same resource in one namespace (client-go `NamespaceableResourceInterface`)."""
-        return DynamicResourceClient(self._rest, self.info, namespace)
-
 
 class AsyncDynamicResourceClient(_UnstructuredDecoding, AsyncResourceClient[Unstructured]):
-    """Async twin of `DynamicResourceClient`."""
+    """The same verbs, awaited (over an `AsyncRESTClient`)."""
 
     __slots__ = ()
 
-    def namespace(self, namespace: str) -> AsyncDynamicResourceClient:
-        return AsyncDynamicResourceClient(self._rest, self.info, namespace)
 
+class _DynamicBase(Generic[_R]):
+    """One shared HTTP client and one RESTClient per group/version; the sync and async
+    clients differ only in the classes they make (`_rest_class`, `_resource_class`)."""
 
-class _DynamicBase:
-    """One shared HTTP client and one RESTClient per group/version."""
+    _resource_class: Any
 
-    def __init__(self, config: Any, http: Any) -> None:
+    def __init__(self, config: Any) -> None:
         self.config = config
-        self._http = http
+        self._http = self._build(config)
         self._rest_clients: dict[GroupVersion, Any] = {}
+
+    def _build(self, config: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _new_rest(self, gv: GroupVersion) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def _rest_for(self, gv: GroupVersion) -> Any:
         rest = self._rest_clients.get(gv)
@@ -358,11 +372,8 @@ class _DynamicBase:
             rest = self._rest_clients[gv] = self._new_rest(gv)
         return rest
 
-    def _new_rest(self, gv: GroupVersion) -> Any:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _target(self, gvr: GroupVersionResource) -> tuple[Any, ResourceInfo]:
-        """The RESTClient and the (verb-less) ResourceInfo of a resource client for `gvr`."""
+    def resource(self, gvr: GroupVersionResource) -> _R:
+        """The resource, cluster-wide; call `.namespace(ns)` for one namespace."""
         if isinstance(gvr, GroupVersionKind):
             raise TypeError(
                 f"resource() takes a GroupVersionResource, not a GroupVersionKind ({gvr}): "
@@ -375,25 +386,24 @@ class _DynamicBase:
                 'e.g. GroupVersionResource("apps", "v1", "deployments")'
             )
         gvr = GroupVersionResource(*gvr)
-        return self._rest_for(gvr.group_version), _info_for(gvr)
+        client: _R = self._resource_class(self._rest_for(gvr.group_version), _info_for(gvr), None)
+        return client
 
 
-class DynamicClient(_DynamicBase):
+class DynamicClient(_DynamicBase[DynamicResourceClient]):
     """client-go `dynamic.NewForConfig(config)`: `.resource(gvr)` for any resource."""
 
-    def __init__(self, config: Any) -> None:
+    _resource_class = DynamicResourceClient
+
+    def _build(self, config: Any) -> Any:
         from rawkube.transport import build_client
 
-        super().__init__(config, build_client(config))
+        return build_client(config)
 
     def _new_rest(self, gv: GroupVersion) -> Any:
         from rawkube.rest.client import RESTClient
 
         return RESTClient(self.config, gv.group, gv.version, client=self._http)
-
-    def resource(self, gvr: GroupVersionResource) -> DynamicResourceClient:
-        """The resource, cluster-wide; call `.namespace(ns)` for one namespace."""
-        return DynamicResourceClient(*self._target(gvr), None)
 
     def close(self) -> None:
         self._http.close()
@@ -405,21 +415,20 @@ class DynamicClient(_DynamicBase):
         self.close()
 
 
-class AsyncDynamicClient(_DynamicBase):
-    """Async twin of `DynamicClient`."""
+class AsyncDynamicClient(_DynamicBase[AsyncDynamicResourceClient]):
+    """The asyncio `DynamicClient`: the same resources, awaited."""
 
-    def __init__(self, config: Any) -> None:
+    _resource_class = AsyncDynamicResourceClient
+
+    def _build(self, config: Any) -> Any:
         from rawkube.transport import build_async_client
 
-        super().__init__(config, build_async_client(config))
+        return build_async_client(config)
 
     def _new_rest(self, gv: GroupVersion) -> Any:
         from rawkube.rest.client import AsyncRESTClient
 
         return AsyncRESTClient(self.config, gv.group, gv.version, client=self._http)
-
-    def resource(self, gvr: GroupVersionResource) -> AsyncDynamicResourceClient:
-        return AsyncDynamicResourceClient(*self._target(gvr), None)
 
     async def aclose(self) -> None:
         await self._http.aclose()

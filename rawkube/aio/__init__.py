@@ -1,6 +1,10 @@
 """asyncio clients: the same API as the sync ones, with coroutines and async iterators.
 
-Names are imported lazily (PEP 562), so `import rawkube.aio` costs nothing until used.
+A facade: every name here lives beside its sync twin (`rawkube.rest.client`,
+`rawkube.typed.clientset`, `rawkube.dynamic`, `rawkube.discovery`), written once with it, and
+is also importable from `rawkube` itself (`rawkube.AsyncClientset`). Nothing in rawkube imports
+this package (tests/test_layers.py). Names are imported lazily (PEP 562), so `import
+rawkube.aio` costs nothing until used.
 """
 
 from __future__ import annotations

@@ -26,12 +26,15 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rawkube import _json
 from rawkube.errors import StatusError
+
+if TYPE_CHECKING:
+    from rawkube.flow import Flow
 
 # What client-go's discovery client asks for (minus protobuf): v2 aggregated, else plain JSON.
 AGGREGATED_ACCEPT = (
@@ -295,14 +298,19 @@ class _DiscoveryState:
         self.fresh = True
 
 
-D = TypeVar("D", bound="_DiscoveryBase")
+D = TypeVar("D", bound="_DiscoveryBase[Any, Any, Any]")
+DocT = TypeVar("DocT")  # a discovery document, or an awaitable of one
+PairT = TypeVar("PairT")  # (groups, resource lists), or an awaitable of it
+ListT = TypeVar("ListT")  # a list of resource lists, or an awaitable of it
 
 
-class _DiscoveryBase:
-    """The parts of discovery that do no I/O: cache bookkeeping and document handling.
+class _DiscoveryBase(Generic[DocT, PairT, ListT]):
+    """Discovery, written once for both kinds of RESTClient.
 
-    `DiscoveryClient` and `AsyncDiscoveryClient` only send the requests built here and hand
-    the answers back (`_groups_from_root`, `_store_resources`).
+    The cache bookkeeping and document handling do no I/O; what does (`_get`, and the
+    questions built on it) are flows (`rawkube.flow`), and every public method returns
+    `self._rest.run(flow)`: the answer from a `DiscoveryClient`, an awaitable of it from an
+    `AsyncDiscoveryClient`. The two subclasses only pick the RESTClient and the mapper.
     """
 
     def __init__(
@@ -420,6 +428,84 @@ class _DiscoveryBase:
             v["groupVersion"] for g in self._state.groups or [] for v in g.get("versions") or []
         ]
 
+    # -- the questions, as flows ---------------------------------------------------------------
+
+    def _get(self, path: str, accept: str | None = None) -> Flow[Any]:
+        """`GET path`, decoded (an absolute path: discovery is outside any group/version)."""
+        result = yield from self._rest.core.do(self._request(path, accept))
+        return result.json()
+
+    def _groups(self) -> Flow[list[dict[str, Any]]]:
+        groups = self._cached_groups()
+        if groups is None:
+            accept = self._root_accept()
+            core = yield from self._get("/api", accept)
+            apis = yield from self._get("/apis", accept)
+            groups = self._groups_from_root(core, apis)
+        return groups
+
+    def _resources(self, group_version: str) -> Flow[dict[str, Any]]:
+        doc = self._cached_resources(group_version)
+        if doc is None:
+            doc = yield from self._get(self._rest_path(group_version))
+            self._store_resources(group_version, doc)
+        return doc
+
+    def _groups_and_resources(self) -> Flow[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        groups = yield from self._groups()
+        lists: list[dict[str, Any]] = []
+        for gv in self._all_group_versions():
+            try:
+                lists.append((yield from self._resources(gv)))
+            except StatusError as err:
+                self._state.failed[gv] = err
+        return groups, lists
+
+    def _preferred(self) -> Flow[list[dict[str, Any]]]:
+        groups, _ = yield from self._groups_and_resources()
+        return preferred_resources(groups, self._state.resources)
+
+    def _version(self) -> Flow[dict[str, Any]]:
+        result: dict[str, Any] = yield from self._get("/version")
+        return result
+
+    def _server_groups(self) -> Flow[dict[str, Any]]:
+        return group_list((yield from self._groups()))
+
+    # -- the public methods, once ----------------------------------------------------------------
+
+    def server_version(self) -> DocT:
+        """`GET /version`: gitVersion, major, minor, platform, ... (never cached)."""
+        result: DocT = self._rest.run(self._version())
+        return result
+
+    def server_groups(self) -> DocT:
+        """An APIGroupList; the core group (name "") first, as client-go's ServerGroups."""
+        result: DocT = self._rest.run(self._server_groups())
+        return result
+
+    def server_resources_for_group_version(self, group_version: str) -> DocT:
+        """The APIResourceList of one group/version ("v1", "apps/v1").
+
+        Served from memory, then disk, then the server (a miss fetches, as the disk cache does).
+        """
+        self._rest_path(group_version)  # a malformed group/version fails here, not when awaited
+        result: DocT = self._rest.run(self._resources(group_version))
+        return result
+
+    def server_groups_and_resources(self) -> PairT:
+        """All groups and every group/version's resources (client-go ServerGroupsAndResources).
+
+        A group/version that fails (e.g. 404, 503 from an aggregated API server) is left out
+        and remembered in `failed_group_versions`, like client-go's ErrGroupDiscoveryFailed.
+        """
+        result: PairT = self._rest.run(self._groups_and_resources())
+        return result
+
+    def server_preferred_resources(self) -> ListT:
+        result: ListT = self._rest.run(self._preferred())
+        return result
+
 
 def _parse_root(
     core: dict[str, Any], apis: dict[str, Any]
@@ -444,7 +530,11 @@ def _parse_root(
     return groups, resources
 
 
-class DiscoveryClient(_DiscoveryBase):
+class DiscoveryClient(
+    _DiscoveryBase[
+        dict[str, Any], tuple[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]
+    ]
+):
     """client-go `discovery.DiscoveryClient` with kubectl's memory + disk caches.
 
     `DiscoveryClient(config)` caches in memory only; pass `cache_dir=default_cache_dir(host)`
@@ -456,57 +546,6 @@ class DiscoveryClient(_DiscoveryBase):
 
         return RESTClient(config, "", "v1", client=client)
 
-    def _get(self, path: str, accept: str | None = None) -> Any:
-        return self._request(path, accept).do().json()
-
-    def server_version(self) -> dict[str, Any]:
-        """`GET /version`: gitVersion, major, minor, platform, ... (never cached)."""
-        result: dict[str, Any] = self._get("/version")
-        return result
-
-    def _ensure_groups(self) -> list[dict[str, Any]]:
-        groups = self._cached_groups()
-        if groups is None:
-            accept = self._root_accept()
-            groups = self._groups_from_root(self._get("/api", accept), self._get("/apis", accept))
-        return groups
-
-    def server_groups(self) -> dict[str, Any]:
-        """An APIGroupList; the core group (name "") first, as client-go's ServerGroups."""
-        return group_list(self._ensure_groups())
-
-    def server_resources_for_group_version(self, group_version: str) -> dict[str, Any]:
-        """The APIResourceList of one group/version ("v1", "apps/v1").
-
-        Served from memory, then disk, then the server (a miss fetches, as the disk cache does).
-        """
-        doc = self._cached_resources(group_version)
-        if doc is None:
-            doc = self._get(self._rest_path(group_version))
-            self._store_resources(group_version, doc)
-        return doc
-
-    def server_groups_and_resources(
-        self,
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """All groups and every group/version's resources (client-go ServerGroupsAndResources).
-
-        A group/version that fails (e.g. 404, 503 from an aggregated API server) is left out
-        and remembered in `failed_group_versions`, like client-go's ErrGroupDiscoveryFailed.
-        """
-        groups = self._ensure_groups()
-        lists: list[dict[str, Any]] = []
-        for gv in self._all_group_versions():
-            try:
-                lists.append(self.server_resources_for_group_version(gv))
-            except StatusError as err:
-                self._state.failed[gv] = err
-        return groups, lists
-
-    def server_preferred_resources(self) -> list[dict[str, Any]]:
-        groups, _ = self.server_groups_and_resources()
-        return preferred_resources(groups, self._state.resources)
-
     def rest_mapper(self) -> Any:
         """A RESTMapper over this client (deferred: built on first use, reset on a miss)."""
         from rawkube.discovery.mapper import RESTMapper
@@ -514,55 +553,19 @@ class DiscoveryClient(_DiscoveryBase):
         return RESTMapper(self)
 
 
-class AsyncDiscoveryClient(_DiscoveryBase):
-    """The async twin of `DiscoveryClient` (same caches, awaitable methods)."""
+class AsyncDiscoveryClient(
+    _DiscoveryBase[
+        Awaitable[dict[str, Any]],
+        Awaitable[tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+        Awaitable[list[dict[str, Any]]],
+    ]
+):
+    """The asyncio `DiscoveryClient`: the same caches and questions, awaited."""
 
     def _new_rest(self, config: Any, client: Any) -> Any:
         from rawkube.rest.client import AsyncRESTClient
 
         return AsyncRESTClient(config, "", "v1", client=client)
-
-    async def _get(self, path: str, accept: str | None = None) -> Any:
-        return (await self._request(path, accept).do()).json()
-
-    async def server_version(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self._get("/version")
-        return result
-
-    async def _ensure_groups(self) -> list[dict[str, Any]]:
-        groups = self._cached_groups()
-        if groups is None:
-            accept = self._root_accept()
-            core = await self._get("/api", accept)
-            apis = await self._get("/apis", accept)
-            groups = self._groups_from_root(core, apis)
-        return groups
-
-    async def server_groups(self) -> dict[str, Any]:
-        return group_list(await self._ensure_groups())
-
-    async def server_resources_for_group_version(self, group_version: str) -> dict[str, Any]:
-        doc = self._cached_resources(group_version)
-        if doc is None:
-            doc = await self._get(self._rest_path(group_version))
-            self._store_resources(group_version, doc)
-        return doc
-
-    async def server_groups_and_resources(
-        self,
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        groups = await self._ensure_groups()
-        lists: list[dict[str, Any]] = []
-        for gv in self._all_group_versions():
-            try:
-                lists.append(await self.server_resources_for_group_version(gv))
-            except StatusError as err:
-                self._state.failed[gv] = err
-        return groups, lists
-
-    async def server_preferred_resources(self) -> list[dict[str, Any]]:
-        groups, _ = await self.server_groups_and_resources()
-        return preferred_resources(groups, self._state.resources)
 
     def rest_mapper(self) -> Any:
         """An `AsyncRESTMapper` over this client: `await mapper.resource_for(gvk)`."""

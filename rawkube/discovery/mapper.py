@@ -15,14 +15,26 @@ the other with a RESTMapper built from discovery, mirroring:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from rawkube.errors import RawkubeError
 from rawkube.schema import GroupVersionKind, GroupVersionResource
 
+if TYPE_CHECKING:
+    from rawkube.flow import Flow
+
 R = TypeVar("R")
+# What each lookup returns: the answer (RESTMapper) or an awaitable of it (AsyncRESTMapper).
+KindT = TypeVar("KindT")
+KindsT = TypeVar("KindsT")
+ResT = TypeVar("ResT")
+ResesT = TypeVar("ResesT")
+MapT = TypeVar("MapT")
+MapsT = TypeVar("MapsT")
+BoolT = TypeVar("BoolT")
+StrT = TypeVar("StrT")
 
 
 class NoMatchError(RawkubeError, LookupError):
@@ -236,12 +248,15 @@ def _describe_gvk(gvk: GroupVersionKind) -> str:
     return f'version "{gvk.group_version}"' if gvk.version else f'group "{gvk.group}"'
 
 
-class RESTMapper:
-    """A RESTMapper backed by a DiscoveryClient (client-go DeferredDiscoveryRESTMapper).
+class _DeferredMapper(Generic[KindT, KindsT, ResT, ResesT, MapT, MapsT, BoolT, StrT]):
+    """A RESTMapper backed by a discovery client (client-go DeferredDiscoveryRESTMapper),
+    written once for both kinds of discovery client.
 
     Built on first use. When a lookup finds nothing and the discovery data was not fresh from
     the server (it came from the disk cache), discovery is invalidated and the lookup retried
-    once: that is how a just-created CRD is found. `reset()` forces a rebuild.
+    once: that is how a just-created CRD is found. `reset()` forces a rebuild. Only building
+    does I/O (a flow run by the discovery client's RESTClient); the lookups themselves are
+    `StaticRESTMapper`'s.
     """
 
     def __init__(self, discovery: Any) -> None:
@@ -252,106 +267,91 @@ class RESTMapper:
         self.discovery.invalidate()
         self._static = None
 
-    def _mapper(self) -> StaticRESTMapper:
+    def _mapper(self) -> Flow[StaticRESTMapper]:
         if self._static is None:
-            groups, lists = self.discovery.server_groups_and_resources()
+            groups, lists = yield from self.discovery._groups_and_resources()
             self._static = StaticRESTMapper(groups, lists)
         return self._static
 
-    def _call(self, fn: Callable[[StaticRESTMapper], R]) -> R:
+    def _lookup(self, fn: Callable[[StaticRESTMapper], R]) -> Flow[R]:
+        mapper = yield from self._mapper()
         try:
-            return fn(self._mapper())
+            return fn(mapper)
         except NoMatchError:
             if self.discovery.fresh():
                 raise
         self.reset()
-        return fn(self._mapper())
+        mapper = yield from self._mapper()
+        return fn(mapper)
 
-    def kind_for(self, gvr: GroupVersionResource) -> GroupVersionKind:
-        return self._call(lambda m: m.kind_for(gvr))
+    def _call(self, fn: Callable[[StaticRESTMapper], Any]) -> Any:
+        return self.discovery._rest.run(self._lookup(fn))
 
-    def kinds_for(self, gvr: GroupVersionResource) -> list[GroupVersionKind]:
-        return self._call(lambda m: m.kinds_for(gvr))
+    def kind_for(self, gvr: GroupVersionResource) -> KindT:
+        result: KindT = self._call(lambda m: m.kind_for(gvr))
+        return result
 
-    def resource_for(self, what: GroupVersionResource | GroupVersionKind) -> GroupVersionResource:
-        return self._call(lambda m: m.resource_for(what))
+    def kinds_for(self, gvr: GroupVersionResource) -> KindsT:
+        result: KindsT = self._call(lambda m: m.kinds_for(gvr))
+        return result
 
-    def resources_for(self, gvr: GroupVersionResource) -> list[GroupVersionResource]:
-        return self._call(lambda m: m.resources_for(gvr))
+    def resource_for(self, what: GroupVersionResource | GroupVersionKind) -> ResT:
+        result: ResT = self._call(lambda m: m.resource_for(what))
+        return result
 
-    def rest_mapping(self, gvk: GroupVersionKind, *versions: str) -> RESTMapping:
-        return self._call(lambda m: m.rest_mapping(gvk, *versions))
+    def resources_for(self, gvr: GroupVersionResource) -> ResesT:
+        result: ResesT = self._call(lambda m: m.resources_for(gvr))
+        return result
 
-    def rest_mappings(self, gvk: GroupVersionKind, *versions: str) -> list[RESTMapping]:
-        return self._call(lambda m: m.rest_mappings(gvk, *versions))
+    def rest_mapping(self, gvk: GroupVersionKind, *versions: str) -> MapT:
+        result: MapT = self._call(lambda m: m.rest_mapping(gvk, *versions))
+        return result
 
-    def is_namespaced(self, what: GroupVersionResource | GroupVersionKind) -> bool:
-        return self._call(lambda m: m.is_namespaced(what))
+    def rest_mappings(self, gvk: GroupVersionKind, *versions: str) -> MapsT:
+        result: MapsT = self._call(lambda m: m.rest_mappings(gvk, *versions))
+        return result
 
-    def resource_singularizer(self, resource: str) -> str:
-        return self._call(lambda m: m.resource_singularizer(resource))
+    def is_namespaced(self, what: GroupVersionResource | GroupVersionKind) -> BoolT:
+        result: BoolT = self._call(lambda m: m.is_namespaced(what))
+        return result
 
-    def lookup(self, text: str) -> RESTMapping:
-        return self._call(lambda m: m.lookup(text))
+    def resource_singularizer(self, resource: str) -> StrT:
+        result: StrT = self._call(lambda m: m.resource_singularizer(resource))
+        return result
+
+    def lookup(self, text: str) -> MapT:
+        result: MapT = self._call(lambda m: m.lookup(text))
+        return result
 
 
-class AsyncRESTMapper:
-    """The async twin of `RESTMapper`, over an `AsyncDiscoveryClient`: the same lookups, awaited.
+class RESTMapper(
+    _DeferredMapper[
+        GroupVersionKind,
+        list[GroupVersionKind],
+        GroupVersionResource,
+        list[GroupVersionResource],
+        RESTMapping,
+        list[RESTMapping],
+        bool,
+        str,
+    ]
+):
+    """The RESTMapper of a `DiscoveryClient`: lookups return their answer."""
 
-    Only building the mapper does I/O; the lookups themselves are `StaticRESTMapper`'s.
-    """
 
-    def __init__(self, discovery: Any) -> None:
-        self.discovery = discovery
-        self._static: StaticRESTMapper | None = None
-
-    def reset(self) -> None:
-        self.discovery.invalidate()
-        self._static = None
-
-    async def _mapper(self) -> StaticRESTMapper:
-        if self._static is None:
-            groups, lists = await self.discovery.server_groups_and_resources()
-            self._static = StaticRESTMapper(groups, lists)
-        return self._static
-
-    async def _call(self, fn: Callable[[StaticRESTMapper], R]) -> R:
-        try:
-            return fn(await self._mapper())
-        except NoMatchError:
-            if self.discovery.fresh():
-                raise
-        self.reset()
-        return fn(await self._mapper())
-
-    async def kind_for(self, gvr: GroupVersionResource) -> GroupVersionKind:
-        return await self._call(lambda m: m.kind_for(gvr))
-
-    async def kinds_for(self, gvr: GroupVersionResource) -> list[GroupVersionKind]:
-        return await self._call(lambda m: m.kinds_for(gvr))
-
-    async def resource_for(
-        self, what: GroupVersionResource | GroupVersionKind
-    ) -> GroupVersionResource:
-        return await self._call(lambda m: m.resource_for(what))
-
-    async def resources_for(self, gvr: GroupVersionResource) -> list[GroupVersionResource]:
-        return await self._call(lambda m: m.resources_for(gvr))
-
-    async def rest_mapping(self, gvk: GroupVersionKind, *versions: str) -> RESTMapping:
-        return await self._call(lambda m: m.rest_mapping(gvk, *versions))
-
-    async def rest_mappings(self, gvk: GroupVersionKind, *versions: str) -> list[RESTMapping]:
-        return await self._call(lambda m: m.rest_mappings(gvk, *versions))
-
-    async def is_namespaced(self, what: GroupVersionResource | GroupVersionKind) -> bool:
-        return await self._call(lambda m: m.is_namespaced(what))
-
-    async def resource_singularizer(self, resource: str) -> str:
-        return await self._call(lambda m: m.resource_singularizer(resource))
-
-    async def lookup(self, text: str) -> RESTMapping:
-        return await self._call(lambda m: m.lookup(text))
+class AsyncRESTMapper(
+    _DeferredMapper[
+        Awaitable[GroupVersionKind],
+        Awaitable[list[GroupVersionKind]],
+        Awaitable[GroupVersionResource],
+        Awaitable[list[GroupVersionResource]],
+        Awaitable[RESTMapping],
+        Awaitable[list[RESTMapping]],
+        Awaitable[bool],
+        Awaitable[str],
+    ]
+):
+    """The RESTMapper of an `AsyncDiscoveryClient`: `await mapper.resource_for(gvk)`."""
 
 
 __all__ = ["AsyncRESTMapper", "NoMatchError", "RESTMapper", "RESTMapping", "StaticRESTMapper"]

@@ -97,9 +97,11 @@ def body_chunks(
     req: Request,
     chunk_size: int | None,
     response: httpx.Response | None = None,
+    framer: Any = None,
 ) -> Flow[None]:
-    """Emit a streamed response's body chunk by chunk (opening it first unless given); the
-    response is closed at the end, however it ends."""
+    """Emit a streamed response's body (opening it first unless given): chunk by chunk, or
+    what a sans-IO `framer` (`feed(bytes) -> list`, `close() -> list`: log lines, say) makes of
+    the chunks. The response is closed at the end, however it ends."""
     if response is None:
         response = yield from core.open(req)
     try:
@@ -108,7 +110,13 @@ def body_chunks(
             chunk = yield Next(chunks)
             if chunk is END:
                 break
-            yield Emit([chunk])
+            items = framer.feed(chunk) if framer is not None else [chunk]
+            if items:
+                yield Emit(items)
+        if framer is not None:
+            rest = framer.close()
+            if rest:
+                yield Emit(rest)
     except httpx.HTTPError as err:
         yield CloseResponse(response)
         raise transport_error(err, response.request) from err

@@ -9,15 +9,20 @@ page's resourceVersion. If the snapshot is compacted away before the last page (
     for pod in pager.iter_items(label_selector="app=web"):
         ...
 
-`AsyncListPager` is the same over an async client (`async for pod in pager.iter_items()`).
+`AsyncListPager` is the same over an async client (`async for pod in pager.iter_items()`):
+the same flow, driven with `await`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rawkube.errors import is_gone
+from rawkube.flow import Call, Emit, Flow, aiterate, arun, iterate, run
+
+PagesT = TypeVar("PagesT")  # an iterator of pages/items, or an async one
+ListT = TypeVar("ListT")  # the merged list, or an awaitable of it
 
 # client-go tools/pager: defaultPageSize = 500.
 DEFAULT_PAGE_SIZE = 500
@@ -109,13 +114,15 @@ class _Merge:
         self.last: Any = None
         self.seen: set[tuple[str, str]] = set()
 
-    def add(self, page: Any, full: bool) -> None:
+    def add(self, page: Any, full: bool) -> list[Any]:
+        """Keep the page; nothing to emit (the merged list is the flow's result)."""
         data = _wire(page)
         self.last = page
         self.head = {k: v for k, v in data.items() if k != "items"}
         if full:
             self.items = []  # a full list after expiry replaces the pages read so far
         self.items.extend(data.get("items") or [])
+        return []
 
     def new_items(self, page: Any, full: bool) -> list[Any]:
         """The page's items not yielded yet (after a fallback the full list repeats some)."""
@@ -138,8 +145,10 @@ class _Merge:
         return _like(self.last, merged)
 
 
-class ListPager:
-    """Pages through `list_fn(**options)` (a typed or dynamic client's `list`).
+class _Pager(Generic[PagesT, ListT]):
+    """Pages through `list_fn(**options)` (a typed or dynamic client's `list`), written once:
+    the paging is one flow (`rawkube.flow`) whose only I/O is calling `list_fn`; `ListPager`
+    drives it in place, `AsyncListPager` with `await`.
 
     `full_list_if_expired` (client-go `FullListIfExpired`, default on) re-lists without a
     limit when a later page fails with 410 Gone/Expired.
@@ -157,35 +166,45 @@ class ListPager:
         self.full_list_if_expired = full_list_if_expired
         self.pages_fetched = 0
 
-    def pages(self, **options: Any) -> Iterator[Any]:
-        """Yield each page as returned by `list_fn` (after a fallback: one full list)."""
-        for page, _ in self._pages(options):
-            yield page
+    def _run(self, flow: Flow[Any]) -> Any:  # pragma: no cover - each pager drives its way
+        raise NotImplementedError
 
-    def _pages(self, options: dict[str, Any]) -> Iterator[tuple[Any, bool]]:
-        """(page, is_full_list_fallback) pairs."""
+    def _iterate(self, flow: Flow[Any]) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _flow(
+        self, options: dict[str, Any], on_page: Callable[[Any, bool], list[Any]]
+    ) -> Flow[None]:
+        """Ask for page after page (after an expired later page: one full list), emitting
+        what `on_page(page, is_full_list_fallback)` makes of each."""
         paging = _Paging(options, self.page_size, self.full_list_if_expired)
         while paging.pending:
             try:
-                page = self.list_fn(**paging.options)
+                page = yield Call(self.list_fn, dict(paging.options))
             except Exception as err:
                 paging.fall_back(err)  # re-raised unless a later page expired: then a full list
                 continue
             self.pages_fetched += 1
-            yield page, paging.full
+            items = on_page(page, paging.full)
+            if items:
+                yield Emit(items)
             paging.next_page(page)
 
-    def iter_items(self, **options: Any) -> Iterator[Any]:
+    def pages(self, **options: Any) -> PagesT:
+        """Each page as returned by `list_fn` (after a fallback: one full list)."""
+        pages: PagesT = self._iterate(self._flow(options, lambda page, full: [page]))
+        return pages
+
+    def iter_items(self, **options: Any) -> PagesT:
         """Every item of every page, one at a time (client-go `EachListItem`), in order.
 
         After a fallback to a full list, items already yielded are skipped (by namespace and
         name), so no item is delivered twice.
         """
-        merge = _Merge()
-        for page, full in self._pages(options):
-            yield from merge.new_items(page, full)
+        items: PagesT = self._iterate(self._flow(options, _Merge().new_items))
+        return items
 
-    def list(self, **options: Any) -> Any:
+    def list(self, **options: Any) -> ListT:
         """All pages as one list object of the pages' type: items concatenated.
 
         Like client-go's `ListPager.List`, the result carries the snapshot's resourceVersion
@@ -193,53 +212,34 @@ class ListPager:
         client's an Unstructured.
         """
         merge = _Merge()
-        for page, full in self._pages(options):
-            merge.add(page, full)
-        return merge.result()
+        result: ListT = self._run(_merged(self._flow(options, merge.add), merge))
+        return result
 
 
-class AsyncListPager:
-    """The async twin of `ListPager` (`list_fn` is an async client's `list`)."""
+def _merged(pages: Flow[None], merge: _Merge) -> Flow[Any]:
+    yield from pages
+    return merge.result()
 
-    def __init__(
-        self,
-        list_fn: Callable[..., Awaitable[Any]],
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        full_list_if_expired: bool = True,
-    ) -> None:
-        self.list_fn = list_fn
-        self.page_size = page_size
-        self.full_list_if_expired = full_list_if_expired
-        self.pages_fetched = 0
 
-    async def _pages(self, options: dict[str, Any]) -> AsyncIterator[tuple[Any, bool]]:
-        paging = _Paging(options, self.page_size, self.full_list_if_expired)
-        while paging.pending:
-            try:
-                page = await self.list_fn(**paging.options)
-            except Exception as err:
-                paging.fall_back(err)
-                continue
-            self.pages_fetched += 1
-            yield page, paging.full
-            paging.next_page(page)
+class ListPager(_Pager[Iterator[Any], Any]):
+    """`ListPager(client.list)`: `pages()`, `iter_items()` iterate, `list()` returns."""
 
-    async def pages(self, **options: Any) -> AsyncIterator[Any]:
-        async for page, _ in self._pages(options):
-            yield page
+    def _run(self, flow: Flow[Any]) -> Any:
+        return run(flow)
 
-    async def iter_items(self, **options: Any) -> AsyncIterator[Any]:
-        merge = _Merge()
-        async for page, full in self._pages(options):
-            for item in merge.new_items(page, full):
-                yield item
+    def _iterate(self, flow: Flow[Any]) -> Iterator[Any]:
+        return iterate(flow)
 
-    async def list(self, **options: Any) -> Any:
-        merge = _Merge()
-        async for page, full in self._pages(options):
-            merge.add(page, full)
-        return merge.result()
+
+class AsyncListPager(_Pager[AsyncIterator[Any], Awaitable[Any]]):
+    """`AsyncListPager(async_client.list)`: `async for` over `pages()` / `iter_items()`,
+    `await pager.list()`."""
+
+    def _run(self, flow: Flow[Any]) -> Awaitable[Any]:
+        return arun(flow)
+
+    def _iterate(self, flow: Flow[Any]) -> AsyncIterator[Any]:
+        return aiterate(flow)
 
 
 __all__ = ["DEFAULT_PAGE_SIZE", "AsyncListPager", "ListPager"]

@@ -13,11 +13,11 @@ Clock and sleep are injectable, so tests never really wait.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
+
+from rawkube.flow import AsyncRuntime, Call, Flow, Runtime, Sleep, arun, run
 
 R = TypeVar("R")
 
@@ -27,7 +27,7 @@ class WaitTimeout(TimeoutError):
 
 
 class _Poll:
-    """The schedule of a poll (sans-IO, shared by `wait_for` and `async_wait_for`)."""
+    """The schedule of a poll (sans-IO)."""
 
     def __init__(self, timeout: float, interval: float, clock: Callable[[], float]) -> None:
         self._timeout = timeout
@@ -43,6 +43,16 @@ class _Poll:
         return min(self._interval, remaining)
 
 
+def _polling(condition: Callable[[], Any], poll: _Poll) -> Flow[Any]:
+    """Call `condition` until it gives something truthy, sleeping between calls (the one
+    source of `wait_for` and `async_wait_for`)."""
+    while True:
+        value = yield Call(condition)
+        if value:
+            return value
+        yield Sleep(poll.next_sleep())
+
+
 def wait_for(
     condition: Callable[[], R],
     *,
@@ -56,12 +66,8 @@ def wait_for(
     The first call happens at once; the last one no later than `timeout` seconds after the
     start. Exceptions from `condition` propagate (as a Go ConditionFunc returning an error).
     """
-    poll = _Poll(timeout, interval, clock)
-    while True:
-        value = condition()
-        if value:
-            return value
-        sleep(poll.next_sleep())
+    result: R = run(_polling(condition, _Poll(timeout, interval, clock)), Runtime(sleep))
+    return result
 
 
 async def async_wait_for(
@@ -70,17 +76,10 @@ async def async_wait_for(
     timeout: float = 30.0,
     interval: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Any:
     """`wait_for` for asyncio: `condition` may be a plain or a coroutine function."""
-    poll = _Poll(timeout, interval, clock)
-    while True:
-        value = condition()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return value
-        await sleep(poll.next_sleep())
+    return await arun(_polling(condition, _Poll(timeout, interval, clock)), AsyncRuntime(sleep))
 
 
 def until(

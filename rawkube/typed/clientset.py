@@ -33,23 +33,35 @@ G = TypeVar("G", bound=GroupClient)
 
 
 class _ClientsetBase:
-    """What both clientsets share: one HTTP client, one group client per group/version."""
+    """What both clientsets share: one HTTP client, one group client per group/version. A
+    subclass says which httpx client, RESTClient and DiscoveryClient it makes."""
 
-    def __init__(self, config: Config, http: Any) -> None:
+    def __init__(self, config: Config, *, client: Any = None) -> None:
         self.config = config
         # One httpx client (one connection pool) shared by every group's RESTClient.
-        self._http = http
+        self._http = client if client is not None else self._build(config)
         self._groups: dict[type[GroupClient], GroupClient] = {}
 
     def _group(self, cls: type[G]) -> G:
         """The group/version client, made with its RESTClient on first use."""
         group = self._groups.get(cls)
         if group is None:
-            group = self._groups[cls] = cls(self._new_rest(cls.group, cls.version))
+            rest = self._rest_class()(self.config, cls.group, cls.version, client=self._http)
+            group = self._groups[cls] = cls(rest)
         return group  # type: ignore[return-value]
 
-    def _new_rest(self, group: str, version: str) -> Any:  # pragma: no cover - overridden
+    def _build(self, config: Config) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _rest_class(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _discovery_class(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def discovery(self) -> Any:
+        """A DiscoveryClient on the same connection pool (client-go `Discovery()`)."""
+        return self._discovery_class()(self.config, client=self._http)
 
     def __repr__(self) -> str:
         from rawkube.config.types import redact_url
@@ -60,21 +72,20 @@ class _ClientsetBase:
 class Clientset(_ClientsetBase, GeneratedClientset):
     """Typed clients for every built-in group/version (client-go `kubernetes.Clientset`)."""
 
-    def __init__(self, config: Config, *, client: Any = None) -> None:
+    def _build(self, config: Config) -> Any:
         from rawkube.transport import build_client
 
-        super().__init__(config, client if client is not None else build_client(config))
+        return build_client(config)
 
-    def _new_rest(self, group: str, version: str) -> Any:
+    def _rest_class(self) -> Any:
         from rawkube.rest.client import RESTClient
 
-        return RESTClient(self.config, group, version, client=self._http)
+        return RESTClient
 
-    def discovery(self) -> Any:
-        """A DiscoveryClient on the same connection pool (client-go `Discovery()`)."""
+    def _discovery_class(self) -> Any:
         from rawkube.discovery.client import DiscoveryClient
 
-        return DiscoveryClient(self.config, client=self._http)
+        return DiscoveryClient
 
     def close(self) -> None:
         self._http.close()
@@ -87,22 +98,22 @@ class Clientset(_ClientsetBase, GeneratedClientset):
 
 
 class AsyncClientset(_ClientsetBase, AsyncGeneratedClientset):
-    """Async twin of `Clientset` (one httpx.AsyncClient; methods are coroutines)."""
+    """The asyncio `Clientset` (one httpx.AsyncClient; the verbs return awaitables)."""
 
-    def __init__(self, config: Config, *, client: Any = None) -> None:
+    def _build(self, config: Config) -> Any:
         from rawkube.transport import build_async_client
 
-        super().__init__(config, client if client is not None else build_async_client(config))
+        return build_async_client(config)
 
-    def _new_rest(self, group: str, version: str) -> Any:
+    def _rest_class(self) -> Any:
         from rawkube.rest.client import AsyncRESTClient
 
-        return AsyncRESTClient(self.config, group, version, client=self._http)
+        return AsyncRESTClient
 
-    def discovery(self) -> Any:
+    def _discovery_class(self) -> Any:
         from rawkube.discovery.client import AsyncDiscoveryClient
 
-        return AsyncDiscoveryClient(self.config, client=self._http)
+        return AsyncDiscoveryClient
 
     async def aclose(self) -> None:
         await self._http.aclose()

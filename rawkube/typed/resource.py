@@ -8,30 +8,55 @@ the Go type. Here that shared shape is written once, in `ResourceClient`, and th
     AppsV1Client(rest).deployments("default")  ->  ResourceClient[Deployment]
 
 Requests are built by the `rawkube.rest` builder; the keyword options (label_selector, dry_run,
-propagation_policy, ...) are turned into query parameters and DeleteOptions bodies by
-`rawkube.rest.options`, shared with the dynamic client so both speak exactly the same dialect.
+propagation_policy, ...) are built once per call into the frozen options of
+`rawkube.rest.options` (validated there), shared with the dynamic client so both speak exactly
+the same dialect.
 
-Sync and async differ only in the lines that send: `_ResourceBase` plans every verb (the
-request, and how to read its answer) and `ResourceClient` / `AsyncResourceClient` only send
-the plan, with or without `await`.
+Written once for sync and async: every verb is defined once, in `_ResourceClientBase`, as "build
+the request, then run the executor's flow on the group's RESTClient" (`rest.run(...)`). A
+`RESTClient` drives the flow in place and the method returns the object; an `AsyncRESTClient`
+drives it with `await` and the same method returns an awaitable. `ResourceClient[T]` and
+`AsyncResourceClient[T]` only name the return types (type parameters of the base); they add no
+code.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rawkube.errors import RawkubeError
-from rawkube.rest import options
+from rawkube.rest.options import (
+    EMPTY_GET,
+    CreateOptions,
+    DeleteOptions,
+    GetOptions,
+    ListOptions,
+    PatchOptions,
+    UpdateOptions,
+    WatchOptions,
+)
+from rawkube.rest.watch import AsyncWatch, Watch
 from rawkube.schema import GroupVersion, GroupVersionKind, GroupVersionResource
 
 if TYPE_CHECKING:
-    from rawkube.rest.watch import AsyncWatch, Watch
+    from rawkube.flow import Flow
+    from rawkube.rest.request import Request
+    from rawkube.rest.result import Result
 
 T = TypeVar("T")
+# What the verbs of `_ResourceClientBase` return: the value (sync) or an awaitable (async).
+InT = TypeVar("InT")  # the model the verbs accept (T for both kinds of client)
+ObjT = TypeVar("ObjT")  # one object: create, get, update, update_status, patch, apply
+AnyT = TypeVar("AnyT")  # a list, a Scale, a Status: list, delete_collection, *_scale
+DelT = TypeVar("DelT")  # delete: the object or a Status dict
+StrT = TypeVar("StrT")  # get_log
+DictT = TypeVar("DictT")  # evict
+WatchT = TypeVar("WatchT")  # watch: Watch or AsyncWatch
+LinesT = TypeVar("LinesT")  # stream_log: Iterator[str] or AsyncIterator[str]
 
 # Where `"module:Class"` strings point when the module has no package part.
 _MODELS_PACKAGE = "rawkube.models"
@@ -144,12 +169,12 @@ def eviction_body(
         "kind": "Eviction",
         "metadata": {"name": name, "namespace": namespace},
     }
-    delete = options.delete_options(
+    delete = DeleteOptions(
         propagation_policy=propagation_policy,
         grace_period_seconds=grace_period_seconds,
         preconditions=preconditions,
         dry_run=dry_run,
-    )
+    ).to_body()
     if delete:
         body["deleteOptions"] = delete
     return body
@@ -169,7 +194,7 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-class _LineBuffer:
+class LineBuffer:
     """Log framing, sans-IO: feed it byte chunks, get back the complete lines as text."""
 
     __slots__ = ("_pending",)
@@ -187,31 +212,27 @@ class _LineBuffer:
         return [_text(self._pending)] if self._pending else []
 
 
-class _Plan(NamedTuple):
-    """One verb, planned without I/O: the request to send and how to read its `Result`.
-
-    A client-go verb is one chain, `c.client.Put().Namespace(ns).Resource("deployments").
-    Name(name).VersionedParams(&opts).Body(obj).Do(ctx).Into(result)`; a plan is that chain
-    without `.Do(ctx)`, the only step where the sync and async clients differ.
-    """
-
-    request: Any
-    read: Callable[[Any], Any]
+def _call(rest: Any, req: Request, read: Callable[[Result], Any]) -> Flow[Any]:
+    """One verb as a flow: the executor's `do`, then read the Result (client-go's
+    `Do(ctx).Into(obj)`)."""
+    result = yield from rest.core.do(req)
+    return read(result)
 
 
-class _ResourceBase:
-    """Everything the sync and async clients share: one `_plan_<verb>` per verb (no I/O here).
+class _ResourceClientBase(Generic[InT, ObjT, AnyT, DelT, StrT, DictT, WatchT, LinesT]):
+    """Every verb of a resource, written once for both kinds of RESTClient.
 
-    Each plan takes the public method's arguments, in the public signature's order, and
-    returns the request (path, query parameters from `rawkube.rest.options`, body, headers)
-    together with the function that turns the answer into what the method returns.
+    `rest` is the group/version's `RESTClient` or `AsyncRESTClient`: a verb builds its
+    request (path, query from the options value, body, headers) and returns `rest.run(...)` of
+    the one flow that sends it and reads the answer; `rest` decides whether that is the
+    object, or an awaitable of it. Every method that sends one request takes `timeout=`
+    (seconds for the whole call: `Request.timeout`, default `Config.timeout`).
     """
 
     # A resource client is made on every `cs.apps_v1().deployments(ns)` call: keep it small.
     __slots__ = ("_namespace", "_rest", "info")
 
     def __init__(self, rest: Any, info: ResourceInfo, namespace: str | None = None) -> None:
-        # `rest` is a RESTClient or an AsyncRESTClient: both build the same `Request`s.
         self._rest = rest
         self.info = info
         self._namespace = namespace if info.namespaced else None
@@ -233,24 +254,24 @@ class _ResourceBase:
             return data
         return import_model(self.info.list_model).from_dict(data)
 
-    # What a plan's `read` does with the `Result` (bound methods, so that the dynamic client's
-    # `_decode` / `_decode_list` overrides apply).
-    def _read_object(self, result: Any) -> Any:
+    # How the answer becomes what a verb returns (bound methods, so that the dynamic
+    # client's `_decode` / `_decode_list` overrides apply).
+    def _read_object(self, result: Result) -> Any:
         return self._decode(result.json())
 
-    def _read_list(self, result: Any) -> Any:
+    def _read_list(self, result: Result) -> Any:
         return self._decode_list(result.json())
 
     @staticmethod
-    def _read_scale(result: Any) -> Any:
+    def _read_scale(result: Result) -> Any:
         return _decode_scale(result.json())
 
     @staticmethod
-    def _read_json(result: Any) -> Any:
+    def _read_json(result: Result) -> Any:
         return result.json()
 
     @staticmethod
-    def _read_text(result: Any) -> str:
+    def _read_text(result: Result) -> str:
         return _text(result.raw())
 
     # -- request building ----------------------------------------------------------------------
@@ -288,269 +309,91 @@ class _ResourceBase:
                 req = req.namespace(ns)
         return req.resource(self.info.resource)
 
-    # -- one plan per verb ---------------------------------------------------------------------
+    def _send(self, req: Any, read: Callable[[Result], Any], timeout: float | None) -> Any:
+        """Run the verb's flow on the RESTClient: the answer, or an awaitable of it."""
+        if timeout is not None:
+            req.timeout(timeout)
+        return self._rest.run(_call(self._rest, req, read))
 
-    def _plan_create(
-        self, obj: Any, dry_run: Any, field_manager: str | None, field_validation: str | None
-    ) -> _Plan:
-        self._check("create")
-        req = self._on(self._rest.post(), _metadata_field(obj, "namespace"))
-        req = req.params(options.write_params(dry_run, field_manager, field_validation))
-        return _Plan(req.body(_to_wire(obj)), self._read_object)
-
-    def _plan_get(self, name: str, resource_version: str | None) -> _Plan:
-        self._check("get")
-        req = self._on(self._rest.get()).name(name)
-        req = req.params(options.get_params(resource_version=resource_version))
-        return _Plan(req, self._read_object)
-
-    def _plan_update(
-        self,
-        obj: Any,
-        subresource: str | None,
-        dry_run: Any,
-        field_manager: str | None,
-        field_validation: str | None,
-    ) -> _Plan:
-        """`update` (subresource None) and `update_status` ("status")."""
-        self._check("update", subresource)
+    def _named(self, obj: Any, verb: str) -> str:
         name = _metadata_field(obj, "name")
         if name is None:
-            raise ValueError("update needs an object with metadata.name")
-        req = self._on(self._rest.put(), _metadata_field(obj, "namespace")).name(name)
-        if subresource:
-            req = req.sub_resource(subresource)
-        req = req.params(options.write_params(dry_run, field_manager, field_validation))
-        return _Plan(req.body(_to_wire(obj)), self._read_object)
+            raise ValueError(f"{verb} needs an object with metadata.name")
+        return name
 
-    def _plan_patch(
-        self,
-        name: str,
-        body: Any,
-        patch_type: str,
-        subresource: str | None,
-        dry_run: Any,
-        field_manager: str | None,
-        field_validation: str | None,
-        force: bool | None,
-    ) -> _Plan:
-        self._check("patch", subresource)
-        req = self._on(self._rest.patch(patch_type)).name(name)
-        if subresource:
-            req = req.sub_resource(subresource)
-        query = options.patch_params(
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
-            patch_type=patch_type,
-        )
-        return _Plan(req.params(query).body(_to_wire(body)), self._read_object)
-
-    def _plan_apply(
-        self,
-        obj: Any,
-        field_manager: str,
-        force: bool | None,
-        subresource: str | None,
-        dry_run: Any,
-        field_validation: str | None,
-    ) -> _Plan:
-        """Server-side apply is an apply patch named after the object (client-go `Apply`)."""
-        name = _metadata_field(obj, "name")
-        if name is None:
-            raise ValueError("apply needs an object with metadata.name")
-        return self._plan_patch(
-            name, obj, "apply", subresource, dry_run, field_manager, field_validation, force
-        )
-
-    def _plan_list(
-        self,
-        label_selector: str | None,
-        field_selector: str | None,
-        limit: int | None,
-        continue_: str | None,
-        resource_version: str | None,
-        resource_version_match: str | None,
-        timeout_seconds: int | None,
-    ) -> _Plan:
-        self._check("list")
-        query = options.list_params(
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-        )
-        return _Plan(self._on(self._rest.get()).params(query), self._read_list)
-
-    def _watch_request(
-        self,
-        label_selector: str | None,
-        field_selector: str | None,
-        resource_version: str | None,
-        resource_version_match: str | None,
-        timeout_seconds: int | None,
-        allow_watch_bookmarks: bool | None,
-        send_initial_events: bool | None,
-    ) -> Any:
-        """The request of `watch`; `req.watch(self._decode)` decodes each event's object."""
-        self._check("watch")
-        query = options.watch_params(
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-        )
-        return self._on(self._rest.get()).params(query)
-
-    def _plan_delete(
-        self,
-        name: str | None,
-        propagation_policy: str | None,
-        grace_period_seconds: int | None,
-        preconditions: Mapping[str, Any] | None,
-        dry_run: Any,
-        list_opts: Mapping[str, Any] | None = None,
-    ) -> _Plan:
-        """DELETE one object (`name`), or the collection (None) filtered by `list_opts`."""
-        self._check("delete" if name is not None else "deletecollection")
-        req = self._on(self._rest.delete())
-        if name is not None:
-            req = req.name(name)
-        if list_opts:
-            req = req.params(options.list_params(**list_opts))
-        body = options.delete_options(
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
-        )
-        if body is not None:
-            req = req.body(body)
-        return _Plan(req, self._read_object if name is not None else self._read_list)
-
-    def _plan_get_scale(self, name: str) -> _Plan:
-        self._check("get", "scale")
-        req = self._on(self._rest.get()).name(name).sub_resource("scale")
-        return _Plan(req, self._read_scale)
-
-    def _plan_update_scale(
-        self,
-        name: str,
-        scale: Any,
-        dry_run: Any,
-        field_manager: str | None,
-        field_validation: str | None,
-    ) -> _Plan:
-        self._check("update", "scale")
-        req = self._on(self._rest.put()).name(name).sub_resource("scale")
-        req = req.params(options.write_params(dry_run, field_manager, field_validation))
-        return _Plan(req.body(_to_wire(scale)), self._read_scale)
-
-    def _plan_get_log(
-        self,
-        name: str,
-        container: str | None,
-        previous: bool,
-        since_seconds: int | None,
-        since_time: str | None,
-        timestamps: bool,
-        tail_lines: int | None,
-        limit_bytes: int | None,
-    ) -> _Plan:
-        """`GET pods/{name}/log`, read whole (`stream_log` adds `follow=true` and streams it)."""
-        self._check("get", "log")
-        query = log_params(
-            container=container,
-            previous=previous,
-            since_seconds=since_seconds,
-            since_time=since_time,
-            timestamps=timestamps,
-            tail_lines=tail_lines,
-            limit_bytes=limit_bytes,
-        )
-        req = self._on(self._rest.get()).name(name).sub_resource("log").params(query)
-        return _Plan(req, self._read_text)
-
-    def _plan_evict(
-        self,
-        name: str,
-        propagation_policy: str | None,
-        grace_period_seconds: int | None,
-        preconditions: Mapping[str, Any] | None,
-        dry_run: Any,
-    ) -> _Plan:
-        self._check("create", "eviction")
-        req = self._on(self._rest.post()).name(name).sub_resource("eviction")
-        body = eviction_body(
-            name,
-            self._namespace or "default",
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            preconditions=preconditions,
-            dry_run=dry_run,
-        )
-        return _Plan(req.body(body), self._read_json)
-
-
-class ResourceClient(_ResourceBase, Generic[T]):
-    """One resource in one namespace (client-go's generated `DeploymentInterface` & co.).
-
-    Every method sends one HTTP request (log streaming and watch keep theirs open).
-    Keyword options are the same as the dynamic client's and map 1:1 to the Kubernetes
-    query parameters / DeleteOptions fields (`rawkube.rest.options`).
-    """
-
-    __slots__ = ()
-
-    @staticmethod
-    def _run(plan: _Plan) -> Any:
-        """Send a planned request and read its answer (the sync `Do(ctx).Into(...)`)."""
-        return plan.read(plan.request.do())
+    # -- the verbs -----------------------------------------------------------------------------
 
     def create(
         self,
-        obj: T | Mapping[str, Any],
+        obj: InT | Mapping[str, Any],
         *,
         dry_run: Any = None,
         field_manager: str | None = None,
         field_validation: str | None = None,
-    ) -> T:
+        timeout: float | None = None,
+    ) -> ObjT:
         """POST the object to the collection; the server answers 201 with the stored object."""
-        return self._run(self._plan_create(obj, dry_run, field_manager, field_validation))
+        self._check("create")
+        opts = CreateOptions(
+            dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
+        )
+        req = self._on(self._rest.post(), _metadata_field(obj, "namespace")).options(opts)
+        result: ObjT = self._send(req.body(_to_wire(obj)), self._read_object, timeout)
+        return result
 
-    def get(self, name: str, *, resource_version: str | None = None) -> T:
+    def get(
+        self, name: str, *, resource_version: str | None = None, timeout: float | None = None
+    ) -> ObjT:
         """GET one object by name."""
-        return self._run(self._plan_get(name, resource_version))
+        self._check("get")
+        opts = (
+            EMPTY_GET if resource_version is None else GetOptions(resource_version=resource_version)
+        )
+        req = self._on(self._rest.get()).name(name).options(opts)
+        result: ObjT = self._send(req, self._read_object, timeout)
+        return result
 
     def update(
         self,
-        obj: T | Mapping[str, Any],
+        obj: InT | Mapping[str, Any],
         *,
         dry_run: Any = None,
         field_manager: str | None = None,
         field_validation: str | None = None,
-    ) -> T:
+        timeout: float | None = None,
+    ) -> ObjT:
         """PUT the whole object; 409 Conflict if its resourceVersion is stale."""
-        return self._run(self._plan_update(obj, None, dry_run, field_manager, field_validation))
+        opts = UpdateOptions(
+            dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
+        )
+        result: ObjT = self._put(obj, None, opts, timeout)
+        return result
 
     def update_status(
         self,
-        obj: T | Mapping[str, Any],
+        obj: InT | Mapping[str, Any],
         *,
         dry_run: Any = None,
         field_manager: str | None = None,
         field_validation: str | None = None,
-    ) -> T:
+        timeout: float | None = None,
+    ) -> ObjT:
         """PUT the object to its `/status` subresource (only status changes are kept)."""
-        plan = self._plan_update(obj, "status", dry_run, field_manager, field_validation)
-        return self._run(plan)
+        opts = UpdateOptions(
+            dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
+        )
+        result: ObjT = self._put(obj, "status", opts, timeout)
+        return result
+
+    def _put(
+        self, obj: Any, subresource: str | None, opts: UpdateOptions, timeout: float | None
+    ) -> Any:
+        self._check("update", subresource)
+        name = self._named(obj, "update")
+        req = self._on(self._rest.put(), _metadata_field(obj, "namespace")).name(name)
+        if subresource:
+            req = req.sub_resource(subresource)
+        return self._send(req.options(opts).body(_to_wire(obj)), self._read_object, timeout)
 
     def patch(
         self,
@@ -563,81 +406,108 @@ class ResourceClient(_ResourceBase, Generic[T]):
         field_manager: str | None = None,
         field_validation: str | None = None,
         force: bool | None = None,
-    ) -> T:
-        """PATCH with a json | merge | strategic | apply patch (client-go `Patch(pt, data)`)."""
-        plan = self._plan_patch(
-            name, body, patch_type, subresource, dry_run, field_manager, field_validation, force
+        timeout: float | None = None,
+    ) -> ObjT:
+        """PATCH one object: `patch_type` json | merge | strategic | apply."""
+        self._check("patch", subresource)
+        opts = PatchOptions(
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+            force=force,
+        ).for_patch(patch_type)
+        req = self._on(self._rest.patch(patch_type)).name(name)
+        if subresource:
+            req = req.sub_resource(subresource)
+        result: ObjT = self._send(
+            req.options(opts).body(_to_wire(body)), self._read_object, timeout
         )
-        return self._run(plan)
+        return result
 
     def apply(
         self,
-        obj: T | Mapping[str, Any],
+        obj: InT | Mapping[str, Any],
         field_manager: str,
         *,
         force: bool | None = None,
         subresource: str | None = None,
         dry_run: Any = None,
         field_validation: str | None = None,
-    ) -> T:
+        timeout: float | None = None,
+    ) -> ObjT:
         """Server-side apply (client-go `Apply`): an apply patch named after the object."""
-        plan = self._plan_apply(obj, field_manager, force, subresource, dry_run, field_validation)
-        return self._run(plan)
+        return self.patch(
+            self._named(obj, "apply"),
+            obj,
+            "apply",
+            subresource=subresource,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+            force=force,
+            timeout=timeout,
+        )
 
     def list(
         self,
         *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
         limit: int | None = None,
         continue_: str | None = None,
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
-    ) -> Any:
+        timeout: float | None = None,
+    ) -> AnyT:
         """GET the collection; returns the XxxList model (`.items`, `.metadata.continue_`).
 
         `continue_` is the token of the previous page (Go's `Continue`; `continue` is a
         Python keyword). For every page of a big list, see `rawkube.tools.pager.ListPager`.
         """
-        plan = self._plan_list(
-            label_selector,
-            field_selector,
-            limit,
-            continue_,
-            resource_version,
-            resource_version_match,
-            timeout_seconds,
+        self._check("list")
+        opts = ListOptions(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
         )
-        return self._run(plan)
+        req = self._on(self._rest.get()).options(opts)
+        result: AnyT = self._send(req, self._read_list, timeout)
+        return result
 
     def watch(
         self,
         *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
         allow_watch_bookmarks: bool | None = None,
         send_initial_events: bool | None = None,
-    ) -> Watch:
+    ) -> WatchT:
         """Open a watch; iterate for `WatchEvent`s whose `.object` is the model.
 
         A context manager with `.stop()`. An ERROR event is raised as its StatusError (410
         Gone/Expired: start again from a fresh list; `rawkube.tools.watcher.RetryWatcher`
-        does that for you).
+        does that for you). The sync watch is opened here; the async one on first iteration.
         """
-        req = self._watch_request(
-            label_selector,
-            field_selector,
-            resource_version,
-            resource_version_match,
-            timeout_seconds,
-            allow_watch_bookmarks,
-            send_initial_events,
+        self._check("watch")
+        opts = WatchOptions(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
         )
-        watch: Watch = req.watch(self._decode)
+        req = self._on(self._rest.get()).options(opts)
+        watch: WatchT = self._rest.watch(req, self._decode)
         return watch
 
     def delete(
@@ -648,17 +518,24 @@ class ResourceClient(_ResourceBase, Generic[T]):
         grace_period_seconds: int | None = None,
         preconditions: Mapping[str, Any] | None = None,
         dry_run: Any = None,
-    ) -> T | dict[str, Any]:
+        timeout: float | None = None,
+    ) -> DelT:
         """DELETE one object.
 
         The answer is what the server sends: the object itself while it still exists (Foreground
         and Orphan add a finalizer, so the object lives on, see fixtures 041/043), else a
         `Status` dict (Background, fixture 042).
         """
-        plan = self._plan_delete(
-            name, propagation_policy, grace_period_seconds, preconditions, dry_run
+        self._check("delete")
+        opts = DeleteOptions(
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
         )
-        return self._run(plan)
+        req = self._on(self._rest.delete()).name(name).body(opts.to_body())
+        result: DelT = self._send(req, self._read_object, timeout)
+        return result
 
     def delete_collection(
         self,
@@ -667,17 +544,29 @@ class ResourceClient(_ResourceBase, Generic[T]):
         grace_period_seconds: int | None = None,
         preconditions: Mapping[str, Any] | None = None,
         dry_run: Any = None,
+        timeout: float | None = None,
         **list_opts: Any,
-    ) -> Any:
+    ) -> AnyT:
         """DELETE the collection (filtered by the list options); returns the list or a Status."""
-        plan = self._plan_delete(
-            None, propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
+        self._check("deletecollection")
+        opts = DeleteOptions(
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
         )
-        return self._run(plan)
+        req = self._on(self._rest.delete())
+        if list_opts:
+            req = req.options(ListOptions(**list_opts))
+        result: AnyT = self._send(req.body(opts.to_body()), self._read_list, timeout)
+        return result
 
-    def get_scale(self, name: str) -> Any:
+    def get_scale(self, name: str, *, timeout: float | None = None) -> AnyT:
         """GET the `/scale` subresource (an autoscaling/v1 Scale)."""
-        return self._run(self._plan_get_scale(name))
+        self._check("get", "scale")
+        req = self._on(self._rest.get()).name(name).sub_resource("scale")
+        result: AnyT = self._send(req, self._read_scale, timeout)
+        return result
 
     def update_scale(
         self,
@@ -687,12 +576,44 @@ class ResourceClient(_ResourceBase, Generic[T]):
         dry_run: Any = None,
         field_manager: str | None = None,
         field_validation: str | None = None,
-    ) -> Any:
+        timeout: float | None = None,
+    ) -> AnyT:
         """PUT the `/scale` subresource."""
-        plan = self._plan_update_scale(name, scale, dry_run, field_manager, field_validation)
-        return self._run(plan)
+        self._check("update", "scale")
+        opts = UpdateOptions(
+            dry_run=dry_run, field_manager=field_manager, field_validation=field_validation
+        )
+        req = self._on(self._rest.put()).name(name).sub_resource("scale").options(opts)
+        result: AnyT = self._send(req.body(_to_wire(scale)), self._read_scale, timeout)
+        return result
 
     # -- pods only -------------------------------------------------------------------------------
+
+    def _log_request(
+        self,
+        name: str,
+        container: str | None,
+        previous: bool,
+        since_seconds: int | None,
+        since_time: str | None,
+        timestamps: bool,
+        tail_lines: int | None,
+        limit_bytes: int | None,
+        follow: bool,
+    ) -> Any:
+        """`GET pods/{name}/log` (core/v1 `PodLogOptions` as its query)."""
+        self._check("get", "log")
+        query = log_params(
+            container=container,
+            follow=follow,
+            previous=previous,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
+        )
+        return self._on(self._rest.get()).name(name).sub_resource("log").params(query)
 
     def get_log(
         self,
@@ -705,9 +626,10 @@ class ResourceClient(_ResourceBase, Generic[T]):
         timestamps: bool = False,
         tail_lines: int | None = None,
         limit_bytes: int | None = None,
-    ) -> str:
+        timeout: float | None = None,
+    ) -> StrT:
         """The container log as text (`GET pods/{name}/log`; empty while the pod is Pending)."""
-        plan = self._plan_get_log(
+        req = self._log_request(
             name,
             container,
             previous,
@@ -716,8 +638,10 @@ class ResourceClient(_ResourceBase, Generic[T]):
             timestamps,
             tail_lines,
             limit_bytes,
+            False,
         )
-        return self._run(plan)
+        result: StrT = self._send(req, self._read_text, timeout)
+        return result
 
     def stream_log(
         self,
@@ -730,9 +654,11 @@ class ResourceClient(_ResourceBase, Generic[T]):
         timestamps: bool = False,
         tail_lines: int | None = None,
         limit_bytes: int | None = None,
-    ) -> Iterator[str]:
+    ) -> LinesT:
         """Follow the log (`follow=true`), yielding lines as the server writes them."""
-        plan = self._plan_get_log(
+        from rawkube.rest.client import body_chunks
+
+        req = self._log_request(
             name,
             container,
             previous,
@@ -741,12 +667,12 @@ class ResourceClient(_ResourceBase, Generic[T]):
             timestamps,
             tail_lines,
             limit_bytes,
+            True,
         )
-        req = plan.request.param("follow", True)
-        lines = _LineBuffer()
-        for chunk in req.stream():
-            yield from lines.feed(chunk)
-        yield from lines.close()
+        lines: LinesT = self._rest.iterate(
+            body_chunks(self._rest.core, req, None, framer=LineBuffer())
+        )
+        return lines
 
     def evict(
         self,
@@ -756,248 +682,57 @@ class ResourceClient(_ResourceBase, Generic[T]):
         grace_period_seconds: int | None = None,
         preconditions: Mapping[str, Any] | None = None,
         dry_run: Any = None,
-    ) -> dict[str, Any]:
+        timeout: float | None = None,
+    ) -> DictT:
         """POST a policy/v1 Eviction to `pods/{name}/eviction`; returns the server's Status."""
-        plan = self._plan_evict(
-            name, propagation_policy, grace_period_seconds, preconditions, dry_run
+        self._check("create", "eviction")
+        req = self._on(self._rest.post()).name(name).sub_resource("eviction")
+        body = eviction_body(
+            name,
+            self._namespace or "default",
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
         )
-        return self._run(plan)
+        result: DictT = self._send(req.body(body), self._read_json, timeout)
+        return result
 
 
-class AsyncResourceClient(_ResourceBase, Generic[T]):
-    """The async twin of `ResourceClient`: same methods and keyword arguments, awaited.
+class ResourceClient(
+    _ResourceClientBase[
+        T, T, Any, "T | dict[str, Any]", str, "dict[str, Any]", Watch, Iterator[str]
+    ],
+    Generic[T],
+):
+    """One resource in one namespace (client-go's generated `DeploymentInterface` & co.),
+    over a sync `RESTClient`: every verb returns its answer.
 
-    Requests are planned by the same `_ResourceBase` code; only sending differs (`await`).
+    Every method sends one HTTP request (log streaming and watch keep theirs open).
+    Keyword options are the same as the dynamic client's and map 1:1 to the Kubernetes
+    query parameters / DeleteOptions fields (`rawkube.rest.options`).
     """
 
     __slots__ = ()
 
-    @staticmethod
-    async def _run(plan: _Plan) -> Any:
-        """Send a planned request and read its answer (the awaited `Do(ctx).Into(...)`)."""
-        return plan.read(await plan.request.do())
 
-    async def create(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-    ) -> T:
-        return await self._run(self._plan_create(obj, dry_run, field_manager, field_validation))
+class AsyncResourceClient(
+    _ResourceClientBase[
+        T,
+        Awaitable[T],
+        Awaitable[Any],
+        "Awaitable[T | dict[str, Any]]",
+        Awaitable[str],
+        "Awaitable[dict[str, Any]]",
+        AsyncWatch,
+        AsyncIterator[str],
+    ],
+    Generic[T],
+):
+    """The same verbs over an `AsyncRESTClient`: each returns an awaitable (`watch` and
+    `stream_log` async iterators). No code of its own: see `_ResourceClientBase`."""
 
-    async def get(self, name: str, *, resource_version: str | None = None) -> T:
-        return await self._run(self._plan_get(name, resource_version))
-
-    async def update(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-    ) -> T:
-        plan = self._plan_update(obj, None, dry_run, field_manager, field_validation)
-        return await self._run(plan)
-
-    async def update_status(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-    ) -> T:
-        plan = self._plan_update(obj, "status", dry_run, field_manager, field_validation)
-        return await self._run(plan)
-
-    async def patch(
-        self,
-        name: str,
-        body: Any,
-        patch_type: str = "merge",
-        *,
-        subresource: str | None = None,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-        force: bool | None = None,
-    ) -> T:
-        plan = self._plan_patch(
-            name, body, patch_type, subresource, dry_run, field_manager, field_validation, force
-        )
-        return await self._run(plan)
-
-    async def apply(
-        self,
-        obj: T | Mapping[str, Any],
-        field_manager: str,
-        *,
-        force: bool | None = None,
-        subresource: str | None = None,
-        dry_run: Any = None,
-        field_validation: str | None = None,
-    ) -> T:
-        plan = self._plan_apply(obj, field_manager, force, subresource, dry_run, field_validation)
-        return await self._run(plan)
-
-    async def list(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> Any:
-        plan = self._plan_list(
-            label_selector,
-            field_selector,
-            limit,
-            continue_,
-            resource_version,
-            resource_version_match,
-            timeout_seconds,
-        )
-        return await self._run(plan)
-
-    def watch(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        timeout_seconds: int | None = None,
-        allow_watch_bookmarks: bool | None = None,
-        send_initial_events: bool | None = None,
-    ) -> AsyncWatch:
-        """An async iterator of WatchEvents (`async for ev in client.watch(...)`)."""
-        req = self._watch_request(
-            label_selector,
-            field_selector,
-            resource_version,
-            resource_version_match,
-            timeout_seconds,
-            allow_watch_bookmarks,
-            send_initial_events,
-        )
-        watch: AsyncWatch = req.watch(self._decode)
-        return watch
-
-    async def delete(
-        self,
-        name: str,
-        *,
-        propagation_policy: str | None = None,
-        grace_period_seconds: int | None = None,
-        preconditions: Mapping[str, Any] | None = None,
-        dry_run: Any = None,
-    ) -> T | dict[str, Any]:
-        plan = self._plan_delete(
-            name, propagation_policy, grace_period_seconds, preconditions, dry_run
-        )
-        return await self._run(plan)
-
-    async def delete_collection(
-        self,
-        *,
-        propagation_policy: str | None = None,
-        grace_period_seconds: int | None = None,
-        preconditions: Mapping[str, Any] | None = None,
-        dry_run: Any = None,
-        **list_opts: Any,
-    ) -> Any:
-        plan = self._plan_delete(
-            None, propagation_policy, grace_period_seconds, preconditions, dry_run, list_opts
-        )
-        return await self._run(plan)
-
-    async def get_scale(self, name: str) -> Any:
-        return await self._run(self._plan_get_scale(name))
-
-    async def update_scale(
-        self,
-        name: str,
-        scale: Any,
-        *,
-        dry_run: Any = None,
-        field_manager: str | None = None,
-        field_validation: str | None = None,
-    ) -> Any:
-        plan = self._plan_update_scale(name, scale, dry_run, field_manager, field_validation)
-        return await self._run(plan)
-
-    async def get_log(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        previous: bool = False,
-        since_seconds: int | None = None,
-        since_time: str | None = None,
-        timestamps: bool = False,
-        tail_lines: int | None = None,
-        limit_bytes: int | None = None,
-    ) -> str:
-        plan = self._plan_get_log(
-            name,
-            container,
-            previous,
-            since_seconds,
-            since_time,
-            timestamps,
-            tail_lines,
-            limit_bytes,
-        )
-        return await self._run(plan)
-
-    async def stream_log(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        previous: bool = False,
-        since_seconds: int | None = None,
-        since_time: str | None = None,
-        timestamps: bool = False,
-        tail_lines: int | None = None,
-        limit_bytes: int | None = None,
-    ) -> AsyncIterator[str]:
-        plan = self._plan_get_log(
-            name,
-            container,
-            previous,
-            since_seconds,
-            since_time,
-            timestamps,
-            tail_lines,
-            limit_bytes,
-        )
-        req = plan.request.param("follow", True)
-        lines = _LineBuffer()
-        async for chunk in req.stream():
-            for line in lines.feed(chunk):
-                yield line
-        for line in lines.close():
-            yield line
-
-    async def evict(
-        self,
-        name: str,
-        *,
-        propagation_policy: str | None = None,
-        grace_period_seconds: int | None = None,
-        preconditions: Mapping[str, Any] | None = None,
-        dry_run: Any = None,
-    ) -> dict[str, Any]:
-        plan = self._plan_evict(
-            name, propagation_policy, grace_period_seconds, preconditions, dry_run
-        )
-        return await self._run(plan)
+    __slots__ = ()
 
 
 class GroupClient:
@@ -1037,6 +772,7 @@ class AsyncGroupClient(GroupClient):
 
 __all__ = [
     "AsyncGroupClient",
+    "LineBuffer",
     "AsyncResourceClient",
     "GroupClient",
     "ResourceClient",
