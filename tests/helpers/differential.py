@@ -26,6 +26,8 @@ Scenario file format (YAML, a list)::
           compare: full                          # full (default) | status | none
           ignore: [metadata.annotations]         # dotted paths masked in the response body
           unordered: [status.resourceRules]      # lists whose order the server does not fix
+                                                 # (a number selects a list index: rows.cells.3)
+          warnings: true                         # also compare the Warning headers
           watch: true                            # the body is a stream of JSON lines
           fill: {data.a: 1048577}                # set body strings to N 'x's (large bodies)
 
@@ -85,6 +87,7 @@ class Step:
     unordered: list[str] = field(default_factory=list)
     watch: bool = False
     fill: dict[str, int] = field(default_factory=dict)
+    warnings: bool = False
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Step:
@@ -369,6 +372,8 @@ def _exchange(step: Step, resp: httpx.Response, body: Any, names: dict[str, str]
         "status": resp.status_code,
         "content-type": resp.headers.get("content-type", "").split(";")[0].strip(),
     }
+    if step.warnings:
+        response["warnings"] = normalise(resp.headers.get_list("warning"), names)
     if step.compare == "full":
         response["body"] = normalise(
             mask_secrets(body, step.path), names, step.ignore, step.unordered
@@ -471,6 +476,14 @@ def _mask_path(obj: Any, parts: list[str]) -> None:
         return
     head, rest = parts[0], parts[1:]
     if isinstance(obj, list):
+        if head.lstrip("-").isdigit():
+            index = int(head)
+            if -len(obj) <= index < len(obj):
+                if rest:
+                    _mask_path(obj[index], rest)
+                else:
+                    obj[index] = "<ignored>"
+            return
         for item in obj:
             _mask_path(item, parts if head == "*" else parts)
         return
@@ -539,7 +552,7 @@ def compare(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> lis
         where = f"step {i + 1} {exp['request']['method']} {exp['request']['path']}"
         if er.get("status") != ar.get("status"):
             problems.append(f"{where}: status {er.get('status')} (real) vs {ar.get('status')}")
-        for key in ("content-type", "reason"):
+        for key in ("content-type", "reason", "warnings"):
             if er.get(key) != ar.get(key):
                 problems.append(f"{where}: {key} {er.get(key)!r} (real) vs {ar.get(key)!r}")
         if "body" in er and er.get("body") != ar.get("body"):

@@ -42,6 +42,7 @@ from rawkube.testing.server.handlers import API, new_audit_id
 from rawkube.testing.server.impersonation import Impersonator, wanted_from_headers
 from rawkube.testing.server.negotiation import status_in_protobuf
 from rawkube.testing.server.registry.generic import GenericStore as Store
+from rawkube.testing.server.registry.strategies import customresource
 from rawkube.testing.server.request import Request, Response
 from rawkube.testing.server.resources import ResourceTable
 from rawkube.testing.server.streams import stream_hook
@@ -362,6 +363,7 @@ class LocalAPIServer:
         self.api.store = self.store
         crds, _ = self.store.list(ResourceKey("apiextensions.k8s.io", "customresourcedefinitions"))
         for crd in crds:
+            customresource.serve(crd)
             self.resources.add_crd(crd)
         self._ensure_system_namespaces()
 

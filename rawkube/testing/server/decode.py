@@ -23,9 +23,10 @@ from rawkube.testing.server.resources import ResourceInfo
 
 
 def schema_of(info: ResourceInfo) -> Schema | None:
-    """The OpenAPI schema of a built-in kind (None for custom resources)."""
+    """The OpenAPI schema of a built-in kind; for a custom resource, its CRD's schema as the
+    type converter of managedFields and server-side apply reads it (apiextensions.publish)."""
     if info.crd:
-        return None
+        return info.custom.fields_schema() if info.custom is not None else None
     return Schema.for_kind(info.group, info.version, info.kind)
 
 
@@ -98,6 +99,11 @@ def field_warnings(
     ``strict`` are `check_types`' strict-decoding errors; without them (server-side apply,
     custom resources) the unknown fields come from the OpenAPI schema."""
     mode = req.param("fieldValidation") or "Warn"
+    if info.custom is not None:
+        # A custom resource is decoded by pruning what its schema does not know
+        # (apiextensions-apiserver customresource_handler.go unstructuredSchemaCoercer).
+        strict = [f'unknown field "{p}"' for p in info.custom.decode(obj, defaults=False)]
+        return _unknown_field_answer(req, info, obj, mode, strict)
     schema = schema_of(info)
     if strict is None:
         if mode == "Ignore" or schema is None:
@@ -105,6 +111,12 @@ def field_warnings(
         strict = [f'unknown field "{p}"' for p in openapi.unknown_fields(obj, schema)]
     if schema is not None:
         openapi.drop_unknown(obj, schema)
+    return _unknown_field_answer(req, info, obj, mode, strict)
+
+
+def _unknown_field_answer(
+    req: Request, info: ResourceInfo, obj: Obj, mode: str, strict: list[str]
+) -> list[tuple[str, str]]:
     if not strict or mode == "Ignore":
         return []
     if mode == "Strict":
@@ -114,7 +126,11 @@ def field_warnings(
 
 
 def default(info: ResourceInfo, obj: Obj, *, creating: bool) -> Obj:
-    """Apply the kind's defaults; a new object of a kind with a status struct gets ``status: {}``."""
+    """Apply the kind's defaults; a new object of a kind with a status struct gets ``status: {}``.
+    A custom resource gets its CRD schema's defaults (apiextensions structural defaulting)."""
+    if info.custom is not None:
+        info.custom.default(obj)
+        return obj
     schema = schema_of(info)
     has_status = schema is not None and schema.has_field("status")
     return defaults.apply_defaults(info, obj, has_status and creating)

@@ -94,9 +94,19 @@ def scale_of(obj: Obj) -> Obj:
     }
 
 
+def _scale_view(t: Target, obj: Obj) -> Obj:
+    """A custom resource's scale reads its CRD's replicas and selector paths
+    (apiextensions-apiserver pkg/registry/customresource/etcd.go scaleFromCustomResource)."""
+    custom = t.info.custom
+    if custom is not None and custom.scale is not None:
+        view: Obj = custom.scale_of(obj)
+        return view
+    return scale_of(obj)
+
+
 @endpoint("*", "*", "scale", "GET")
 def get_scale(api: API, req: Request, t: Target) -> Response:
-    return render_json(scale_of(api.store.must_get(t.key, t.namespace, t.name)))
+    return render_json(_scale_view(t, api.store.must_get(t.key, t.namespace, t.name)))
 
 
 @endpoint("*", "*", "scale", "PUT", "PATCH")
@@ -109,7 +119,7 @@ def update_scale(api: API, req: Request, t: Target) -> Response:
 
     def updated(existing: Obj | None) -> Obj:
         assert existing is not None
-        scale = scale_of(existing)
+        scale = _scale_view(t, existing)
         if req.method == "PATCH":
             if req.content_type == "application/json-patch+json":
                 scale = json_patch(scale, body)
@@ -124,6 +134,18 @@ def update_scale(api: API, req: Request, t: Target) -> Response:
             scale = body
             wanted_rv = (body.get("metadata") or {}).get("resourceVersion")
         replicas = (scale.get("spec") or {}).get("replicas", 0)
+        custom = t.info.custom
+        if custom is not None and custom.scale is not None:
+            # The custom resource's own validation judges the replicas (ValidateScaleSpec).
+            if isinstance(replicas, bool) or not isinstance(replicas, int):
+                raise APIError(
+                    400, "BadRequest", "the body of the request was in an unknown format"
+                )
+            new = custom.with_replicas(existing, replicas)
+            new["metadata"]["resourceVersion"] = (
+                wanted_rv or existing["metadata"]["resourceVersion"]
+            )
+            return api.transform_update(req, parent, ctx, existing, new)
         if not isinstance(replicas, int) or replicas < 0:
             raise validation.invalid_error(
                 t.info,
@@ -140,7 +162,7 @@ def update_scale(api: API, req: Request, t: Target) -> Response:
         return api.transform_update(req, parent, ctx, existing, new)
 
     result = api.registry_update(ctx, updated)
-    return render_json(scale_of(result))
+    return render_json(_scale_view(t, result))
 
 
 # -- pods/eviction (registry/core/pod/storage/eviction.go) --------------------------------------

@@ -170,7 +170,7 @@ class API:
         if parts == ["v2"]:
             if openapi_proto.wanted(req.accept):  # kubectl: gnostic protobuf
                 return Response(200, openapi_proto.v2_protobuf(), openapi_proto.CONTENT_TYPE)
-            return Response(200, openapi.v2_bytes())
+            return Response(200, openapi.v2_with_crds(self.resources))
         if parts == ["v3"]:
             return render_json(openapi.v3_index(self.resources))
         if parts[:1] == ["v3"]:
@@ -309,6 +309,8 @@ class API:
 
     def get(self, req: Request, t: Target) -> Response:
         obj = self.store.must_get(t.key, t.namespace, t.name)
+        if t.info.custom is not None:
+            obj = t.info.custom.read(obj)  # decoded again: defaults added to the CRD show
         if wants_table(req.accept):
             return render_json(
                 table.to_table(
@@ -329,6 +331,8 @@ class API:
         # lists are only read and serialised here. Copying every object made a paged list of a
         # large collection cost as much as the whole list.
         items, rv = self.store.list(t.key, t.namespace or None, copy_objects=False)
+        if t.info.custom is not None:
+            items = [t.info.custom.read(o) for o in items]
         return [o for o in items if labels(o["metadata"].get("labels") or {}) and fields(o)], rv
 
     def list_collection(self, req: Request, t: Target) -> Response:

@@ -61,7 +61,13 @@ def v3_paths(table: ResourceTable) -> list[str]:
 def _v3_hash(path: str, table: ResourceTable) -> str:
     # The real hash is of the document; any value that changes when the document does will do
     # as the client's cache key, and this one costs nothing to compute.
-    crds = ",".join(sorted(f"{i.resource}.{i.kind}" for i in _resources_of(path, table) if i.crd))
+    crds = ",".join(
+        sorted(
+            f"{i.resource}.{i.kind}.{json.dumps(i.custom.schema.raw if i.custom and i.custom.schema else None, sort_keys=True)}"
+            for i in _resources_of(path, table)
+            if i.crd
+        )
+    )
     return hashlib.sha512(f"{path}|{crds}".encode()).hexdigest().upper()
 
 
@@ -209,28 +215,64 @@ def _crd_paths(info: ResourceInfo) -> dict[str, Any]:
 
 
 def _crd_schemas(info: ResourceInfo, definitions: dict[str, Any]) -> dict[str, Any]:
-    """A custom resource's schema: any fields allowed (as x-kubernetes-preserve-unknown-fields)."""
-    reversed_group = ".".join(reversed(info.group.split(".")))
-    gvk = [{"group": info.group, "version": info.version, "kind": info.kind}]
-    schemas = {
-        k: _v3_refs(v)
-        for k, v in _closure(
-            ["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"], definitions
-        ).items()
-    }
-    schemas[f"{reversed_group}.{info.version}.{info.kind}"] = {
-        "type": "object",
-        "properties": {
-            "apiVersion": {"type": "string"},
-            "kind": {"type": "string"},
-            "metadata": {
-                "$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-            },
-        },
-        "x-kubernetes-preserve-unknown-fields": True,
-        "x-kubernetes-group-version-kind": gvk,
-    }
+    """A custom resource's published schemas (apiextensions-apiserver controller/openapi/builder)
+    and the meta definitions they refer to."""
+    from rawkube.testing.server.apiextensions import publish
+
+    roots = [
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.Patch",
+    ]
+    if "scale" in info.subresources:
+        roots.append("io.k8s.api.autoscaling.v1.Scale")
+    schemas = {k: _v3_refs(v) for k, v in _closure(roots, definitions).items()}
+    if info.custom is not None:
+        schemas.update(publish.schemas_for(info))
     return schemas
+
+
+def v2_with_crds(table: ResourceTable) -> bytes:
+    """GET /openapi/v2: the built-in document plus every served custom resource's definitions."""
+    crds = [
+        i
+        for g, versions in table.groups()
+        for v in versions
+        for i in table.resources(g, v)
+        if i.custom is not None
+    ]
+    if not crds:
+        return v2_bytes()
+    key = json.dumps(
+        [
+            [i.group, i.version, i.resource, i.custom.schema.raw if i.custom.schema else None]
+            for i in crds
+        ],
+        sort_keys=True,
+    )
+    return _v2_merged(key, tuple(crds))
+
+
+_V2_CACHE: dict[str, bytes] = {}
+
+
+def _v2_merged(key: str, crds: tuple[ResourceInfo, ...]) -> bytes:
+    from rawkube.testing.server.apiextensions import publish
+
+    cached = _V2_CACHE.get(key)
+    if cached is not None:
+        return cached
+    doc = dict(v2_document())
+    definitions = dict(doc["definitions"])
+    for info in crds:
+        definitions.update(publish.schemas_for(info, v2=True))
+    doc["definitions"] = definitions
+    body = json.dumps(doc, separators=(",", ":")).encode()
+    _V2_CACHE.clear()
+    _V2_CACHE[key] = body
+    return body
 
 
 @lru_cache(maxsize=1)
@@ -273,6 +315,12 @@ class Schema:
     @property
     def is_map(self) -> bool:
         return "additionalProperties" in self._resolved()
+
+    @property
+    def owns_itself(self) -> bool:
+        """Whether an Update owns this object node itself (a ``".": {}`` entry). Built-in
+        structs do not; a custom resource's object fields do (see apiextensions)."""
+        return False
 
     @property
     def is_atomic(self) -> bool:

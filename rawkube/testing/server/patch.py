@@ -224,6 +224,13 @@ def leaves(obj: Any, schema: Schema | None, prefix: Path = ()) -> dict[Path, Any
             for item in obj:
                 found.update(leaves(item, schema.items(), (*prefix, _key_element(item, keys))))
             return found
+        if schema.list_type == "set" and not any(isinstance(v, (dict, list)) for v in obj):
+            # A set's items are owned one by one: v:"x" (structured-merge-diff value elements).
+            for item in obj:
+                element = "v:" + json.dumps(item, separators=(",", ":"))
+                path = (*prefix, element)
+                found[path] = item
+            return found
     found[prefix] = obj
     return found
 
@@ -249,6 +256,11 @@ def value_at(obj: Any, path: Path) -> Any:
             )
             if node is _MISSING:
                 return _MISSING
+        elif element.startswith("v:") and isinstance(node, list):
+            wanted = json.loads(element[2:])
+            if wanted not in node:
+                return _MISSING
+            node = wanted
         else:
             return _MISSING
     return node
@@ -262,6 +274,9 @@ def remove_at(obj: Any, path: Path) -> None:
     last = path[-1]
     if last.startswith("f:") and isinstance(parent, dict):
         parent.pop(last[2:], None)
+    elif last.startswith("v:") and isinstance(parent, list):
+        wanted = json.loads(last[2:])
+        parent[:] = [v for v in parent if v != wanted]
     elif last.startswith("k:") and isinstance(parent, list):
         wanted = json.loads(last[2:])
         parent[:] = [
@@ -316,10 +331,10 @@ def owned_containers(obj: Any, schema: Schema | None, prefix: Path = ()) -> froz
         if child is None or not value:
             continue
         if isinstance(value, dict):
-            if (child.is_map and not schema.is_map) or key in _POINTER_STRUCTS:
+            if (child.is_map and not schema.is_map) or key in _POINTER_STRUCTS or child.owns_itself:
                 found.add(path)
             found |= owned_containers(value, child, path)
-        elif isinstance(value, list) and child.list_map_keys:
+        elif isinstance(value, list) and (child.list_map_keys or child.list_type == "set"):
             if key not in schema.required:
                 found.add(path)
             item_schema = child.items()
@@ -393,6 +408,7 @@ class ManagedFields:
     ) -> None:
         self.entries = []
         for entry, paths in sets:
+            paths = {p for p in paths if p}  # the object itself is nobody's field
             if paths:
                 updates = entry.get("operation") == "Update"
                 entry["fieldsV1"] = to_fields_v1(paths, marked if updates else frozenset())
@@ -411,10 +427,14 @@ class ManagedFields:
         new_leaves = leaves(ownable(new, subresource), schema)
         old_leaves = leaves(ownable(old, subresource), schema) if old is not None else {}
         changed = {p for p, v in new_leaves.items() if old_leaves.get(p, _MISSING) != v}
+        # Fields that are gone are nobody's; the other side of the status split keeps its stored
+        # state (the strategy resets it), so its owners keep their fields.
+        other = ownable(old if old is not None else new, "" if subresource else "status")
+        present = {**new_leaves, **leaves(other, schema)}
         sets = []
         mine: set[Path] | None = None
         for entry, paths in self._sets():
-            paths = {p for p in paths if p in new_leaves or _prefix_of(p, new_leaves)}
+            paths = {p for p in paths if p in present or _prefix_of(p, present)}
             if (
                 entry.get("manager") == manager
                 and entry.get("operation") == "Update"
@@ -427,7 +447,10 @@ class ManagedFields:
                 sets.append((entry, paths - changed))
         if mine is None and changed:
             sets.append((self._entry(manager, "Update", api_version, subresource), changed))
-        self._store(sets, owned_containers(ownable(new, subresource), schema))
+        marked = owned_containers(ownable(new, ""), schema) | owned_containers(
+            ownable(new, "status"), schema
+        )
+        self._store(sets, marked)
 
     def apply(
         self,

@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources as importlib_resources
 from typing import Any
 
+from rawkube.testing.server.apiextensions.customresource import CustomResourceVersion
 from rawkube.testing.server.errors import ResourceKey
 
 # Resources a client can create/read: the others in discovery (bindings, tokenreviews, ...) are
@@ -51,6 +52,8 @@ class ResourceInfo:
     crd: bool = False
     # A CRD's additionalPrinterColumns, for Table output.
     printer_columns: tuple[dict[str, Any], ...] = ()
+    # A CRD version's serving machinery (apiextensions.customresource.CustomResourceVersion).
+    custom: Any = field(default=None, hash=False, compare=False)
 
     @property
     def key(self) -> ResourceKey:
@@ -206,6 +209,7 @@ class ResourceTable:
                     subresources=subresources,
                     crd=True,
                     printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
+                    custom=CustomResourceVersion.from_crd(crd, version),
                 )
 
     def remove_crd(self, crd: dict[str, Any]) -> None:

@@ -255,6 +255,8 @@ def to_table(
     include_object: str = "Metadata",
 ) -> dict[str, Any]:
     """A meta.k8s.io/v1 Table of ``items`` (recording 033's shape)."""
+    if info.custom is not None:
+        return _custom_table(info, items, list_meta, include_object)
     if info.key in _PRINTERS:
         columns, row = _PRINTERS[info.key]
     elif info.crd:
@@ -287,5 +289,43 @@ def to_table(
             }
             for n, t, d, p in columns
         ],
+        "rows": rows,
+    }
+
+
+def _row_object(obj: dict[str, Any], include_object: str) -> dict[str, Any] | None:
+    if include_object == "Object":
+        return obj
+    if include_object == "None":
+        return None
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": _meta(obj),
+    }
+
+
+def _custom_table(
+    info: ResourceInfo,
+    items: list[dict[str, Any]],
+    list_meta: dict[str, Any],
+    include_object: str,
+) -> dict[str, Any]:
+    """A custom resource's Table, typed per its CRD's printer columns (apiextensions)."""
+    from rawkube.testing.server.apiextensions import printer
+
+    columns = list(info.custom.columns)
+    rows = []
+    for obj in items:
+        entry: dict[str, Any] = {"cells": printer.cells(obj, columns)}
+        row_object = _row_object(obj, include_object)
+        if row_object is not None:
+            entry["object"] = row_object
+        rows.append(entry)
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": list_meta,
+        "columnDefinitions": printer.column_definitions(columns),
         "rows": rows,
     }

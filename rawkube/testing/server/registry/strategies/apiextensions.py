@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rawkube.testing.server import validation
+from rawkube.testing.server import field
+from rawkube.testing.server.apiextensions import crd as crd_validation
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey, now_rfc3339
 from rawkube.testing.server.registry.context import RequestContext
+from rawkube.testing.server.registry.strategies import customresource
 from rawkube.testing.server.registry.strategy import Cause, Strategy
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,13 +52,18 @@ class CustomResourceDefinitionStrategy(Strategy):
         }
 
     def validate(self, ctx: RequestContext, obj: Obj) -> list[Cause]:
-        return super().validate(ctx, obj) + _name_causes(obj)
+        crd_validation.default_crd(obj)
+        _raise_invalid(obj, crd_validation.validate_crd(obj))
+        return super().validate(ctx, obj)
 
     def validate_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> list[Cause]:
-        return super().validate_update(ctx, obj, old) + _name_causes(obj)
+        crd_validation.default_crd(obj)
+        _raise_invalid(obj, crd_validation.validate_crd(obj))
+        return super().validate_update(ctx, obj, old)
 
     def after_create(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
         if ctx.resources is not None and not ctx.dry_run:
+            customresource.serve(obj)
             ctx.resources.add_crd(obj)
 
     def before_delete(self, store: GenericStore, ctx: RequestContext | None, obj: Obj) -> None:
@@ -72,15 +79,11 @@ class CustomResourceDefinitionStrategy(Strategy):
         _cleanup(store, ctx, obj)
 
 
-def _name_causes(crd: Obj) -> list[Cause]:
-    spec = crd.get("spec") or {}
-    expected = f"{(spec.get('names') or {}).get('plural', '')}.{spec.get('group', '')}"
-    name = crd["metadata"].get("name", "")
-    if name != expected:
-        return [
-            validation.invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group')
-        ]
-    return []
+def _raise_invalid(crd: Obj, errors: list[field.FieldError]) -> None:
+    """ValidateCustomResourceDefinition's errors as the 422 Invalid (apiextensions.crd)."""
+    if errors:
+        name = str(crd.get("metadata", {}).get("name") or "")
+        raise field.invalid_status("apiextensions.k8s.io", "CustomResourceDefinition", name, errors)
 
 
 def _cleanup(store: GenericStore, ctx: RequestContext, crd: Obj) -> None:
