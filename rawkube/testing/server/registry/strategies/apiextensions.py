@@ -66,6 +66,15 @@ class CustomResourceDefinitionStrategy(Strategy):
             customresource.serve(obj)
             ctx.resources.add_crd(obj)
 
+    def after_update(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
+        """An updated CRD is served with its new schema (the crdHandler rebuilds its serving
+        info when the CRD changes: customresource_handler.go updateCustomResourceDefinition)."""
+        if ctx.resources is not None and not ctx.dry_run and not obj["metadata"].get(
+            "deletionTimestamp"
+        ):
+            customresource.serve(obj)
+            ctx.resources.add_crd(obj)
+
     def before_delete(self, store: GenericStore, ctx: RequestContext | None, obj: Obj) -> None:
         finalizers = obj["metadata"].setdefault("finalizers", [])
         if CRD_FINALIZER not in finalizers:
