@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rawkube.testing.server import validation
+from rawkube.testing.server.admission import UPDATE, Attributes
 from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.negotiation import render_json
 from rawkube.testing.server.patch import json_patch, merge_patch
@@ -145,7 +146,15 @@ def update_scale(api: API, req: Request, t: Target) -> Response:
             new["metadata"]["resourceVersion"] = (
                 wanted_rv or existing["metadata"]["resourceVersion"]
             )
-            return api.transform_update(req, parent, ctx, existing, new)
+            # managedfields.ScaleHandler: the write is the scale subresource's, on replicas.
+            before = custom.scale_of(existing)["spec"]["replicas"]
+            new["metadata"]["managedFields"] = custom.scale_managed_fields(
+                existing["metadata"].get("managedFields"), api.manager(req), before != replicas
+            )
+            if not new["metadata"]["managedFields"]:
+                new["metadata"].pop("managedFields")
+            api.admission.admit(Attributes(UPDATE, ctx, new, existing))
+            return new
         if not isinstance(replicas, int) or replicas < 0:
             raise validation.invalid_error(
                 t.info,

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from rawkube.testing.server import field
-from rawkube.testing.server.apiextensions import cel, schema
+from rawkube.testing.server.apiextensions import schema
 from rawkube.testing.server.apiextensions.customresource import validate_embedded
 from rawkube.testing.server.apiextensions.schema import Schema
 from rawkube.testing.server.field import FieldError
@@ -637,6 +637,8 @@ def default_errors(
             found = schema.validate(s, value, f"{path}.default")
             errors.extend(found)
             if not found and s.validations:
+                from rawkube.testing.server.apiextensions import cel
+
                 errors.extend(cel.validate_default(s, value, f"{path}.default"))
     if s.items is not None:
         errors.extend(default_errors(s.items, f"{path}.items", inside_meta=inside_meta))
@@ -915,5 +917,7 @@ def _rule_errors(
         errors.append(field.not_supported(f"{path}.reason", reason, RULE_REASONS))
     compile_errors: list[FieldError] = []
     if text.strip():
+        from rawkube.testing.server.apiextensions import cel
+
         compile_errors = cel.compile_errors(rule, Schema(s), path, resource)
     return errors, compile_errors

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rawkube.testing.server import field as fielderr
-from rawkube.testing.server.apiextensions import cel, schema
+from rawkube.testing.server.apiextensions import schema
 from rawkube.testing.server.apiextensions.schema import Schema
 from rawkube.testing.server.field import FieldError
 
@@ -80,7 +80,7 @@ class CustomResourceVersion:
     scale: dict[str, str] | None = None
     columns: list[dict[str, Any]] = field(default_factory=list)
     preserve_unknown_fields: bool = False
-    rules: cel.SchemaRules | None = None
+    rules: Any = None  # cel.SchemaRules, built (and the CEL modules imported) when needed
     _fields_schema: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -105,7 +105,7 @@ class CustomResourceVersion:
             scale=dict(scale) if isinstance(scale, dict) else None,
             columns=list(version.get("additionalPrinterColumns") or []),
             preserve_unknown_fields=bool(spec.get("preserveUnknownFields")),
-            rules=cel.SchemaRules.build(compiled) if compiled is not None else None,
+            rules=_rules(compiled),
         )
 
     @property
@@ -271,6 +271,53 @@ class CustomResourceVersion:
             "status": status,
         }
 
+    def scale_managed_fields(
+        self, entries: list[dict[str, Any]] | None, manager: str, changed: bool
+    ) -> list[dict[str, Any]]:
+        """The custom resource's managedFields after a write through its scale subresource, as
+        the managedfields ScaleHandler records it (ToSubresource, the Scale's Update, ToParent):
+        the writer's ``subresource: scale`` entry owns the replicas field (listed first, without
+        a time) and the other managers lose it."""
+        from rawkube.testing.server.patch import from_fields_v1, to_fields_v1
+
+        assert self.scale is not None
+        replicas = str(self.scale.get("specReplicasPath", ""))
+        path = tuple("f:" + p for p in replicas.lstrip(".").split("."))
+        result: list[dict[str, Any]] = []
+        mine = False
+        for entry in entries or []:
+            copy_entry = dict(entry)
+            tree = copy_entry.get("fieldsV1") or {}
+            paths = from_fields_v1(tree)
+            ours = (
+                copy_entry.get("manager") == manager
+                and copy_entry.get("operation") == "Update"
+                and copy_entry.get("subresource") == "scale"
+            )
+            if ours:
+                mine = True
+                if changed:
+                    paths.add(path)
+            elif changed:
+                paths.discard(path)
+            if not paths:
+                continue
+            copy_entry["fieldsV1"] = to_fields_v1(paths, _marked_nodes(tree))
+            result.append(copy_entry)
+        if changed and not mine:
+            result.insert(
+                0,
+                {
+                    "apiVersion": self.api_version,
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": to_fields_v1({path}),
+                    "manager": manager,
+                    "operation": "Update",
+                    "subresource": "scale",
+                },
+            )
+        return result
+
     def with_replicas(self, obj: dict[str, Any], replicas: int) -> dict[str, Any]:
         """The custom resource with the scale's replicas written to specReplicasPath."""
         assert self.scale is not None
@@ -284,6 +331,34 @@ class CustomResourceVersion:
             node = child
         node[parts[-1]] = replicas
         return out
+
+
+def _rules(compiled: Schema | None) -> Any:
+    """The schema's CEL rules; the interpreter is imported only for schemas that have some."""
+    if compiled is None or not _has_rules(compiled.raw):
+        return None
+    from rawkube.testing.server.apiextensions import cel
+
+    return cel.SchemaRules.build(compiled)
+
+
+def _has_rules(raw: Any) -> bool:
+    if isinstance(raw, dict):
+        return bool(raw.get("x-kubernetes-validations")) or any(_has_rules(v) for v in raw.values())
+    if isinstance(raw, list):
+        return any(_has_rules(v) for v in raw)
+    return False
+
+
+def _marked_nodes(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> frozenset[tuple[str, ...]]:
+    """The nodes of a FieldsV1 tree that carry a ``"."`` (owned themselves)."""
+    found: set[tuple[str, ...]] = set()
+    for key, child in tree.items():
+        if key == ".":
+            found.add(prefix)
+        elif isinstance(child, dict):
+            found |= _marked_nodes(child, (*prefix, key))
+    return frozenset(found)
 
 
 def _int32(value: Any) -> int:

@@ -69,8 +69,10 @@ class CustomResourceDefinitionStrategy(Strategy):
     def after_update(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
         """An updated CRD is served with its new schema (the crdHandler rebuilds its serving
         info when the CRD changes: customresource_handler.go updateCustomResourceDefinition)."""
-        if ctx.resources is not None and not ctx.dry_run and not obj["metadata"].get(
-            "deletionTimestamp"
+        if (
+            ctx.resources is not None
+            and not ctx.dry_run
+            and not obj["metadata"].get("deletionTimestamp")
         ):
             customresource.serve(obj)
             ctx.resources.add_crd(obj)
