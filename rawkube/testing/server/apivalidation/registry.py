@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server.apivalidation import apps, batch, core, others, rbac
+from rawkube.testing.server.apivalidation import admission, apps, batch, core, others, rbac
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 
@@ -106,6 +106,14 @@ _KINDS: dict[tuple[str, str], tuple[CreateFn, UpdateFn]] = {
         others.validate_priority_class,
     ),
     ("coordination.k8s.io", "Lease"): (others.validate_lease, others.validate_lease),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"): (
+        admission.validate_validating_webhook_configuration,
+        admission.validate_validating_webhook_configuration,
+    ),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"): (
+        admission.validate_mutating_webhook_configuration,
+        admission.validate_mutating_webhook_configuration,
+    ),
     ("storage.k8s.io", "StorageClass"): (
         others.validate_storage_class,
         others.validate_storage_class,
