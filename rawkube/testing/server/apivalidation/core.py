@@ -2172,3 +2172,149 @@ def validate_limit_range(obj: dict[str, Any]) -> list[Cause]:
                     )
                 )
     return causes
+
+
+# -- persistent volumes ---------------------------------------------------------------------------
+
+_PV_SOURCES = (
+    ("hostPath", "hostPath"),
+    ("gcePersistentDisk", "gcePersistentDisk"),
+    ("awsElasticBlockStore", "awsElasticBlockStore"),
+    ("glusterfs", "glusterfs"),
+    ("flocker", "flocker"),
+    ("nfs", "nfs"),
+    ("rbd", "rbd"),
+    ("quobyte", "quobyte"),
+    ("cephfs", "cephFS"),
+    ("iscsi", "iscsi"),
+    ("cinder", "cinder"),
+    ("fc", "fc"),
+    ("flexVolume", "flexVolume"),
+    ("azureFile", "azureFile"),
+    ("vsphereVolume", "vsphereVolume"),
+    ("photonPersistentDisk", "photonPersistentDisk"),
+    ("portworxVolume", "portworxVolume"),
+    ("azureDisk", "azureDisk"),
+    ("scaleIO", "scaleIO"),
+    ("local", "local"),
+    ("storageos", "storageos"),
+    ("csi", "csi"),
+)
+
+
+def validate_persistent_volume(obj: dict[str, Any]) -> list[Cause]:
+    """ValidatePersistentVolume (the common volume sources; persistentVolumeReclaimPolicy
+    defaults to Retain)."""
+    causes = m.validate_object_meta(obj, False, m.name_is_dns_subdomain)
+    spec = d(obj, "spec")
+    path = "spec"
+    modes = lst(spec, "accessModes")
+    if not modes:
+        causes.append(fe.required(f"{path}.accessModes"))
+    rwop = other = False
+    for mode in modes:
+        if mode not in _ACCESS_MODES:
+            causes.append(fe.not_supported(f"{path}.accessModes", mode, _ACCESS_MODES))
+        if mode == "ReadWriteOncePod":
+            rwop = True
+        elif mode in _ACCESS_MODES:
+            other = True
+    if rwop and other:
+        causes.append(
+            fe.forbidden(
+                f"{path}.accessModes", "may not use ReadWriteOncePod with other access modes"
+            )
+        )
+    capacity = d(spec, "capacity")
+    if not capacity:
+        causes.append(fe.required(f"{path}.capacity"))
+    if "storage" not in capacity or len(capacity) > 1:
+        shown = {k: (quantity(v) or (0, str(v)))[1] for k, v in capacity.items()}
+        nil = not isinstance(opt(spec, "capacity"), dict)
+        causes.append(fe.not_supported(f"{path}.capacity", None if nil else shown, ("storage",)))
+    for name in sorted(capacity):
+        parsed = quantity(capacity[name])
+        if parsed and parsed[0] < 0:
+            causes.append(
+                fe.invalid(
+                    f"{path}.capacity[{name}]", int(parsed[0]), "must be a valid resource quantity"
+                )
+            )
+        if parsed and parsed[0] <= 0:
+            causes.append(
+                fe.invalid(f"{path}.capacity[{name}]", parsed[1], "must be greater than zero")
+            )
+    policy = s(spec, "persistentVolumeReclaimPolicy")
+    if policy and policy not in ("Delete", "Recycle", "Retain"):
+        causes.append(
+            fe.not_supported(
+                f"{path}.persistentVolumeReclaimPolicy", policy, ("Delete", "Recycle", "Retain")
+            )
+        )
+    affinity_given = False
+    node_affinity = opt(spec, "nodeAffinity")
+    if isinstance(node_affinity, dict):
+        affinity_given = True
+        required = opt(node_affinity, "required")
+        if isinstance(required, dict):
+            rp = f"{path}.nodeAffinity.required.nodeSelectorTerms"
+            terms = lst(required, "nodeSelectorTerms")
+            if not terms:
+                causes.append(fe.required(rp, "must have at least one node selector term"))
+            for i, term in enumerate(terms):
+                causes.extend(_node_selector_term(term, f"{rp}[{i}]", False))
+        else:
+            causes.append(
+                fe.required(
+                    f"{path}.nodeAffinity.required", "must specify required node constraints"
+                )
+            )
+    count = 0
+    for key, shown_name in _PV_SOURCES:
+        src = opt(spec, key)
+        if src is None:
+            continue
+        if count:
+            causes.append(
+                fe.forbidden(f"{path}.{shown_name}", "may not specify more than 1 volume type")
+            )
+            continue
+        count += 1
+        sp = f"{path}.{key}"
+        if key in ("hostPath", "nfs"):
+            causes.extend(_volume_source(key, d(spec, key), path))
+        elif key == "local":
+            local_path = s(src, "path")
+            if not local_path:
+                causes.append(fe.required(f"{sp}.path"))
+            else:
+                causes.extend(_path_no_backsteps(local_path, f"{sp}.path"))
+            if not affinity_given:
+                causes.append(
+                    fe.required(f"{path}.nodeAffinity", "Local volume requires node affinity")
+                )
+        elif key == "csi":
+            driver = s(src, "driver")
+            if not driver:
+                causes.append(fe.required(f"{sp}.driver"))
+            else:
+                if len(driver) > 63:
+                    causes.append(fe.too_long(f"{sp}.driver", 63))
+                causes.extend(
+                    fe.invalid(f"{sp}.driver", driver, msg)
+                    for msg in m.is_dns1123_subdomain(driver.lower())
+                )
+            if not s(src, "volumeHandle"):
+                causes.append(fe.required(f"{sp}.volumeHandle"))
+    if count == 0:
+        causes.append(fe.required(path, "must specify a volume type"))
+    scn = s(spec, "storageClassName")
+    if scn:
+        causes.extend(
+            fe.invalid(f"{path}.storageClassName", scn, msg)
+            for msg in m.name_is_dns_subdomain(scn, False)
+        )
+    vmode = opt(spec, "volumeMode")
+    if isinstance(vmode, str) and vmode not in ("Block", "Filesystem"):
+        causes.append(fe.not_supported(f"{path}.volumeMode", vmode, ("Block", "Filesystem")))
+    return causes

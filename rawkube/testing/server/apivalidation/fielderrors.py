@@ -43,6 +43,8 @@ def go_value(value: Any) -> str:
         return go_float(value)
     if isinstance(value, str):
         return go_quote(value)
+    if value is None:
+        return "null"
     return go_json(value)
 
 

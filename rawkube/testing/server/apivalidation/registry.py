@@ -60,6 +60,10 @@ _KINDS: dict[tuple[str, str], tuple[CreateFn, UpdateFn]] = {
         ),
     ),
     ("", "PersistentVolumeClaim"): (core.validate_pvc, core.validate_pvc_update),
+    ("", "PersistentVolume"): (
+        core.validate_persistent_volume,
+        _with_meta_update(core.validate_persistent_volume),
+    ),
     ("", "ResourceQuota"): (
         core.validate_resource_quota,
         _with_meta_update(core.validate_resource_quota),
