@@ -28,14 +28,13 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from tests.helpers.differential import (  # noqa: E402
-    ADMIN_TOKEN,
-    ALICE_TOKEN,
     KNOWN_DIFFERENCES,
     Scenario,
     Target,
     compare,
     load_known_differences,
     load_scenarios,
+    local_target,
     read_recording,
     run_scenario,
     write_recording,
@@ -45,16 +44,6 @@ from tests.helpers.differential import (  # noqa: E402
 def real_target(url: str) -> Target:
     realkube = Path(os.environ.get("REALKUBE", Path.home() / "realkube"))
     return Target(url=url, ca_pem=(realkube / "pki" / "ca.crt").read_bytes(), label="real")
-
-
-def local_server() -> object:
-    from rawkube.testing import LocalAPIServer
-
-    server = LocalAPIServer(token=ADMIN_TOKEN)
-    # The static tokens as realkube's tokens.csv defines them (token,user,uid,groups).
-    server.add_token(ADMIN_TOKEN, user="admin", groups=("system:masters",), uid="realkube-admin")
-    server.add_token(ALICE_TOKEN, user="alice", groups=(), uid="realkube-alice")
-    return server.start()
 
 
 def selected(args: argparse.Namespace) -> list[Scenario]:
@@ -80,8 +69,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    server = local_server()
-    local = Target(url=server.url, ca_pem=server.ca_pem, label="local")  # type: ignore[attr-defined]
+    shared = local_target()
+    local = shared.__enter__()
     real = real_target(args.url) if args.live else None
     known = load_known_differences()
     by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -97,7 +86,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     continue
                 expected = recorded
             try:
-                actual = run_scenario(local, scenario)
+                if scenario.isolated:
+                    with local_target() as own:
+                        actual = run_scenario(own, scenario)
+                else:
+                    actual = run_scenario(local, scenario)
                 problems = compare(expected, actual)
             except Exception as exc:
                 problems = [f"error running against the LocalAPIServer: {exc!r}"]
@@ -114,7 +107,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 if args.verbose:
                     print(f"agrees  {scenario.id}")
     finally:
-        server.stop()  # type: ignore[attr-defined]
+        shared.__exit__(None, None, None)
     total_ok = sum(t[0] for t in by_category.values())
     total = sum(t[1] for t in by_category.values())
     print("\ncategory                  agree / total")
