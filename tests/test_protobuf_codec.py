@@ -389,3 +389,23 @@ def test_metadata_only_lists_have_a_protobuf_form() -> None:
     }
     assert _round_trip(listed) == listed
     assert not protobuf.supports("meta.k8s.io/v1", "Table")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {
+            "containers": [{"name": "c", "resources": {"limits": {"cpu": "1"}}}],
+            "overhead": {"cpu": [1]},
+        },
+        {"containers": "not a list"},
+        {"containers": [{"name": "\ud800"}]},  # a lone surrogate cannot be UTF-8
+        {"containers": [None]},
+        {"hostNetwork": 1},
+    ],
+)
+def test_wrong_shapes_are_protobuf_errors(spec: dict[str, Any]) -> None:
+    with pytest.raises(ProtobufError):
+        protobuf.encode(
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}
+        )

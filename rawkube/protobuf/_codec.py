@@ -877,7 +877,13 @@ def _encode_map(
 
 def encode_message(obj: dict[str, Any], name: str) -> bytes:
     """One message's bytes (no envelope), as gogo-protobuf writes the Go struct."""
-    return _encode(obj, message(name))
+    try:
+        return _encode(obj, message(name))
+    except ProtobufError:
+        raise
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        # e.g. a string where a number goes, a lone surrogate in a string
+        raise ProtobufError(f"cannot encode {name}: {exc}") from None
 
 
 def wrap(api_version: str, kind: str, raw: bytes) -> bytes:
@@ -900,4 +906,4 @@ def encode(obj: dict[str, Any]) -> bytes:
     name = message_for(api_version, kind)
     if name is None:
         raise ProtobufError(f"{api_version} {kind} has no protobuf form in rawkube's table")
-    return wrap(api_version, kind, _encode(obj, message(name)))
+    return wrap(api_version, kind, encode_message(obj, name))
