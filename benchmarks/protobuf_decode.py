@@ -74,7 +74,7 @@ def upb_classes(message_names: list[str]) -> dict[str, Any]:
     """Message classes from descriptors built from rawkube's field table (no generated code)."""
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-    from rawkube.protobuf._fields import MESSAGES
+    from rawkube.protobuf._codec import MESSAGES
 
     t = descriptor_pb2.FieldDescriptorProto
     scalar = {

@@ -11,7 +11,7 @@ from typing import Any
 
 from rawkube.models._registry import MODELS
 from rawkube.protobuf import _codec
-from rawkube.protobuf._fields import KINDS, LIST_WRAPPERS, MESSAGES
+from rawkube.protobuf._codec import KINDS, LIST_WRAPPERS, MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def _definition(message: str) -> dict[str, Any] | None:
 
 
 def test_the_committed_table_is_what_the_generator_writes() -> None:
-    assert gen.build() == (ROOT / "rawkube/protobuf/_fields.py").read_text()
+    assert gen.build() == (ROOT / "rawkube/protobuf/fields.json").read_text()
 
 
 def test_the_generator_reads_go_tags_pointers_and_inlined_structs() -> None:
@@ -51,7 +51,7 @@ def test_the_generator_reads_go_tags_pointers_and_inlined_structs() -> None:
     assert fields["minReadySeconds"][3] & gen.OMITEMPTY
     # core/v1 Volume inlines VolumeSource in JSON (field 2 on the wire)
     volume = MESSAGES["k8s.io.api.core.v1.Volume"]
-    assert (2, "", "k8s.io.api.core.v1.VolumeSource", gen.INLINE) in volume
+    assert [2, "", "k8s.io.api.core.v1.VolumeSource", gen.INLINE] in volume
     # the JSON name comes from the Go json tag, not the proto name
     webhooks = MESSAGES["k8s.io.api.admissionregistration.v1.ValidatingWebhookConfiguration"]
     assert any(f[0] == 2 and f[1] == "webhooks" for f in webhooks)

@@ -45,6 +45,7 @@ __all__ = [
     "WATCH_CONTENT_TYPE",
     "ProtobufError",
     "WatchFrameDecoder",
+    "decode_watch_event",
     "decode",
     "decode_message",
     "encode",
