@@ -356,6 +356,10 @@ class _DynamicBase(Generic[_R]):
     _resource_class: Any
 
     def __init__(self, config: Any) -> None:
+        if getattr(config, "content_type", None) or getattr(config, "accept_content_types", None):
+            # client-go dynamic/simple.go: the dynamic client speaks JSON whatever the config
+            # says (unstructured objects, custom resources: no protobuf form)
+            config = config.copy(content_type=None, accept_content_types=None)
         self.config = config
         self._http = self._build(config)
         self._rest_clients: dict[GroupVersion, Any] = {}

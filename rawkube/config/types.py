@@ -109,6 +109,12 @@ class Config:
     burst: int = 10
     timeout: float | None = None  # seconds for a whole request; None = no client timeout
     user_agent: str | None = None
+    # Content negotiation (client-go ContentConfig): `content_type` is what object bodies are
+    # sent as ("application/json" when None; "application/vnd.kubernetes.protobuf" for built-in
+    # kinds, custom resources falling back to JSON); `accept_content_types` is the Accept header
+    # (e.g. "application/vnd.kubernetes.protobuf,application/json"; None: `content_type`).
+    content_type: str | None = None
+    accept_content_types: str | None = None
     # Seams for tests, record/replay and tracing (client-go `Transport` / `WrapTransport`).
     # `transport` replaces the network transport (an httpx.BaseTransport or AsyncBaseTransport);
     # `wrap_transport` wraps whichever transport is used (e.g. a recorder).

@@ -32,7 +32,7 @@ from rawkube.config.types import Config, redact_url
 from rawkube.flow import END, AsyncRuntime, Emit, Flow, Next, Runtime, aiterate, arun, iterate, run
 from rawkube.rest.executor import _UNSET, RESTCore
 from rawkube.rest.ratelimit import Clock, TokenBucket, shared_limiter_for
-from rawkube.rest.request import JSON, PATCH_CONTENT_TYPES, Request
+from rawkube.rest.request import DEFAULT_ACCEPT, JSON, PATCH_CONTENT_TYPES, Request
 from rawkube.rest.result import Result
 from rawkube.rest.steps import Chunks, CloseResponse, transport_error
 from rawkube.rest.warnings import WarningHandler
@@ -128,6 +128,16 @@ def body_chunks(
     yield CloseResponse(response)
 
 
+def accept_header(config: Config) -> str:
+    """client-go rest/request.go `setAcceptHeader`: AcceptContentTypes, else ContentType plus
+    ", */*"; rawkube's default (nothing configured) is plain JSON."""
+    if config.accept_content_types:
+        return config.accept_content_types
+    if config.content_type:
+        return f"{config.content_type}, */*"
+    return DEFAULT_ACCEPT
+
+
 class _RESTClientBase(Generic[DoT, RawT, WatchT, StreamT]):
     """What both shells share: the executor core, the verbs, `do` / `do_raw`, the repr.
 
@@ -168,7 +178,10 @@ class _RESTClientBase(Generic[DoT, RawT, WatchT, StreamT]):
             clock=clock,
         )
         # computed once: every request of this client shares them
-        self._request_kwargs = self._core.request("GET", JSON)
+        self._request_kwargs = {
+            **self._core.request("GET", config.content_type or JSON),
+            "accept": accept_header(config),
+        }
 
     @property
     def config(self) -> Config:
@@ -193,10 +206,11 @@ class _RESTClientBase(Generic[DoT, RawT, WatchT, StreamT]):
 
     # -- verbs ---------------------------------------------------------------------------------
     def verb(
-        self, method: str, content_type: str = JSON
+        self, method: str, content_type: str | None = None
     ) -> BoundRequest[DoT, RawT, WatchT, StreamT]:
+        """A request builder; `content_type` overrides `Config.content_type` (patches)."""
         kwargs = self._request_kwargs
-        if content_type != JSON:
+        if content_type is not None:
             kwargs = {**kwargs, "content_type": content_type}
         return BoundRequest(self, method, **kwargs)
 

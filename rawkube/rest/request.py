@@ -44,6 +44,10 @@ ACCEPT_AGGREGATED_DISCOVERY = (
 )
 ACCEPT_YAML = "application/yaml"
 ACCEPT_PROTOBUF = "application/vnd.kubernetes.protobuf"
+PROTOBUF = ACCEPT_PROTOBUF
+# What kubectl's typed clients ask for (client-go rest/request.go UseProtobufAsDefault).
+ACCEPT_PROTOBUF_THEN_JSON = f"{PROTOBUF},{JSON}"
+_PROTOBUF_MAGIC = b"k8s\x00"
 
 # k8s.io/client-go/rest/request.go NameMayNotBe / NameMayNotContain.
 _NAME_MAY_NOT_BE = (".", "..")
@@ -116,12 +120,15 @@ def param_values(value: Any) -> list[str] | None:
     return [str(value)]
 
 
-def encode_body(body: Any) -> tuple[bytes, str | None]:
+def encode_body(body: Any, content_type: str = JSON) -> tuple[bytes, str | None]:
     """Body bytes plus the content type they imply (None: keep the verb's default).
 
-    A dict/list is JSON; a model is JSON of its `to_dict()`; bytes/str are sent as they are,
-    and a str/bytes that does not look like JSON is labelled `application/yaml`, which the API
-    server decodes for create and update too (kubectl converts YAML files to JSON first).
+    A dict/list is JSON; a model is JSON of its `to_dict()`, or, when `content_type` is the
+    Kubernetes protobuf encoding, protobuf for an object of a built-in kind (client-go encodes
+    with the configured ContentType; a custom resource has no protobuf form and goes as JSON).
+    bytes/str are sent as they are: the protobuf envelope (`k8s\x00`) is labelled protobuf,
+    other text that does not look like JSON `application/yaml`, which the API server decodes for
+    create and update too (kubectl converts YAML files to JSON first).
     """
     if body is None:
         return b"", None
@@ -129,12 +136,17 @@ def encode_body(body: Any) -> tuple[bytes, str | None]:
         raw = bytes(body)
     elif isinstance(body, str):
         raw = body.encode()
-    elif isinstance(body, (dict, list)):
-        return _json.dumps(body), JSON
-    elif callable(getattr(body, "to_dict", None)):
-        return _json.dumps(body.to_dict()), JSON
+    elif isinstance(body, (dict, list)) or callable(getattr(body, "to_dict", None)):
+        obj = body if isinstance(body, (dict, list)) else body.to_dict()
+        if content_type.split(";", 1)[0].strip() == PROTOBUF:
+            from rawkube.protobuf import content
+
+            return content.encode_body(obj, content_type)
+        return _json.dumps(obj), JSON
     else:
         raise RequestError(f"cannot send a body of type {type(body).__name__}")
+    if raw.startswith(_PROTOBUF_MAGIC):
+        return raw, PROTOBUF
     looks_json = raw.lstrip()[:1] in (b"{", b"[")
     return raw, (JSON if looks_json else "application/yaml")
 
@@ -158,6 +170,8 @@ class Request:
         "_headers",
         "_content_type",
         "_body",
+        "_body_obj",
+        "_body_type",
         "_timeout",
     )
 
@@ -168,6 +182,7 @@ class Request:
         base_url: str,
         api_path: str,
         content_type: str = JSON,
+        accept: str = DEFAULT_ACCEPT,
         group: str = "",
     ) -> None:
         self.verb = verb.upper()
@@ -181,9 +196,11 @@ class Request:
         self._name = ""
         self._subresource = ""
         self._params: dict[str, list[str]] = {}
-        self._headers: dict[str, str] = {"Accept": DEFAULT_ACCEPT}
-        self._content_type = content_type
+        self._headers: dict[str, str] = {"Accept": accept}
+        self._content_type = content_type  # object bodies are sent as this (client-go ContentType)
         self._body: bytes | None = None
+        self._body_obj: Any = None  # the object `body()` encoded, re-encoded by `content_type()`
+        self._body_type: str | None = None  # what the body went as, when not `_content_type`
         self._timeout: float | None = None
 
     # -- path -----------------------------------------------------------------------------
@@ -272,17 +289,29 @@ class Request:
         """Ask for a meta.k8s.io/v1 Table (`kubectl get` output), like `Accept: ...;as=Table`."""
         return self.accept(ACCEPT_TABLE)
 
+    def content_type(self: Self, media_type: str) -> Self:
+        """What object bodies are sent as, for this request (client-go's per-request
+        ContentType): e.g. `PROTOBUF` (built-in kinds; others stay JSON) or `JSON`."""
+        self._content_type = media_type
+        if self._body_obj is not None:
+            self.body(self._body_obj)
+        return self
+
     def body(self: Self, obj: Any) -> Self:
-        """Dict/list (JSON), a model (`to_dict()`), or bytes/str sent as they are; None: no body
-        (so `body(options.delete_options())` sends a bare DELETE when no option is set)."""
+        """Dict/list (JSON, or protobuf when the content type says so), a model (`to_dict()`),
+        or bytes/str sent as they are; None: no body (so `body(options.delete_options())` sends
+        a bare DELETE when no option is set)."""
+        self._body_obj = self._body_type = None
         if obj is None:
             self._body = None
             return self
-        raw, implied = encode_body(obj)
+        if isinstance(obj, (dict, list)) or callable(getattr(obj, "to_dict", None)):
+            self._body_obj = obj
+        raw, implied = encode_body(obj, self._content_type)
         self._body = raw
         # A patch keeps its patch content type; JSON is also valid YAML for apply patches.
-        if implied is not None and self._content_type == JSON:
-            self._content_type = implied
+        if implied is not None and self._content_type in (JSON, PROTOBUF):
+            self._body_type = implied
         return self
 
     def timeout(self: Self, seconds: float | None) -> Self:
@@ -336,7 +365,7 @@ class Request:
     def headers(self) -> dict[str, str]:
         headers = dict(self._headers)
         if self._body is not None:
-            headers.setdefault("Content-Type", self._content_type)
+            headers.setdefault("Content-Type", self._body_type or self._content_type)
         return headers
 
     def preflight(self) -> None:

@@ -53,7 +53,8 @@ def body_excerpt(body: bytes, secrets: Sequence[str] = (), limit: int = 200) -> 
 
 
 def decode_body(body: bytes, content_type: str | None, secrets: Sequence[str] = ()) -> Any:
-    """Decode a response body by its media type: JSON (default), YAML, never protobuf.
+    """Decode a response body by its media type: JSON (default), YAML, or the Kubernetes
+    protobuf encoding (to the same dict its JSON gives; rawkube.protobuf).
 
     An empty body (204 No Content, e.g. fixtures/real-apiserver/058) decodes to None. Whatever
     the body, a failure is a `DecodeError` (never a yaml or recursion error), and its excerpt
@@ -63,11 +64,9 @@ def decode_body(body: bytes, content_type: str | None, secrets: Sequence[str] = 
         return None
     media = media_type(content_type)
     if media == PROTOBUF or body.startswith(PROTOBUF_MAGIC):
-        raise DecodeError(
-            "the server answered in the Kubernetes protobuf envelope (magic 'k8s\\x00'), which "
-            "rawkube cannot decode yet; ask for JSON (Accept: application/json)",
-            content_type=content_type,
-        )
+        from rawkube import protobuf  # lazily: its field table loads on the first protobuf body
+
+        return protobuf.decode(body)
     if media in ("application/yaml", "application/x-yaml", "text/yaml"):
         import yaml  # lazily: plain JSON clients never pay for importing yaml
 

@@ -123,13 +123,42 @@ def _truncate(text: str) -> str:
     return text[:limit] + f" [truncated {len(text) - limit} chars]"
 
 
+def _is_binary(body: bytes) -> bool:
+    return any(b < 0x0A for b in body[:4096])  # protobuf (its "k8s\x00" magic), not text
+
+
 def _body_text(body: bytes, secrets: Iterable[str] = (), secret_resource: bool = False) -> str:
-    if any(b < 0x0A for b in body[:4096]):  # binary (protobuf): client-go logs a hex dump
+    if _is_binary(body):
         if secret_resource:
             return f"<{len(body)} bytes of a Secret in binary: not shown>"
-        return body[:64].hex(" ") + (" ..." if len(body) > 64 else "")
+        return _hex_dump(body)
     masked = _mask_secret_data(body, secret_resource)
     return mask_secrets(mask_body(masked), secrets).decode(errors="replace")
+
+
+def _hex_dump(body: bytes) -> str:
+    """kubectl -v 8: Go's hex.Dump of the body, cut like any body (client-go truncateBody);
+    only the bytes that show are dumped (a LIST's dump would be 4.5 times its size)."""
+    from rawkube.protobuf.content import hex_dump
+
+    limit = None if _verbosity >= 10 else 10240 if _verbosity >= 9 else 1024
+    if limit is None:
+        return hex_dump(body).rstrip("\n")
+    whole, rest = divmod(len(body), 16)
+    total = whole * 79 + (63 + rest if rest else 0) - 1  # 79 chars a line of 16, newlines between
+    text = hex_dump(body[: limit // 16 * 16 + 16]).rstrip("\n")
+    if total <= limit:
+        return text
+    return text[:limit] + f" [truncated {total - limit} chars]"
+
+
+def _log_body(label: str, text: str, binary: bool) -> None:
+    if binary and not text.startswith("<"):
+        # as kubectl shows a protobuf body: `"Response Body" body=<`, the dump indented, ` >`
+        dump = "\n".join("\t" + line for line in text.split("\n"))
+        logger.info("%s body=<\n%s\n >", label, dump)
+    else:
+        logger.info('%s body="%s"', label, _truncate(text))
 
 
 def is_secret_path(path: str) -> bool:
@@ -242,7 +271,7 @@ def trace_request(request: httpx.Request) -> None:
         )
     if enabled(8) and request.content:
         text = _body_text(request.content, secret_resource=is_secret_path(request.url.path))
-        logger.info('Request Body body="%s"', _truncate(text))
+        _log_body("Request Body", text, _is_binary(request.content))
 
 
 def trace_response(
@@ -265,7 +294,7 @@ def trace_response(
         if body:
             # a server may echo the token; a Secret's data is masked by its resource
             text = _body_text(body, request_secrets(request), is_secret_path(request.url.path))
-            logger.info('Response Body body="%s"', _truncate(text))
+            _log_body("Response Body", text, _is_binary(body))
     else:
         logger.info("%s %s %s in %d milliseconds", request.method, _url(request), status, millis)
 

@@ -9,7 +9,10 @@ caller must re-list).
 
 `WatchDecoder.feed(chunk)` accepts bytes cut anywhere and returns the complete events; it keeps
 only the unfinished line, and refuses a line longer than `max_frame_bytes` so a broken server
-cannot make it grow without bound.
+cannot make it grow without bound. A protobuf watch (`Content-Type:
+application/vnd.kubernetes.protobuf;stream=watch`, client-go's LengthDelimitedFramer) is a
+series of frames instead: a 4-byte big-endian length and a `WatchEvent` message
+(`rawkube.protobuf`); `use_content_type` switches the decoder when the response says so.
 """
 
 from __future__ import annotations
@@ -92,6 +95,14 @@ def decode_event(
         raw = _json.loads(line)
     except (ValueError, RecursionError) as err:
         raise DecodeError(f"watch stream line is not JSON: {_excerpt(line, secrets)}") from err
+    return event_from_raw(raw, line, decode, secrets)
+
+
+def event_from_raw(
+    raw: Any, line: bytes, decode: Callable[[Any], Any] | None, secrets: Sequence[str] = ()
+) -> WatchEvent:
+    """A decoded event (from a JSON line, or a protobuf frame) checked and made a WatchEvent;
+    `line` is what the messages quote."""
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str) or "object" not in raw:
         raise DecodeError(f"watch stream line is not a watch event: {_excerpt(line, secrets)}")
     kind, obj = raw["type"], raw["object"]
@@ -147,12 +158,21 @@ class WatchDecoder:
         # frame fed one byte at a time is scanned once, not once per byte.
         self._scanned = 0
         self.error: DecodeError | None = None
+        self.protobuf = False  # length-prefixed protobuf frames instead of JSON lines
+
+    def use_content_type(self, content_type: str | None) -> None:
+        """Frame by the response's media type: protobuf frames, or JSON lines (the default)."""
+        from rawkube.rest.result import PROTOBUF, media_type
+
+        self.protobuf = media_type(content_type) == PROTOBUF
 
     def feed(self, chunk: bytes) -> list[WatchEvent]:
         """Add bytes; return every event completed by them (possibly none)."""
         if self.error is not None:
             raise self.error
         self._buffer += chunk
+        if self.protobuf:
+            return self._frames()
         events: list[WatchEvent] = []
         start = 0
         while True:
@@ -177,6 +197,29 @@ class WatchDecoder:
             )
         return events
 
+    def _frames(self) -> list[WatchEvent]:
+        from rawkube import protobuf
+
+        events: list[WatchEvent] = []
+        start = 0
+        while len(self._buffer) - start >= 4:
+            length = int.from_bytes(self._buffer[start : start + 4], "big")
+            if length > self._max:
+                return self._fail(
+                    DecodeError(f"watch event frame of {length} bytes exceeds {self._max}"), events
+                )
+            if len(self._buffer) - start - 4 < length:
+                break
+            frame = bytes(self._buffer[start + 4 : start + 4 + length])
+            start += 4 + length
+            try:
+                raw = protobuf.decode_watch_event(frame)
+                events.append(event_from_raw(raw, frame[:200], self._decode, self.secrets))
+            except DecodeError as err:
+                return self._fail(err, events)
+        del self._buffer[:start]
+        return events
+
     def _fail(self, err: DecodeError, events: list[WatchEvent]) -> list[WatchEvent]:
         """Keep `err` for the next call; the events decoded before it are still delivered."""
         self.error = err
@@ -190,11 +233,16 @@ class WatchDecoder:
         """The stream ended: decode a last event not followed by a newline, if any."""
         if self.error is not None:
             raise self.error
-        rest = bytes(self._buffer).strip()
+        rest = bytes(self._buffer) if self.protobuf else bytes(self._buffer).strip()
         self._buffer.clear()
         self._scanned = 0
         if not rest:
             return []
+        if self.protobuf:
+            raise TruncatedStream(
+                f"the watch stream ended inside a protobuf frame ({len(rest)} bytes): the "
+                "connection was closed mid-event"
+            )
         try:
             return [decode_event(rest, self._decode, self.secrets)]
         except DecodeError as err:
@@ -262,6 +310,7 @@ def watch_events(
     reference counting, in the code that dropped it (tests/test_watch_abandoned.py).
     """
     try:
+        decoder.use_content_type(response.headers.get("content-type"))
         chunks = yield Chunks(response, chunk_size)
         read = Next(chunks)
         while True:
