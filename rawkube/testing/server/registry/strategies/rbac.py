@@ -36,8 +36,10 @@ class RoleStrategy(_PolicyBased):
 
     def canonicalize(self, obj: Obj) -> None:
         # PolicyRule lists have no omitempty (k8s.io/api/rbac/v1 types.go: `json:"rules"`): a
-        # role without rules is served with "rules": null.
-        obj.setdefault("rules", None)
+        # role without rules is served with "rules": null, an empty list too (etcd stores
+        # protobuf, which does not tell an empty list from none).
+        if not obj.get("rules"):
+            obj["rules"] = None
 
 
 class BindingStrategy(_PolicyBased):
