@@ -2,11 +2,15 @@
 
 Its shape follows kube-apiserver's. A request travels:
 
-    app.py          HTTP/1.1 over TLS, authentication (auth.py)
-    handlers.py     routing, authorization, decoding + defaulting (decode.py, defaults.py),
+    app.py          HTTP/1.1 over TLS and kube-apiserver's filters: authentication (client
+                    certificate, bearer tokens: authenticators.py, tokens.py; else the anonymous
+                    user), impersonation (impersonation.py), authorization from the URL
+                    (auth.py: RequestInfo, system:masters, RBAC in rbac.py)
+    handlers.py     routing, decoding + defaulting (decode.py, defaults.py),
                     content negotiation (negotiation.py), managedFields (patch.py), the
                     mutating admission plugins (admission/); subresources with a REST of their
-                    own (scale, eviction, log, reviews) are in endpoints.py
+                    own (scale, eviction, log) are in endpoints.py, the review APIs and
+                    serviceaccounts/token in reviews.py
     registry/       generic.py: ONE generic store for every resource, driven by the resource's
                     Strategy (strategy.py; per group in strategies/): prepare, validate
                     (validation.py), canonicalize, generation, graceful deletion, finalizers;
@@ -23,7 +27,11 @@ and back; watch.py streams watches. Around them:
 * table.py: Table output for kubectl get; openapi_proto.py: /openapi/v2 in gnostic protobuf
   (kubectl); protobuf answers and bodies go through the client's codec, rawkube.protobuf;
 * certs.py: a throw-away CA and certificates (cryptography is imported only when TLS starts);
-* controllers.py, gc.py: Deployment/ReplicaSet/Pod controllers, kubelet, GC, namespaces.
+* bootstrap.py: the bootstrap RBAC policy (recorded from the real server) created at start;
+  rbac_storage.py (through strategies/rbac.py): the escalation and bind checks on RBAC writes;
+  oidc.py: ServiceAccount issuer discovery;
+* controllers.py, gc.py: Deployment/ReplicaSet/Pod controllers, kubelet, GC, namespaces;
+  auth_controllers.py: ClusterRole aggregation, legacy ServiceAccount token Secrets.
   They write through the same registry store (`store.Store`, without request validation).
 """
 
