@@ -162,7 +162,21 @@ def _default_crd(obj: dict[str, Any]) -> None:
 
 
 # (group, kind) -> the scheme's defaulting function for that kind (every served version).
+def _default_rbac_binding(obj: dict[str, Any]) -> None:
+    """pkg/apis/rbac/v1/defaults.go: SetDefaults_(Cluster)RoleBinding and SetDefaults_Subject
+    (User and Group subjects are in rbac.authorization.k8s.io, ServiceAccounts in core)."""
+    ref = obj.get("roleRef")
+    if isinstance(ref, dict) and not ref.get("apiGroup"):
+        ref["apiGroup"] = "rbac.authorization.k8s.io"
+    for subject in obj.get("subjects") or []:
+        if isinstance(subject, dict) and not subject.get("apiGroup"):
+            if subject.get("kind") in ("User", "Group"):
+                subject["apiGroup"] = "rbac.authorization.k8s.io"
+
+
 DEFAULTERS: dict[tuple[str, str], Any] = {
+    ("rbac.authorization.k8s.io", "RoleBinding"): _default_rbac_binding,
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): _default_rbac_binding,
     ("apps", "Deployment"): _default_deployment,
     ("apps", "ReplicaSet"): _default_replicaset,
     ("apps", "StatefulSet"): _default_statefulset,
