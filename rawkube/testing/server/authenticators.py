@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rawkube.testing.server.auth import UserInfo
-from rawkube.testing.server.errors import ResourceKey
+from rawkube.testing.server.auth_controllers import sort_managed_fields
+from rawkube.testing.server.errors import APIError, ResourceKey, now_rfc3339
 from rawkube.testing.server.rbac import aggregate_messages
 from rawkube.testing.server.tokens import (
     API_AUDIENCES,
@@ -27,6 +28,8 @@ from rawkube.testing.server.tokens import (
 
 INVALID_BEARER_TOKEN = "invalid bearer token"
 SUCCESS_CACHE_SECONDS = 10.0
+LAST_USED_LABEL = "kubernetes.io/legacy-token-last-used"
+APISERVER = "kube-apiserver"
 
 
 class Authenticators:
@@ -41,7 +44,9 @@ class Authenticators:
         self._lock = threading.Lock()
         self.signer = TokenSigner()
         self.audiences: tuple[str, ...] = API_AUDIENCES
-        self.service_accounts = ServiceAccountAuthenticator(self.signer, self._get)
+        self.service_accounts = ServiceAccountAuthenticator(
+            self.signer, self._get, on_legacy_use=self._mark_legacy_use
+        )
 
     def __repr__(self) -> str:
         return f"Authenticators({len(self._static)} static tokens, {self.signer!r})"
@@ -50,6 +55,46 @@ class Authenticators:
         store = self._store_ref()
         found: dict[str, Any] | None = store.get(ResourceKey("", resource), namespace, name)
         return found
+
+    def _mark_legacy_use(self, secret: dict[str, Any]) -> None:
+        """legacyValidator.patchSecretWithLastUsedDate: label a token Secret with the day its
+        token was last used (a merge patch by kube-apiserver, at most once a day)."""
+        now = time.gmtime()
+        today = time.strftime("%Y-%m-%d", now)
+        tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+        labels = secret["metadata"].get("labels") or {}
+        if labels.get(LAST_USED_LABEL) in (today, tomorrow):
+            return
+        meta = secret["metadata"]
+
+        def change(draft: dict[str, Any]) -> None:
+            draft_meta = draft["metadata"]
+            had_labels = bool(draft_meta.get("labels"))
+            draft_meta.setdefault("labels", {})[LAST_USED_LABEL] = today
+            fields: dict[str, Any] = {f"f:{LAST_USED_LABEL}": {}}
+            if not had_labels:
+                fields = {".": {}, **fields}
+            entries = [
+                e for e in draft_meta.get("managedFields") or [] if e.get("manager") != APISERVER
+            ]
+            entries.append(
+                {
+                    "manager": APISERVER,
+                    "operation": "Update",
+                    "apiVersion": "v1",
+                    "time": now_rfc3339(),
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {"f:metadata": {"f:labels": fields}},
+                }
+            )
+            draft_meta["managedFields"] = sort_managed_fields(entries)
+
+        try:
+            self._store_ref().mutate(
+                ResourceKey("", "secrets"), meta.get("namespace", ""), meta["name"], change
+            )
+        except APIError:
+            pass  # gone meanwhile: the real server only logs a failed patch
 
     def add_static(self, token: str, user: UserInfo) -> None:
         with self._lock:

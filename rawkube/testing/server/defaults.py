@@ -169,9 +169,9 @@ def _default_rbac_binding(obj: dict[str, Any]) -> None:
     if isinstance(ref, dict) and not ref.get("apiGroup"):
         ref["apiGroup"] = "rbac.authorization.k8s.io"
     for subject in obj.get("subjects") or []:
-        if isinstance(subject, dict) and not subject.get("apiGroup"):
-            if subject.get("kind") in ("User", "Group"):
-                subject["apiGroup"] = "rbac.authorization.k8s.io"
+        kind = subject.get("kind") if isinstance(subject, dict) else None
+        if kind in ("User", "Group") and not subject.get("apiGroup"):
+            subject["apiGroup"] = "rbac.authorization.k8s.io"
 
 
 DEFAULTERS: dict[tuple[str, str], Any] = {

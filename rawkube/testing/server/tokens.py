@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rawkube.testing.server.auth import UserInfo
@@ -206,7 +206,8 @@ class ServiceAccountAuthenticator:
     get: Getter
     clock: Callable[[], float] = time.time
     audiences: tuple[str, ...] = API_AUDIENCES
-    _last_used: dict[str, str] = field(default_factory=dict)
+    # Called with the token Secret after a legacy token authenticated (the last-used label).
+    on_legacy_use: Callable[[Obj], None] | None = None
 
     def issuer_of(self, token: str) -> str | None:
         """hasCorrectIssuer: the unverified ``iss`` of a JWT, None if it is not a JWT."""
@@ -348,16 +349,9 @@ class ServiceAccountAuthenticator:
                 f"ServiceAccount UID ({sa['metadata'].get('uid', '')}) does not match claim "
                 f"({sa_uid})"
             )
-        self._last_used[f"{namespace}/{secret_name}"] = time.strftime(
-            "%Y-%m-%d", time.gmtime(self.clock())
-        )
+        if self.on_legacy_use is not None:
+            self.on_legacy_use(secret)
         return _sa_user(namespace, sa_name, sa_uid, {})
-
-    def take_last_used(self) -> dict[str, str]:
-        """Secrets whose legacy token was used since the last call (ns/name -> date): the
-        legacy-token tracking label kube-apiserver patches onto them."""
-        used, self._last_used = self._last_used, {}
-        return used
 
 
 def _sa_user(namespace: str, name: str, uid: str, extra: dict[str, list[str]]) -> UserInfo:
