@@ -16,14 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
 from rawkube.testing.server import rbac
 from rawkube.testing.server.errors import APIError, ResourceKey
 
-if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.registry.generic import GenericStore as Store
+
+class Store(Protocol):
+    """What authorization reads from the registry store (registry.generic.GenericStore)."""
+
+    def get(self, key: ResourceKey, namespace: str, name: str) -> dict[str, Any] | None: ...
+
+    def list(
+        self, key: ResourceKey, namespace: str | None = None, *, copy_objects: bool = True
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
 
 RBAC = "rbac.authorization.k8s.io"
 MASTERS = "system:masters"

@@ -210,12 +210,7 @@ def pod_log(api: API, req: Request, t: Target) -> Response:
     return Response(200, content_type="text/plain", stream=api.follow_log(t, lines, lines_now))
 
 
-# -- the review APIs and TokenRequest: reviews.py registers them ---------------------------------
-
-from rawkube.testing.server import reviews as _reviews  # noqa: E402
-
 __all__ = ["endpoint", "lookup", "register", "scale_of", "serves"]
-_ = _reviews
 
 # pods/exec, pods/attach, pods/portforward register themselves (server/streams.py)
 from rawkube.testing.server import streams as _streams  # noqa: E402, F401

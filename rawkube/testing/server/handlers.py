@@ -24,6 +24,7 @@ from rawkube.testing.server import (
     oidc,
     openapi,
     openapi_proto,
+    reviews,
     table,
 )
 from rawkube.testing.server.admission import CREATE, UPDATE, Attributes, Chain
@@ -64,6 +65,8 @@ from rawkube.testing.server.storage import decode_continue, encode_continue
 from rawkube.testing.server.streams import Streams
 from rawkube.testing.server.watch import MAX_WATCH_SECONDS, ident, open_watch
 
+# Modules whose import registers endpoints (the review APIs and serviceaccounts/token).
+ENDPOINT_MODULES = (reviews,)
 NAMESPACES = ResourceKey("", "namespaces")
 
 _UNSUPPORTED_PATCH = (

@@ -8,15 +8,31 @@ them. The keys document is only served as application/jwk-set+json (406 otherwis
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from rawkube.testing.server.errors import APIError
+from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.negotiation import render_json
-from rawkube.testing.server.request import Request, Response
+from rawkube.testing.server.request import Request, Response, Target
 from rawkube.testing.server.tokens import ISSUER
 
-if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.handlers import API
+
+class API(Protocol):
+    """What these endpoints use of handlers.API (a protocol: no import of the handlers)."""
+
+    authn: Any
+    server_address: str
+
+    @property
+    def store(self) -> Any: ...
+
+    def body(self, req: Request) -> Any: ...
+
+    def manager(self, req: Request) -> str: ...
+
+    def record_update(
+        self, req: Request, t: Target, old: Obj | None, obj: Obj, subresource: str | None = None
+    ) -> None: ...
+
 
 JWKS_PATH = "/openid/v1/jwks"
 CONFIG_PATH = "/.well-known/openid-configuration"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rawkube.testing.server import decode, rbac
 from rawkube.testing.server.auth import (
@@ -37,8 +37,24 @@ from rawkube.testing.server.request import Request, Response, Target
 from rawkube.testing.server.selectors import parse_field_selector, parse_label_selector
 from rawkube.testing.server.tokens import TokenError, bound_claims
 
-if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.handlers import API
+
+class API(Protocol):
+    """What these endpoints use of handlers.API (a protocol: no import of the handlers)."""
+
+    authn: Any
+    server_address: str
+
+    @property
+    def store(self) -> Any: ...
+
+    def body(self, req: Request) -> Any: ...
+
+    def manager(self, req: Request) -> str: ...
+
+    def record_update(
+        self, req: Request, t: Target, old: Obj | None, obj: Obj, subresource: str | None = None
+    ) -> None: ...
+
 
 AUTHN = "authentication.k8s.io"
 AUTHZ = "authorization.k8s.io"
