@@ -156,6 +156,22 @@ class Next(Step):
             return END
 
 
+class Iter(Step):
+    """An iterator over something iterable: `iter(x)`, or `x.__aiter__()` for the async driver
+    (what `for` / `async for` do first), for `Next`."""
+
+    __slots__ = ("iterable",)
+
+    def __init__(self, iterable: Any) -> None:
+        self.iterable = iterable
+
+    def run(self, rt: Runtime) -> Any:
+        return iter(self.iterable)
+
+    async def arun(self, rt: AsyncRuntime) -> Any:
+        return self.iterable.__aiter__()
+
+
 class Stop(Step):
     """Stop something that has a `stop()` (a watch) or `close()`; awaited if async."""
 
@@ -305,6 +321,7 @@ __all__ = [
     "Call",
     "Emit",
     "Flow",
+    "Iter",
     "Next",
     "Runtime",
     "Sleep",

@@ -29,6 +29,7 @@ LAYERS: list[tuple[int, tuple[str, ...]]] = [
             "rawkube.errors",
             "rawkube.schema",
             "rawkube.flow",
+            "rawkube.meta",
             "rawkube.protobuf",
             "rawkube.retry",
             "rawkube.models",

@@ -316,6 +316,6 @@ def test_retry_watcher_remembers_a_bounded_number_of_deletes(
     rw = watcher_module.RetryWatcher(lambda **kw: iter(()), resource_version="1")
     for i in range(20):
         obj = {"metadata": {"namespace": "d", "name": f"p{i}", "resourceVersion": str(10 + i)}}
-        assert rw._accept(WatchEvent("DELETED", obj, {"type": "DELETED", "object": obj}))
-    assert len(rw._deleted) == 5
-    assert ("d", "p19") in rw._deleted and ("d", "p0") not in rw._deleted
+        assert rw._delivery.accept(WatchEvent("DELETED", obj, {"type": "DELETED", "object": obj}))
+    assert len(rw._delivery.deleted) == 5
+    assert "d/p19" in rw._delivery.deleted and "d/p0" not in rw._delivery.deleted

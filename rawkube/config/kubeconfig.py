@@ -321,6 +321,13 @@ def _load_yaml(text: bytes, path: str) -> Any:
     """`yaml.safe_load`, after checking depth and alias expansion on the composed node graph."""
     import yaml
 
+    if _flow_depth(text) > MAX_YAML_DEPTH:
+        # Checked before parsing: PyYAML's scanner takes time quadratic in the depth of flow
+        # collections ("[[[[...]]]]": 3000 levels cost seconds, a few KB more cost hours).
+        raise ConfigError(
+            f"{path}: the YAML is nested more than {MAX_YAML_DEPTH} levels deep; "
+            "a kubeconfig is a few levels deep"
+        )
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -330,6 +337,39 @@ def _load_yaml(text: bytes, path: str) -> Any:
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def _flow_depth(text: bytes) -> int:
+    """The deepest nesting of YAML flow collections (`[...]`, `{...}`) outside quoted scalars
+    and comments; stops counting past MAX_YAML_DEPTH. A lexical over-estimate (brackets inside
+    a block scalar count too), which only matters for a document with more brackets than a
+    kubeconfig ever has."""
+    if text.count(b"[") + text.count(b"{") <= MAX_YAML_DEPTH:
+        return 0
+    depth = deepest = 0
+    quote = 0
+    comment = False
+    previous = 0x0A
+    for byte in text:
+        if comment:
+            comment = byte != 0x0A
+        elif quote:
+            if byte == quote:
+                quote = 0
+        elif byte in (0x22, 0x27) and previous in b" \t\n[{,:":  # a quoted scalar starts
+            quote = byte
+        elif byte == 0x23 and previous in b" \t\n":  # "#" after white space: a comment
+            comment = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_YAML_DEPTH:
+                    break
+        elif byte in (0x5D, 0x7D) and depth:
+            depth -= 1
+        previous = byte
+    return deepest
 
 
 def _check_yaml_graph(root: Any, path: str) -> None:

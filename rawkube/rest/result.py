@@ -226,7 +226,14 @@ class Result:
         `DecodeError` unless `model` is Status itself.
         """
         data = self.json()
-        if isinstance(data, dict) and data.get("kind") == "Status":
+        if not isinstance(data, dict):
+            name = getattr(model, "__name__", "the model")
+            raise DecodeError(
+                f"the server answered with {type(data).__name__ if data is not None else 'no body'}"
+                f", not a {name} object",
+                content_type=self.content_type,
+            )
+        if data.get("kind") == "Status":
             if data.get("status") != "Success":
                 raise from_status(data, code=self.status_code, url=self.url)
             if getattr(model, "__name__", "") != "Status":
@@ -236,7 +243,13 @@ class Result:
                     "read it with result.json()",
                     content_type=self.content_type,
                 )
-        return model.from_dict(data)
+        try:
+            return model.from_dict(data)
+        except (TypeError, ValueError, AttributeError) as err:  # a model refusing the shape
+            raise DecodeError(
+                f"the answer does not decode into {getattr(model, '__name__', 'the model')}: {err}",
+                content_type=self.content_type,
+            ) from err
 
     def __repr__(self) -> str:
         return f"<Result {self.status_code} {self.content_type or ''} {len(self._body)} bytes>"

@@ -5,10 +5,10 @@ floods the server. An informer asks once (LIST), then follows the changes (WATCH
 resourceVersion), keeps the objects in a thread-safe local `Store`, and tells your handlers what
 changed. It is client-go's `SharedIndexInformer` in small parts:
 
-* the reflector (client-go tools/cache/reflector.go) lists and watches. Here that is
-  `rawkube.tools.watcher.RetryWatcher`, which resumes a dropped watch from the last
-  resourceVersion (moved forward by bookmarks) and re-lists after 410 Gone/Expired, with
-  `rawkube.tools.pager.ListPager` for the LIST;
+* the reflector (client-go tools/cache/reflector.go) lists and watches:
+  `rawkube.tools.reflector.Reflector`, the state machine RetryWatcher is built on too, which
+  lists in pages, resumes a dropped watch from the last resourceVersion (moved forward by
+  bookmarks), re-lists after 410 Gone/Expired and paces reconnects as client-go does;
 * a FIFO between the network and your code (delta_fifo.go, the_real_fifo.go): one thread reads
   the watch and queues what it saw; another applies it to the store and calls the handlers, so
   a slow handler never stalls the watch stream;
@@ -29,8 +29,8 @@ changed. It is client-go's `SharedIndexInformer` in small parts:
         informer.wait_for_cache_sync(timeout=10)
         print(informer.store.list_keys())
 
-`AsyncInformer` is the asyncio twin (two tasks instead of two threads); both share the store,
-the key functions and the diffing below, which do no I/O.
+`AsyncInformer` runs the same two flows (`rawkube.flow`) as two tasks instead of two threads;
+both share the store, the key functions and the diffing below, which do no I/O.
 
 Where this differs from client-go, on purpose, to stay small:
 * one informer per resource client, no SharedInformerFactory sharing it between consumers, and
@@ -49,18 +49,28 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import inspect
+import contextlib
 import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from rawkube.flow import AsyncRuntime, Flow, Runtime, Step, aiterate, arun, iterate, run
+from rawkube.meta import meta_field, object_key
+from rawkube.meta import resource_version as resource_version
 from rawkube.retry import Backoff
-from rawkube.tools.pager import DEFAULT_PAGE_SIZE, AsyncListPager, ListPager
-from rawkube.tools.watcher import AsyncRetryWatcher, RetryWatcher, SyntheticEvent
+from rawkube.tools.pager import DEFAULT_PAGE_SIZE
+from rawkube.tools.reflector import (
+    ListerWatcher,
+    Pacing,
+    Reflector,
+    ReflectorEvent,
+    default_backoff,
+)
+from rawkube.tools.watcher import _Delivery
 
 log = logging.getLogger("rawkube.informer")
 
@@ -68,11 +78,6 @@ IndexFunc = Callable[[Any], Iterable[str]]
 
 # The usual index name for `namespace_index` (client-go `cache.NamespaceIndex`).
 NAMESPACE_INDEX = "namespace"
-
-# A watch that ends sooner than this after it was opened is "very short" (reflector.go
-# VeryShortWatchError): the next one waits a backoff step, so a server or proxy that closes
-# every watch at once is not hammered in a tight loop.
-_VERY_SHORT_WATCH = 1.0
 
 
 # -- keys --------------------------------------------------------------------------------------
@@ -90,36 +95,16 @@ class DeletedFinalStateUnknown:
     obj: Any
 
 
-def _meta_str(obj: Any, attr: str, wire: str) -> str:
-    """One metadata field of a typed model (`obj.metadata.attr`) or a dict (`obj["metadata"]`)."""
-    if isinstance(obj, Mapping):
-        metadata = obj.get("metadata")
-        value = metadata.get(wire) if isinstance(metadata, Mapping) else None
-    else:
-        value = getattr(getattr(obj, "metadata", None), attr, None)
-    return value if isinstance(value, str) else ""
-
-
 def meta_namespace_key(obj: Any) -> str:
     """ "namespace/name", or "name" for a cluster-scoped object (client-go store.go
     `MetaNamespaceKeyFunc`); a tombstone's own key (controller.go
-    `DeletionHandlingMetaNamespaceKeyFunc`)."""
-    if isinstance(obj, DeletedFinalStateUnknown):
-        return obj.key
-    name = _meta_str(obj, "name", "name")
-    if not name:
-        raise ValueError(f"object has no metadata.name: {obj!r}")
-    namespace = _meta_str(obj, "namespace", "namespace")
-    return f"{namespace}/{name}" if namespace else name
+    `DeletionHandlingMetaNamespaceKeyFunc`). The one `rawkube.meta.object_key`."""
+    return object_key(obj)
 
 
 def namespace_index(obj: Any) -> list[str]:
     """Index by namespace (client-go index.go `MetaNamespaceIndexFunc`)."""
-    return [_meta_str(obj, "namespace", "namespace")]
-
-
-def resource_version(obj: Any) -> str:
-    return _meta_str(obj, "resource_version", "resourceVersion")
+    return [meta_field(obj, "namespace")]
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -368,44 +353,44 @@ class _Cache:
             handler.notify(change)
 
 
-class _Stopped(Exception):
-    """Raised inside the reflector to unwind it when the informer is stopping."""
+class _Stopped(BaseException):
+    """Raised from the informer's pauses to unwind its reflector flow when it is stopping
+    (a BaseException: the reflector's retry logic must not take it for a failure)."""
 
 
-def _list_items(lst: Any) -> list[Any]:
-    """A list object's items as the caller's type (models for typed lists, else dicts)."""
-    items = getattr(lst, "items", None)
-    if items is not None and not callable(items):
-        return list(items)
-    data = lst.to_dict() if callable(getattr(lst, "to_dict", None)) else lst
-    return list(data.get("items") or [])
+class _Get(Step):
+    """The next FIFO entry, or None after `timeout` seconds (None: wait for one)."""
 
+    __slots__ = ("queue", "timeout")
 
-def _default_backoff() -> Backoff:
-    # reflector.go: 800ms growing x2 up to 30s between failed list/watch attempts.
-    return Backoff(duration=0.8, factor=2.0, jitter=0.1, steps=10, cap=30.0)
+    def __init__(self, fifo: Any, timeout: float | None) -> None:
+        self.queue = fifo
+        self.timeout = timeout
 
+    def run(self, rt: Runtime) -> Any:
+        try:
+            return self.queue.get(timeout=self.timeout)
+        except queue.Empty:
+            return None
 
-# -- the informer ------------------------------------------------------------------------------
+    async def arun(self, rt: AsyncRuntime) -> Any:
+        try:
+            return await asyncio.wait_for(self.queue.get(), self.timeout)
+        except asyncio.TimeoutError:
+            return None
 
 
 _STOP = object()
 
 
-class Informer:
-    """client-go `SharedIndexInformer` over a typed or dynamic resource client.
-
-    `list_watch` is anything with `list(**options)` and `watch(**options)`: a typed
-    `ResourceClient` (objects are models) or a dynamic resource client (Unstructured dicts).
-    `options` (`label_selector`, `field_selector`) are passed to both. `resync_period`
-    (seconds, None for never) re-delivers the cache as updates; `indexers` maps index names to
-    functions returning the values an object is indexed under (`namespace_index`).
-    `timeout_seconds` bounds each watch request on the server side; `backoff` paces retries.
-    """
+class _InformerBase:
+    """The informer, written once: a `Reflector` whose events become FIFO entries, and a
+    processing flow that applies them to the cache and the handlers, with resync. `Informer`
+    runs the two flows on two threads, `AsyncInformer` as two tasks."""
 
     def __init__(
         self,
-        list_watch: Any,
+        list_watch: ListerWatcher,
         *,
         resync_period: float | None = None,
         indexers: Mapping[str, IndexFunc] | None = None,
@@ -418,23 +403,39 @@ class Informer:
         self.resync_period = resync_period
         self.page_size = page_size
         self.timeout_seconds = timeout_seconds
-        self.backoff = backoff or _default_backoff()
+        self.backoff = backoff or default_backoff()
         self.options = options
         self._cache = _Cache(indexers)
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._synced = threading.Event()
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()  # guards _watcher and _threads against stop()
-        self._watcher: RetryWatcher | None = None
-        self._threads: list[threading.Thread] = []
-        self._watch_backoff = self.backoff.copy()
-        self._last_watch_open = float("-inf")
+        self._listed: list[Any] = []
+        self._delivery = _Delivery()  # drops what a resumed watch replays (RetryWatcher's rule)
+        self._started = False
+        self._reflector = self._new_reflector()
+
+    def _new_reflector(self) -> Reflector:
+        return Reflector(
+            self.list_watch.watch,
+            self.list_watch.list,
+            timeout_seconds=self.timeout_seconds,
+            page_size=self.page_size,
+            pacing=Pacing(self.backoff),
+            fatal=self._keep_trying,
+            **self.options,
+        )
 
     @property
     def store(self) -> Store:
         return self._cache.store
 
-    # -- handlers and state --------------------------------------------------------------------
+    @property
+    def reflector(self) -> Reflector:
+        """The LIST/WATCH state machine (its `state`, `resource_version`, `relists`...)."""
+        return self._reflector
+
+    @staticmethod
+    def _keep_trying(err: BaseException) -> bool:
+        # reflector.go: any failure means list and watch again, after a pause.
+        log.warning("informer: list/watch failed (%s); trying again", err)
+        return False
 
     def add_event_handler(
         self,
@@ -442,16 +443,115 @@ class Informer:
         on_update: Callable[[Any, Any], Any] | None = None,
         on_delete: Callable[[Any], Any] | None = None,
     ) -> EventHandler:
-        """Register handlers. They run on the informer's processing thread, one call at a
-        time, in the order of the changes. Added after `start()`, a handler first gets an
+        """Register handlers. They run on the informer's processing thread (task), one call
+        at a time, in the order of the changes. Added after `start()`, a handler first gets an
         on_add for every object already cached (shared_informer.go does the same)."""
         handler = EventHandler(on_add, on_update, on_delete)
-        with self._lock:
-            if self._threads:
-                self._queue.put(("handler", handler))
+        with self._handlers_lock():
+            if self._started:
+                self._fifo().put_nowait(("handler", handler))
             else:
                 self._cache.add_handler(handler)
         return handler
+
+    def _handlers_lock(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _fifo(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def has_synced(self) -> bool:
+        """True once the first LIST is in the store and its adds were delivered."""
+        return self._cache.synced
+
+    # -- the two flows ------------------------------------------------------------------------
+
+    def _entries(self, event: ReflectorEvent) -> list[Any]:
+        """Reflector events as FIFO entries: a whole LIST as one ("list", items) replacement,
+        each watch event as ("event", type, object)."""
+        if event.kind == "init":
+            self._listed = []
+        elif event.kind == "init_page":
+            self._listed.extend(event.items)
+        elif event.kind == "init_done":
+            listed, self._listed = self._listed, []
+            self._delivery.diff(listed)  # what the cache will hold: replays are known
+            return [("list", listed)]
+        elif self._delivery.accept(event.event):  # not a replay of a version already seen
+            return [("event", event.event.type, event.event.object)]
+        return []
+
+    def _processing(self, fifo: Any, synced: Any) -> Flow[None]:
+        """Apply FIFO entries to the cache and the handlers; resync now and then.
+
+        Resync is timed here, between queue entries, so it never interleaves with a change
+        (client-go times it in the reflector, reflector.go `startResync`, and queues Sync
+        deltas into the FIFO, delta_fifo.go `Resync`; the effect on handlers is the same)."""
+        next_resync = self._next_resync()
+        while True:
+            wait = None if next_resync is None else max(0.0, next_resync - time.monotonic())
+            item = yield _Get(fifo, wait)
+            if item is _STOP:
+                return
+            if item is not None:
+                self._cache.apply(item)
+                if self._cache.synced:
+                    synced.set()
+            if next_resync is not None and time.monotonic() >= next_resync:
+                if self._cache.synced:
+                    self._cache.resync()
+                next_resync = self._next_resync()
+
+    def _next_resync(self) -> float | None:
+        return None if not self.resync_period else time.monotonic() + self.resync_period
+
+
+class Informer(_InformerBase):
+    """client-go `SharedIndexInformer` over a typed or dynamic resource client.
+
+    `list_watch` is anything with `list(**options)` and `watch(**options)`
+    (`reflector.ListerWatcher`): a typed `ResourceClient` (objects are models) or a dynamic
+    resource client (Unstructured dicts). `options` (`label_selector`, `field_selector`) are
+    passed to both. `resync_period` (seconds, None for never) re-delivers the cache as
+    updates; `indexers` maps index names to functions returning the values an object is
+    indexed under (`namespace_index`). `timeout_seconds` bounds each watch request on the
+    server side; `backoff` paces retries after failures (`rawkube.tools.reflector`); `sleep`
+    replaces the pause between watches (tests).
+    """
+
+    def __init__(
+        self,
+        list_watch: ListerWatcher,
+        *,
+        resync_period: float | None = None,
+        indexers: Mapping[str, IndexFunc] | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        timeout_seconds: int = 300,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            list_watch,
+            resync_period=resync_period,
+            indexers=indexers,
+            page_size=page_size,
+            timeout_seconds=timeout_seconds,
+            backoff=backoff,
+            **options,
+        )
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._synced = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()  # guards _started and _threads against stop()
+        self._threads: list[threading.Thread] = []
+        self._sleep = sleep
+
+    def _handlers_lock(self) -> Any:
+        return self._lock
+
+    def _fifo(self) -> Any:
+        return self._queue
 
     def has_synced(self) -> bool:
         """True once the first LIST is in the store and its adds were delivered."""
@@ -478,6 +578,7 @@ class Informer:
                 raise RuntimeError("an Informer cannot be restarted after stop(); make a new one")
             if self._threads:
                 return self
+            self._started = True
             self._threads = [
                 threading.Thread(target=self._reflect, name="rawkube-informer-watch", daemon=True),
                 threading.Thread(target=self._process, name="rawkube-informer-cache", daemon=True),
@@ -489,17 +590,17 @@ class Informer:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop both threads: close the open watch, wait at most about `timeout` seconds."""
         self._stopping.set()
+        self._reflector.stop()
         self._queue.put(_STOP)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             if thread is threading.current_thread():
                 continue  # stop() called from a handler: that thread ends when it returns
             while thread.is_alive() and time.monotonic() < deadline:
-                with self._lock:
-                    watcher = self._watcher
-                if watcher is not None:
-                    # Again on every turn: a watch opened just as stop() began is closed too.
-                    watcher.stop()
+                # Again on every turn: a watch opened just as stop() began is closed too.
+                current = self._reflector.current
+                if current is not None and callable(getattr(current, "stop", None)):
+                    current.stop()
                 thread.join(min(0.1, max(0.0, deadline - time.monotonic())))
         alive = [t.name for t in self._threads if t.is_alive()]
         if alive:
@@ -511,91 +612,33 @@ class Informer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- the reflector thread: list, watch, resume, re-list ------------------------------------
+    def _pause(self, seconds: float) -> None:
+        """A pause that ends early, and unwinds the reflector, when the informer stops."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+        else:
+            self._stopping.wait(seconds)
+        if self._stopping.is_set():
+            raise _Stopped
 
     def _reflect(self) -> None:
-        failures = self.backoff.copy()
-        while not self._stopping.is_set():
-            with self._lock:
+        try:
+            for entry in iterate(self._reflector.run(self._entries), Runtime(self._pause)):
                 if self._stopping.is_set():
                     return
-                self._watcher = RetryWatcher(
-                    self._watch,
-                    list_fn=self._list,
-                    timeout_seconds=self.timeout_seconds,
-                    backoff=self.backoff,
-                    sleep=self._sleep,
-                    **self.options,
-                )
-            try:
-                for event in self._watcher:
-                    # A re-list comes back as SyntheticEvents too; the cache has already
-                    # taken the list itself (see _list), so they are skipped here.
-                    if not isinstance(event, SyntheticEvent):
-                        self._queue.put(("event", event.type, event.object))
-                    failures = self.backoff.copy()
-            except _Stopped:
-                return
-            except Exception as err:
-                if self._stopping.is_set():
-                    return
-                # reflector.go: any other failure means list and watch again, after a pause.
-                log.warning("informer: list/watch failed (%s); listing again", err)
-                self._sleep(failures.step())
-
-    def _list(self, **options: Any) -> Any:
-        """The LIST of a (re-)list: all pages, handed to the cache as one replacement."""
-        lst = ListPager(self.list_watch.list, page_size=self.page_size).list(**options)
-        if self._stopping.is_set():
-            raise _Stopped
-        self._queue.put(("list", _list_items(lst)))
-        return lst
-
-    def _watch(self, **options: Any) -> Any:
-        if time.monotonic() - self._last_watch_open < _VERY_SHORT_WATCH:
-            self._sleep(self._watch_backoff.step())
-        else:
-            self._watch_backoff = self.backoff.copy()
-        if self._stopping.is_set():
-            raise _Stopped
-        self._last_watch_open = time.monotonic()
-        return self.list_watch.watch(**options)
-
-    def _sleep(self, seconds: float) -> None:
-        """A pause that ends early when the informer stops."""
-        self._stopping.wait(seconds)
-
-    # -- the processing thread: the store, the handlers, resync -------------------------------
+                self._queue.put(entry)
+        except _Stopped:
+            return
+        except Exception:  # the reflector keeps trying: this is a bug, say it loudly
+            log.exception("informer: the reflector failed")
 
     def _process(self) -> None:
-        # Resync is timed here, between queue entries, so it never interleaves with a change
-        # (client-go times it in the reflector, reflector.go `startResync`, and queues Sync
-        # deltas into the FIFO, delta_fifo.go `Resync`; the effect on handlers is the same).
-        next_resync = self._next_resync()
-        while not self._stopping.is_set():
-            wait = None if next_resync is None else max(0.0, next_resync - time.monotonic())
-            try:
-                item = self._queue.get(timeout=wait)
-            except queue.Empty:
-                item = None
-            if item is _STOP or self._stopping.is_set():
-                return
-            if item is not None:
-                self._cache.apply(item)
-                if self._cache.synced:
-                    self._synced.set()
-            if next_resync is not None and time.monotonic() >= next_resync:
-                if self._cache.synced:
-                    self._cache.resync()
-                next_resync = self._next_resync()
-
-    def _next_resync(self) -> float | None:
-        return None if not self.resync_period else time.monotonic() + self.resync_period
+        run(self._processing(self._queue, self._synced))
 
 
-class AsyncInformer:
-    """The asyncio twin of `Informer` over an async client (`AsyncResourceClient`, async
-    dynamic client): two tasks instead of two threads, the same store and handlers.
+class AsyncInformer(_InformerBase):
+    """The asyncio `Informer` over an async client (`AsyncResourceClient`, async dynamic
+    client): the same reflector and processing flows as two tasks, the same store and handlers.
 
         async with AsyncInformer(pods, label_selector="app=web") as informer:
             await informer.wait_for_cache_sync(timeout=10)
@@ -605,49 +648,36 @@ class AsyncInformer:
 
     def __init__(
         self,
-        list_watch: Any,
+        list_watch: ListerWatcher,
         *,
         resync_period: float | None = None,
         indexers: Mapping[str, IndexFunc] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         timeout_seconds: int = 300,
         backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
         **options: Any,
     ) -> None:
-        self.list_watch = list_watch
-        self.resync_period = resync_period
-        self.page_size = page_size
-        self.timeout_seconds = timeout_seconds
-        self.backoff = backoff or _default_backoff()
-        self.options = options
-        self._cache = _Cache(indexers)
+        super().__init__(
+            list_watch,
+            resync_period=resync_period,
+            indexers=indexers,
+            page_size=page_size,
+            timeout_seconds=timeout_seconds,
+            backoff=backoff,
+            **options,
+        )
         self._queue: asyncio.Queue[Any] | None = None
         self._synced: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = False
-        self._watch_backoff = self.backoff.copy()
-        self._last_watch_open = float("-inf")
+        self._sleep = sleep
 
-    @property
-    def store(self) -> Store:
-        return self._cache.store
+    def _handlers_lock(self) -> Any:
+        return contextlib.nullcontext()
 
-    def add_event_handler(
-        self,
-        on_add: Callable[[Any], Any] | None = None,
-        on_update: Callable[[Any, Any], Any] | None = None,
-        on_delete: Callable[[Any], Any] | None = None,
-    ) -> EventHandler:
-        handler = EventHandler(on_add, on_update, on_delete)
-        if self._queue is not None:
-            self._queue.put_nowait(("handler", handler))
-        else:
-            self._cache.add_handler(handler)
-        return handler
-
-    def has_synced(self) -> bool:
-        """True once the first LIST is in the store and its adds were delivered."""
-        return self._cache.synced
+    def _fifo(self) -> Any:
+        return self._queue
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
         """Wait until `has_synced()`; False after `timeout` seconds or if never started."""
@@ -666,15 +696,19 @@ class AsyncInformer:
         if not self._tasks:
             self._queue = asyncio.Queue()
             self._synced = asyncio.Event()
+            self._started = True
             self._tasks = [
                 asyncio.create_task(self._reflect(), name="rawkube-informer-watch"),
-                asyncio.create_task(self._process(), name="rawkube-informer-cache"),
+                asyncio.create_task(
+                    arun(self._processing(self._queue, self._synced)), name="rawkube-informer-cache"
+                ),
             ]
         return self
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Cancel both tasks (the open watch is closed as the cancellation unwinds it)."""
         self._stopped = True
+        self._reflector.stop()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -686,77 +720,21 @@ class AsyncInformer:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    async def _pause(self, seconds: float) -> None:
+        if self._sleep is not None:
+            await self._sleep(seconds)
+        else:
+            await asyncio.sleep(seconds)
+
     async def _reflect(self) -> None:
         assert self._queue is not None
-        failures = self.backoff.copy()
-        while True:
-            watcher = AsyncRetryWatcher(
-                self._watch,
-                list_fn=self._list,
-                timeout_seconds=self.timeout_seconds,
-                backoff=self.backoff,
-                **self.options,
-            )
-            try:
-                async for event in watcher:
-                    if not isinstance(event, SyntheticEvent):
-                        self._queue.put_nowait(("event", event.type, event.object))
-                    failures = self.backoff.copy()
-            except Exception as err:
-                log.warning("informer: list/watch failed (%s); listing again", err)
-                await asyncio.sleep(failures.step())
-
-    async def _list(self, **options: Any) -> Any:
-        assert self._queue is not None
-        pager = AsyncListPager(self.list_watch.list, page_size=self.page_size)
-        lst = await pager.list(**options)
-        self._queue.put_nowait(("list", _list_items(lst)))
-        return lst
-
-    def _watch(self, **options: Any) -> Any:
-        # AsyncRetryWatcher calls this without awaiting: pace very short watches inside the
-        # iterator it returns.
-        pause = 0.0
-        if time.monotonic() - self._last_watch_open < _VERY_SHORT_WATCH:
-            pause = self._watch_backoff.step()
-        else:
-            self._watch_backoff = self.backoff.copy()
-        self._last_watch_open = time.monotonic() + pause
-        return self._paced(pause, options)
-
-    async def _paced(self, pause: float, options: dict[str, Any]) -> AsyncIterator[Any]:
-        if pause:
-            await asyncio.sleep(pause)
-        watch = self.list_watch.watch(**options)
         try:
-            async for event in watch:
-                yield event
-        finally:
-            stop = getattr(watch, "stop", None)
-            result = stop() if callable(stop) else None
-            if inspect.isawaitable(result):
-                await result
-
-    async def _process(self) -> None:
-        assert self._queue is not None and self._synced is not None
-        next_resync = self._next_resync()
-        while True:
-            wait = None if next_resync is None else max(0.0, next_resync - time.monotonic())
-            try:
-                item = await asyncio.wait_for(self._queue.get(), wait)
-            except asyncio.TimeoutError:
-                item = None
-            if item is not None:
-                self._cache.apply(item)
-                if self._cache.synced:
-                    self._synced.set()
-            if next_resync is not None and time.monotonic() >= next_resync:
-                if self._cache.synced:
-                    self._cache.resync()
-                next_resync = self._next_resync()
-
-    def _next_resync(self) -> float | None:
-        return None if not self.resync_period else time.monotonic() + self.resync_period
+            async for entry in aiterate(
+                self._reflector.run(self._entries), AsyncRuntime(self._pause)
+            ):
+                self._queue.put_nowait(entry)
+        except Exception:
+            log.exception("informer: the reflector failed")
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from rawkube.errors import is_gone
 from rawkube.flow import Call, Emit, Flow, aiterate, arun, iterate, run
+from rawkube.meta import object_key
 
 PagesT = TypeVar("PagesT")  # an iterator of pages/items, or an async one
 ListT = TypeVar("ListT")  # the merged list, or an awaitable of it
@@ -60,18 +61,12 @@ def _like(page: Any, data: dict[str, Any]) -> Any:
     return data
 
 
-def _key(item: Any) -> tuple[str, str]:
-    data = item.to_dict() if callable(getattr(item, "to_dict", None)) else item
-    meta = data.get("metadata") or {} if isinstance(data, dict) else {}
-    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-
-
 class _Paging:
     """The options of the next request, page after page (pure; shared by sync and async)."""
 
     def __init__(self, options: dict[str, Any], page_size: int, full_list_if_expired: bool) -> None:
         self.options = dict(options)
-        if not self.options.get("limit"):
+        if not self.options.get("limit") and page_size:
             self.options["limit"] = page_size
         self.requested_rv = self.options.get("resource_version")
         self.requested_match = self.options.get("resource_version_match")
@@ -112,7 +107,7 @@ class _Merge:
         self.head: dict[str, Any] = {}
         self.items: list[Any] = []
         self.last: Any = None
-        self.seen: set[tuple[str, str]] = set()
+        self.seen: set[str] = set()
 
     def add(self, page: Any, full: bool) -> list[Any]:
         """Keep the page; nothing to emit (the merged list is the flow's result)."""
@@ -128,7 +123,7 @@ class _Merge:
         """The page's items not yielded yet (after a fallback the full list repeats some)."""
         out = []
         for item in _items(page):
-            key = _key(item)
+            key = object_key(item)
             if full and key in self.seen:
                 continue
             self.seen.add(key)

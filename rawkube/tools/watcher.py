@@ -15,21 +15,23 @@ resumes watching from the list's resourceVersion.
     rw = RetryWatcher(deployments.watch, list_fn=deployments.list)
     for event in rw:                         # ADDED / MODIFIED / DELETED, never BOOKMARK
         print(event.type, event.object.metadata.name)
+
+It is a `rawkube.tools.reflector.Reflector` (the LIST/WATCH state machine, its reconnect pacing
+client-go's) whose events pass through `_Delivery` (no duplicates; a re-list as a diff);
+`AsyncRetryWatcher` drives the same flow with `await`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
-from rawkube.errors import StatusError, is_gone
+from rawkube.flow import AsyncRuntime, Flow, Runtime, aiterate, iterate
+from rawkube.meta import object_key, resource_version, split_key
 from rawkube.retry import Backoff
+from rawkube.tools.reflector import Pacing, Reflector, ReflectorEvent, default_backoff
 
 
 @dataclass(frozen=True)
@@ -42,35 +44,11 @@ class SyntheticEvent:
 
     @property
     def resource_version(self) -> str | None:
-        return _meta(self.object).get("resourceVersion")
+        return resource_version(self.object) or None
 
 
 # How many recent DELETED events a RetryWatcher remembers to drop repeats (bounds memory).
 MAX_REMEMBERED_DELETES = 10_000
-
-
-def _meta(obj: Any) -> dict[str, Any]:
-    data = obj.to_dict() if callable(getattr(obj, "to_dict", None)) else obj
-    meta = data.get("metadata") if isinstance(data, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
-def _key(obj: Any) -> tuple[str, str]:
-    meta = _meta(obj)
-    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-
-
-def _list_items(lst: Any) -> list[Any]:
-    items = getattr(lst, "items", None)
-    if items is not None and not callable(items):
-        return list(items)
-    data = lst.to_dict() if callable(getattr(lst, "to_dict", None)) else lst
-    return list(data.get("items") or [])
-
-
-def _list_rv(lst: Any) -> str:
-    data = lst.to_dict() if callable(getattr(lst, "to_dict", None)) else lst
-    return str((data.get("metadata") or {}).get("resourceVersion") or "")
 
 
 def _newer(rv: str | None, delivered: str | None) -> bool:
@@ -87,15 +65,79 @@ def _newer(rv: str | None, delivered: str | None) -> bool:
     return rv != delivered
 
 
-def _transient(err: BaseException) -> bool:
-    """Errors worth reconnecting after (network trouble, overload), not 4xx mistakes."""
-    if isinstance(err, httpx.TransportError):
+class _Delivery:
+    """What the caller of a RetryWatcher is given, from the reflector's events (pure).
+
+    Watch events pass unless that version of the object was given already (a resumed watch
+    replays from its resourceVersion); a re-list becomes the ADDED / MODIFIED / DELETED
+    events that take the caller from what it was given to the fresh list.
+    """
+
+    def __init__(self) -> None:
+        # object key -> resourceVersion of what the caller has been given
+        self.known: dict[str, str] = {}
+        # object key -> resourceVersion of its DELETED event, to drop a repeat; only the most
+        # recent MAX_REMEMBERED_DELETES, so a long watch over a churning resource stays
+        # bounded (a repeat can only come right after a resume or re-list).
+        self.deleted: dict[str, str] = {}
+        self._listed: list[Any] = []
+
+    def __call__(self, event: ReflectorEvent) -> list[Any]:
+        if event.kind == "init":
+            self._listed = []
+            return []
+        if event.kind == "init_page":
+            self._listed.extend(event.items)
+            return []
+        if event.kind == "init_done":
+            listed, self._listed = self._listed, []
+            return self.diff(listed)
+        return [event.event] if self.accept(event.event) else []
+
+    def accept(self, event: Any) -> bool:
+        """True if the event is new to the caller."""
+        rv = event.resource_version
+        key = object_key(event.object)
+        if event.type == "DELETED":
+            if not _newer(rv, self.deleted.get(key)):
+                return False
+            self.known.pop(key, None)
+            self.deleted.pop(key, None)
+            self.deleted[key] = rv or ""  # re-inserted: dicts keep insertion order, oldest first
+            if len(self.deleted) > MAX_REMEMBERED_DELETES:
+                del self.deleted[next(iter(self.deleted))]
+            return True
+        if not _newer(rv, self.known.get(key)):
+            return False  # that object version was delivered already (replayed after a resume)
+        self.known[key] = rv or ""
+        self.deleted.pop(key, None)
         return True
-    return isinstance(err, StatusError) and (err.code == 429 or err.code >= 500)
+
+    def diff(self, items: list[Any]) -> list[SyntheticEvent]:
+        """The events that take the caller from what it knows to a fresh LIST."""
+        events: list[SyntheticEvent] = []
+        fresh = {object_key(item): item for item in items}
+        for key, item in fresh.items():
+            rv = resource_version(item)
+            if key not in self.known:
+                self.known[key] = rv
+                events.append(SyntheticEvent("ADDED", item))
+            elif _newer(rv, self.known[key]):
+                self.known[key] = rv
+                events.append(SyntheticEvent("MODIFIED", item))
+        # Deleted while we were not watching: only the name is known (client-go's informers
+        # call this DeletedFinalStateUnknown), since keeping every object would cost memory.
+        for key in [k for k in self.known if k not in fresh]:
+            del self.known[key]
+            namespace, name = split_key(key)
+            meta = {"namespace": namespace, "name": name}
+            events.append(SyntheticEvent("DELETED", {"metadata": meta}))
+        return events
 
 
 class _RetryWatcherBase:
-    """The bookkeeping shared by the sync and async watchers (no I/O here)."""
+    """The RetryWatcher, written once: a `Reflector` and a `_Delivery`; the sync and async
+    classes only drive the flow (and stop it) their way."""
 
     def __init__(
         self,
@@ -106,6 +148,7 @@ class _RetryWatcherBase:
         timeout_seconds: int | None = 300,
         max_reconnects: int | None = None,
         backoff: Backoff | None = None,
+        clock: Callable[[], float] = time.monotonic,
         **options: Any,
     ) -> None:
         if resource_version in (None, "", "0") and list_fn is None:
@@ -113,90 +156,42 @@ class _RetryWatcherBase:
             raise ValueError("RetryWatcher needs a resource_version or a list_fn to start from")
         self.watch_fn = watch_fn
         self.list_fn = list_fn
-        self.resource_version = resource_version or ""
         self.timeout_seconds = timeout_seconds
         self.max_reconnects = max_reconnects
-        self.backoff = backoff or Backoff(duration=0.8, factor=2.0, jitter=0.1, steps=10, cap=30.0)
+        self.backoff = backoff or default_backoff()
         self.options = options
-        self.watches_opened = 0
-        self.relists = 0
-        # (namespace, name) -> resourceVersion of what the caller has been given
-        self._known: dict[tuple[str, str], str] = {}
-        # (namespace, name) -> resourceVersion of its DELETED event, to drop a repeat; only the
-        # most recent MAX_REMEMBERED_DELETES, so a long watch over a churning resource stays
-        # bounded (a repeat can only come right after a resume or re-list).
-        self._deleted: dict[tuple[str, str], str] = {}
-        self._current: Any = None
-        self._stopped = False
+        self._delivery = _Delivery()
+        self._reflector = Reflector(
+            watch_fn,
+            list_fn,
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+            pacing=Pacing(self.backoff, clock=clock),
+            fatal=lambda err: True,  # client-go's RetryWatcher stops on what it cannot retry
+            max_watches=max_reconnects,
+            **options,
+        )
 
-    def _may_open(self) -> bool:
-        if self._stopped:
-            return False
-        return self.max_reconnects is None or self.watches_opened < self.max_reconnects
+    @property
+    def resource_version(self) -> str:
+        """Where the next watch resumes (moved by every event and bookmark)."""
+        return self._reflector.resource_version
 
-    def _watch_kwargs(self) -> dict[str, Any]:
-        self.watches_opened += 1
-        return {
-            "resource_version": self.resource_version,
-            "allow_watch_bookmarks": True,
-            "timeout_seconds": self.timeout_seconds,
-            **self.options,
-        }
+    @property
+    def watches_opened(self) -> int:
+        return self._reflector.watches_opened
 
-    def _on_error(self, err: Exception) -> str:
-        """What to do after a failed watch: "stop", "relist", "retry" (else re-raise)."""
-        if self._stopped:
-            return "stop"
-        if is_gone(err) and self.list_fn is not None:
-            return "relist"
-        if _transient(err):
-            return "retry"
-        raise err
+    @property
+    def relists(self) -> int:
+        return self._reflector.relists
 
-    def _accept(self, event: Any) -> bool:
-        """Advance the resourceVersion; True if the event is new to the caller."""
-        rv = event.resource_version
-        if rv:
-            self.resource_version = rv
-        if event.type == "BOOKMARK":
-            return False
-        key = _key(event.object)
-        if event.type == "DELETED":
-            if not _newer(rv, self._deleted.get(key)):
-                return False
-            self._known.pop(key, None)
-            self._deleted.pop(key, None)
-            self._deleted[key] = rv or ""  # re-inserted: dicts keep insertion order, oldest first
-            if len(self._deleted) > MAX_REMEMBERED_DELETES:
-                del self._deleted[next(iter(self._deleted))]
-            return True
-        if not _newer(rv, self._known.get(key)):
-            return False  # that object version was delivered already (replayed after a resume)
-        self._known[key] = rv or ""
-        self._deleted.pop(key, None)
-        return True
+    @property
+    def state(self) -> str:
+        """The reflector's state: "Empty", "InitListed" or "Watching"."""
+        return self._reflector.state
 
-    def _diff(self, lst: Any) -> list[SyntheticEvent]:
-        """The events that take the caller from what it knows to a fresh LIST."""
-        self.relists += 1
-        events: list[SyntheticEvent] = []
-        fresh = {_key(item): item for item in _list_items(lst)}
-        for key, item in fresh.items():
-            rv = _meta(item).get("resourceVersion") or ""
-            if key not in self._known:
-                self._known[key] = rv
-                events.append(SyntheticEvent("ADDED", item))
-            elif _newer(rv, self._known[key]):
-                self._known[key] = rv
-                events.append(SyntheticEvent("MODIFIED", item))
-        # Deleted while we were not watching: only the name is known (client-go's informers
-        # call this DeletedFinalStateUnknown), since keeping every object would cost memory.
-        for key in [k for k in self._known if k not in fresh]:
-            del self._known[key]
-            meta = {"namespace": key[0], "name": key[1]}
-            events.append(SyntheticEvent("DELETED", {"metadata": meta}))
-        self.resource_version = _list_rv(lst)
-        return events
+    def _flow(self) -> Flow[None]:
+        return self._reflector.run(self._delivery)
 
 
 class RetryWatcher(_RetryWatcherBase):
@@ -206,7 +201,7 @@ class RetryWatcher(_RetryWatcherBase):
     with `resource_version`, `allow_watch_bookmarks=True` and `timeout_seconds`, plus
     `options`. `list_fn(**options)` is used to start (when no resource_version is given) and
     to re-list after 410. `max_reconnects` bounds the number of watch requests (None: no
-    bound); `sleep` and `backoff` pace reconnects after errors.
+    bound); `sleep` and `backoff` pace reconnects (see `rawkube.tools.reflector`).
     """
 
     def __init__(
@@ -232,52 +227,19 @@ class RetryWatcher(_RetryWatcherBase):
         )
         self.sleep = sleep
 
-    def stop(self) -> None:
-        """End iteration (from another thread or from inside the loop)."""
-        self._stopped = True
-        current = self._current
-        if current is not None and callable(getattr(current, "stop", None)):
-            current.stop()
-
     def __iter__(self) -> Iterator[Any]:
-        if not self.resource_version:
-            yield from self._relist()
-        backoff = self.backoff.copy()
-        while self._may_open():
-            try:
-                yield from self._watch_once()
-                backoff = self.backoff.copy()  # a clean end resets the pacing
-            except Exception as err:
-                action = self._on_error(err)
-                if action == "stop":
-                    return
-                if action == "relist":
-                    yield from self._relist()
-                else:
-                    self.sleep(backoff.step())
+        return iterate(self._flow(), Runtime(self.sleep))
 
-    def _watch_once(self) -> Iterator[Any]:
-        watch = self.watch_fn(**self._watch_kwargs())
-        self._current = watch
-        try:
-            for event in watch:
-                if self._stopped:
-                    return
-                if self._accept(event):
-                    yield event
-        finally:
-            self._current = None
-            if callable(getattr(watch, "stop", None)):
-                watch.stop()
-
-    def _relist(self) -> Iterator[Any]:
-        """LIST, then report the difference from what the caller knows as events."""
-        assert self.list_fn is not None
-        yield from self._diff(self.list_fn(**self.options))
+    def stop(self) -> None:
+        """End iteration (from another thread, or from inside the loop)."""
+        self._reflector.stop()
+        current = self._reflector.current
+        if current is not None and callable(getattr(current, "stop", None)):
+            current.stop()  # wakes a reader blocked in the watch
 
 
 class AsyncRetryWatcher(_RetryWatcherBase):
-    """The async twin of `RetryWatcher`: `async for event in AsyncRetryWatcher(...)`.
+    """`async for event in AsyncRetryWatcher(...)`: the same flow, awaited.
 
     `watch_fn` is an async client's `watch` (returns an async iterator), `list_fn` its
     `list` (a coroutine function); `sleep` is awaited.
@@ -292,7 +254,7 @@ class AsyncRetryWatcher(_RetryWatcherBase):
         timeout_seconds: int | None = 300,
         max_reconnects: int | None = None,
         backoff: Backoff | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -306,48 +268,12 @@ class AsyncRetryWatcher(_RetryWatcherBase):
         )
         self.sleep = sleep
 
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return aiterate(self._flow(), AsyncRuntime(self.sleep))
+
     def stop(self) -> None:
         """End iteration after the current event (the open watch is closed on the way out)."""
-        self._stopped = True
-
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        if not self.resource_version:
-            for event in await self._relist():
-                yield event
-        backoff = self.backoff.copy()
-        while self._may_open():
-            try:
-                async for event in self._watch_once():
-                    yield event
-                backoff = self.backoff.copy()
-            except Exception as err:
-                action = self._on_error(err)
-                if action == "stop":
-                    return
-                if action == "relist":
-                    for event in await self._relist():
-                        yield event
-                else:
-                    await self.sleep(backoff.step())
-
-    async def _watch_once(self) -> AsyncIterator[Any]:
-        watch = self.watch_fn(**self._watch_kwargs())
-        try:
-            async for event in watch:
-                if self._stopped:
-                    return
-                if self._accept(event):
-                    yield event
-        finally:
-            stop = getattr(watch, "stop", None)
-            if callable(stop):
-                result = stop()
-                if inspect.isawaitable(result):
-                    await result
-
-    async def _relist(self) -> list[SyntheticEvent]:
-        assert self.list_fn is not None
-        return self._diff(await self.list_fn(**self.options))
+        self._reflector.stop()
 
 
 __all__ = ["AsyncRetryWatcher", "RetryWatcher", "SyntheticEvent"]

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from rawkube.errors import RawkubeError
+from rawkube.meta import meta_field
 from rawkube.rest.options import (
     EMPTY_GET,
     CreateOptions,
@@ -117,12 +118,8 @@ def _to_wire(obj: Any) -> Any:
 
 
 def _metadata_field(obj: Any, name: str) -> str | None:
-    """`metadata.name` / `metadata.namespace` of a model or a dict."""
-    meta = obj.get("metadata") if isinstance(obj, Mapping) else getattr(obj, "metadata", None)
-    if meta is None:
-        return None
-    value = meta.get(name) if isinstance(meta, Mapping) else getattr(meta, name, None)
-    return value if isinstance(value, str) and value else None
+    """`metadata.name` / `metadata.namespace` of a model or a dict (None when empty)."""
+    return meta_field(obj, name) or None
 
 
 def is_status(data: Any) -> bool:

@@ -1,0 +1,62 @@
+"""Object metadata, read the same way from a typed model, an Unstructured or a plain dict.
+
+One `object_key(obj)` for every cache, watcher and pager in rawkube: "namespace/name", or
+"name" for a cluster-scoped object (client-go tools/cache/store.go `MetaNamespaceKeyFunc`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# snake_case attribute of a model -> the wire field of `metadata`
+_WIRE = {
+    "resource_version": "resourceVersion",
+    "uid": "uid",
+    "name": "name",
+    "namespace": "namespace",
+}
+
+
+def meta_field(obj: Any, name: str) -> str:
+    """`metadata.<name>` of a model or a dict as a string ("" when absent or not a string).
+
+    `name` is the wire name ("resourceVersion") or the model attribute ("resource_version").
+    """
+    wire = _WIRE.get(name, name)
+    if isinstance(obj, Mapping):
+        metadata = obj.get("metadata")
+        value = metadata.get(wire) if isinstance(metadata, Mapping) else None
+    else:
+        attr = next((k for k, v in _WIRE.items() if v == wire), wire)
+        value = getattr(getattr(obj, "metadata", None), attr, None)
+    return value if isinstance(value, str) else ""
+
+
+def resource_version(obj: Any) -> str:
+    """`metadata.resourceVersion` ("" when absent)."""
+    return meta_field(obj, "resourceVersion")
+
+
+def object_key(obj: Any) -> str:
+    """ "namespace/name", or "name" for a cluster-scoped object (client-go
+    `MetaNamespaceKeyFunc`); an object with a `key` of its own (a tombstone,
+    `DeletedFinalStateUnknown`) is keyed by it. Raises ValueError without a name."""
+    if not isinstance(obj, Mapping) and hasattr(obj, "obj"):  # a tombstone: key and last state
+        key = getattr(obj, "key", None)
+        if isinstance(key, str):
+            return key
+    name = meta_field(obj, "name")
+    if not name:
+        raise ValueError(f"object has no metadata.name: {obj!r}")
+    namespace = meta_field(obj, "namespace")
+    return f"{namespace}/{name}" if namespace else name
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(namespace, name) of a key made by `object_key` (client-go `SplitMetaNamespaceKey`)."""
+    namespace, _, name = key.rpartition("/")
+    return namespace, name
+
+
+__all__ = ["meta_field", "object_key", "resource_version", "split_key"]
