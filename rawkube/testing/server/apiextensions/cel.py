@@ -14,8 +14,7 @@
   reason and fieldPath.
 
 What this does not do: estimate rule costs (the real server refuses rules whose estimated cost
-exceeds its budget, and stops evaluating when the runtime cost budget is spent) and the
-``optionalOldSelf`` form. The evaluator itself lives in celeval.py, the parser in celparse.py;
+exceeds its budget, and stops evaluating when the runtime cost budget is spent). The evaluator itself lives in celeval.py, the parser in celparse.py;
 how well they agree with the real server is measured by scripts/measure_cel.py over
 tests/cel/ (recorded from kube-apiserver 1.36).
 """
@@ -171,6 +170,7 @@ class _Checker:
     root: bool
     variables: dict[str, Any] = field(default_factory=dict)
     uses_old_self: bool = False
+    optional_old_self: bool = False
 
     def fail(self, pos: int, message: str) -> CompileError:
         return CompileError(
@@ -190,7 +190,7 @@ class _Checker:
                 return self.self_type
             if name == "oldSelf":
                 self.uses_old_self = True
-                return self.self_type
+                return "optional_type" if self.optional_old_self else self.self_type
             if name in celeval.TYPE_NAMES:
                 return "type"
             raise self.fail(node.pos, f"undeclared reference to '{name}' (in container '')")
@@ -363,9 +363,12 @@ def _show_type(t: Any) -> str:
     return "map(string, dyn)"
 
 
-def compile_rule(source: str, s: Schema | None, root: bool = False) -> tuple[Program, Any]:
+def compile_rule(
+    source: str, s: Schema | None, root: bool = False, optional_old_self: bool = False
+) -> tuple[Program, Any]:
     """Parse and check a rule (or messageExpression) against its schema node: the program
-    and the type the checker found for its result."""
+    and the type the checker found for its result. With ``optional_old_self`` the rule sees
+    ``oldSelf`` as an optional (ValidationRule.optionalOldSelf)."""
     try:
         ast = celparse.parse(source)
     except CELSyntaxError as exc:
@@ -373,6 +376,7 @@ def compile_rule(source: str, s: Schema | None, root: bool = False) -> tuple[Pro
             "compilation failed: " + celparse.render_error(source, exc.pos, exc.message)
         ) from None
     checker = _Checker(source, _schema_type(s) if s is not None else DYN, root)
+    checker.optional_old_self = optional_old_self
     result = checker.check(ast, {})
     return Program(source, ast, checker.uses_old_self), result
 
@@ -397,8 +401,15 @@ def compile_errors(
     """The CRD validation errors of one x-kubernetes-validations entry's CEL."""
     errors: list[FieldError] = []
     text = str(rule.get("rule") or "")
+    optional = rule.get("optionalOldSelf") is True
     try:
-        _, result = compile_rule(text, s, root)
+        program, result = compile_rule(text, s, root, optional)
+        if optional and not program.uses_old_self:
+            errors.append(
+                fielderr.invalid(
+                    f"{path}.optionalOldSelf", True, "may not be set if oldSelf is not used in rule"
+                )
+            )
         if result not in ("bool", DYN):
             errors.append(
                 fielderr.invalid(
@@ -578,10 +589,13 @@ def _collect(s: Schema, rules: dict[int, list[_Rule]], root: bool) -> None:
         compiled = []
         for raw in s.validations:
             try:
-                program, _ = compile_rule(str(raw.get("rule") or ""), s, root)
+                optional = raw.get("optionalOldSelf") is True
+                program, _ = compile_rule(str(raw.get("rule") or ""), s, root, optional)
                 message_program = None
                 if raw.get("messageExpression"):
-                    message_program, _ = compile_rule(str(raw["messageExpression"]), s, root)
+                    message_program, _ = compile_rule(
+                        str(raw["messageExpression"]), s, root, optional
+                    )
                 compiled.append(_Rule(raw, program, message_program))
             except CompileError as exc:
                 compiled.append(_Rule(raw, None, None, exc.detail))
@@ -605,10 +619,16 @@ def _run(rule: _Rule, s: Schema, value: Any, old: Any, path: str, root: bool) ->
     type_value = s.type
     if rule.program is None:
         return fielderr.invalid(where, type_value, f"rule compile error: {rule.error}")
-    if rule.program.uses_old_self and old is MISSING:
+    optional = rule.raw.get("optionalOldSelf") is True
+    if rule.program.uses_old_self and old is MISSING and not optional:
         return None
     variables = {"self": to_cel(value, s, root)}
-    if old is not MISSING and old is not None:
+    if optional:
+        present = old is not MISSING and old is not None
+        variables["oldSelf"] = (
+            celeval.Optional(True, to_cel(old, s, root)) if present else celeval.NONE
+        )
+    elif old is not MISSING and old is not None:
         variables["oldSelf"] = to_cel(old, s, root)
     activation = Activation(variables)
     try:
