@@ -57,9 +57,9 @@ from rawkube.testing.server.request import (
 )
 from rawkube.testing.server.resources import ResourceInfo, ResourceTable
 from rawkube.testing.server.selectors import (
+    field_labels,
     parse_field_selector,
     parse_label_selector,
-    selectable_fields,
 )
 from rawkube.testing.server.storage import decode_continue, encode_continue
 from rawkube.testing.server.streams import Streams
@@ -327,9 +327,7 @@ class API:
 
     def matching(self, req: Request, t: Target) -> tuple[list[Obj], int]:
         labels = parse_label_selector(req.param("labelSelector"))
-        fields = parse_field_selector(
-            req.param("fieldSelector"), selectable_fields(t.info.group, t.info.resource)
-        )
+        fields = parse_field_selector(req.param("fieldSelector"), field_labels(t.info))
         # No copies: stored objects are never changed in place (the store replaces them), and
         # lists are only read and serialised here. Copying every object made a paged list of a
         # large collection cost as much as the whole list.

@@ -160,6 +160,16 @@ def selectable_fields(group: str, resource: str) -> frozenset[str]:
     return COMMON_FIELDS | SELECTABLE_FIELDS.get((group, resource), frozenset())
 
 
+def field_labels(info: Any) -> frozenset[str]:
+    """The field labels of a served resource: a custom resource's are metadata.name,
+    metadata.namespace and its CRD version's selectableFields (apiextensions-apiserver
+    pkg/registry/customresource/strategy.go selectableFields)."""
+    custom = getattr(info, "custom", None)
+    if custom is not None:
+        return COMMON_FIELDS | frozenset(custom.field_labels)
+    return selectable_fields(info.group, info.resource)
+
+
 def parse_field_selector(
     text: str | None, allowed: frozenset[str] | None = None
 ) -> Callable[[Mapping[str, Any]], bool]:

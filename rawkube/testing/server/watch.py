@@ -24,9 +24,9 @@ from rawkube.testing.server import table
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.selectors import (
+    field_labels,
     parse_field_selector,
     parse_label_selector,
-    selectable_fields,
 )
 from rawkube.testing.server.storage import Event, Subscription
 
@@ -169,9 +169,7 @@ def open_watch(
     if req.flag("sendInitialEvents"):
         return iter([error_line(WATCH_LIST_UNSUPPORTED)])
     labels = parse_label_selector(req.param("labelSelector"))
-    fields = parse_field_selector(
-        req.param("fieldSelector"), selectable_fields(t.info.group, t.info.resource)
-    )
+    fields = parse_field_selector(req.param("fieldSelector"), field_labels(t.info))
 
     def matches(obj: Obj) -> bool:
         return labels(obj["metadata"].get("labels") or {}) and fields(obj)

@@ -142,6 +142,7 @@ def _validate_spec(spec: dict[str, Any]) -> list[FieldError]:
     shared_schema, top_schema = _shared(versions, "schema")
     shared_subresources, top_subresources = _shared(versions, "subresources")
     shared_columns, top_columns = _shared(versions, "additionalPrinterColumns")
+    shared_fields, top_fields = _shared(versions, "selectableFields")
     for i, version in enumerate(versions):
         raw = (version.get("schema") or {}).get("openAPIV3Schema")
         if not isinstance(raw, dict):
@@ -172,6 +173,12 @@ def _validate_spec(spec: dict[str, Any]) -> list[FieldError]:
         if not shared_columns:
             for j, col in enumerate(version.get("additionalPrinterColumns") or []):
                 errors.extend(_validate_column(col, f"{base}.additionalPrinterColumns[{j}]"))
+        if not shared_fields and version.get("selectableFields"):
+            errors.extend(
+                _validate_selectable_fields(
+                    version["selectableFields"], version.get("schema"), f"{base}.selectableFields"
+                )
+            )
     if not unique:
         errors.append(
             field.invalid(
@@ -201,6 +208,8 @@ def _validate_spec(spec: dict[str, Any]) -> list[FieldError]:
     if shared_columns:
         for j, col in enumerate(top_columns or []):
             errors.extend(_validate_column(col, f"spec.additionalPrinterColumns[{j}]"))
+    if shared_fields and top_fields:
+        errors.extend(_validate_selectable_fields(top_fields, top_schema, "spec.selectableFields"))
     conversion = spec.get("conversion") or {}
     strategy = conversion.get("strategy", "None")
     if strategy not in ("None", "Webhook"):
@@ -236,6 +245,67 @@ def _versions_value(versions: list[dict[str, Any]], spec: dict[str, Any]) -> Any
             )
         )
     return out
+
+
+MAX_SELECTABLE_FIELDS = 8
+
+
+def _validate_selectable_fields(
+    selectable: list[Any], validation: Any, path: str
+) -> list[FieldError]:
+    """ValidateCustomResourceSelectableFields."""
+    raw = (validation or {}).get("openAPIV3Schema") if isinstance(validation, dict) else None
+    if not isinstance(raw, dict):
+        return [field.invalid(path, "", "may only be set when validations.schema is included")]
+    root = Schema(raw)
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(selectable):
+        where = f"{path}[{i}].jsonPath"
+        json_path = str((entry or {}).get("jsonPath") or "")
+        if not json_path:
+            errors.append(field.required(where))
+            continue
+        target = _schema_at(root, json_path)
+        if target is None:
+            errors.append(
+                field.invalid(
+                    where, json_path, "is an invalid path: does not refer to a valid field"
+                )
+            )
+            continue
+        if json_path.startswith(".metadata"):
+            errors.append(field.invalid(where, json_path, "must not point to fields in metadata"))
+        elif target.type not in ("string", "boolean", "integer") or target.int_or_string:
+            errors.append(
+                field.invalid(
+                    where,
+                    json_path,
+                    "must point to a field of type string, boolean or integer. Enum string "
+                    "fields and strings with formats are allowed.",
+                )
+            )
+        if json_path in seen:
+            errors.append(field.duplicate(where, json_path))
+        seen.add(json_path)
+    if len(seen) > MAX_SELECTABLE_FIELDS:
+        errors.append(field.too_many(path, len(seen), MAX_SELECTABLE_FIELDS))
+    return errors
+
+
+def _schema_at(root: Schema, json_path: str) -> Schema | None:
+    """cel.ValidFieldPath over dotted paths: the schema a path names, None if it names none."""
+    node: Schema | None = root
+    for part in json_path.lstrip(".").split("."):
+        if node is None or not part:
+            return None
+        if node.properties:
+            node = node.properties.get(part)
+        elif node.additional is not None:
+            node = node.additional
+        else:
+            return None
+    return node
 
 
 def _validate_names(names: dict[str, Any]) -> list[FieldError]:

@@ -81,6 +81,7 @@ class CustomResourceVersion:
     columns: list[dict[str, Any]] = field(default_factory=list)
     preserve_unknown_fields: bool = False
     rules: Any = None  # cel.SchemaRules, built (and the CEL modules imported) when needed
+    field_labels: tuple[str, ...] = ()  # selectableFields' paths, for field selectors
     _fields_schema: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -106,6 +107,11 @@ class CustomResourceVersion:
             columns=list(version.get("additionalPrinterColumns") or []),
             preserve_unknown_fields=bool(spec.get("preserveUnknownFields")),
             rules=_rules(compiled),
+            field_labels=tuple(
+                str(f.get("jsonPath", "")).lstrip(".")
+                for f in version.get("selectableFields") or []
+                if isinstance(f, dict)
+            ),
         )
 
     @property
