@@ -196,3 +196,32 @@ def test_server_rejects_a_missing_credential() -> None:
         server.communicate(timeout=10)
     assert answer.startswith(b"HTTP/1.1 401 ")
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["reason"] == "Unauthorized"
+
+
+def test_protobuf_rows_are_measured(smoke: dict[str, Any]) -> None:
+    # issue 13: the same rawkube client asking for protobuf, on the reads (GET, LIST, watch)
+    for scenario in ("get_loop", "list_typed", "watch"):
+        cell = smoke["medians"][scenario]["rawkube-protobuf"]
+        assert "error" not in cell, cell
+        assert cell["seconds"] > 0
+    assert "rawkube-protobuf" not in smoke["medians"]["crud"]
+
+
+def test_server_answers_protobuf_when_asked() -> None:
+    from rawkube import protobuf
+
+    server, url = _start_server()
+    try:
+        answer = _raw_request(
+            url,
+            b"GET /apis/apps/v1/namespaces/list-10/deployments HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer bench-token\r\n"
+            b"Accept: application/vnd.kubernetes.protobuf,application/json\r\n"
+            b"Connection: close\r\n\r\n",
+        )
+    finally:
+        server.communicate(timeout=30)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"Content-Type: application/vnd.kubernetes.protobuf" in head
+    listed = protobuf.decode(body)
+    assert listed["kind"] == "DeploymentList" and len(listed["items"]) == 10

@@ -2,11 +2,13 @@
 
 Client-side rate limiting is switched off (`qps=0`): client-go's default of 5 QPS would make
 the loops measure the limiter, and no peer limits at all. Everything else is rawkube's default.
-Set BENCH_BLOCK_ORJSON=1 to measure the stdlib-json path (rawkube/_json.py falls back to it).
+Set BENCH_BLOCK_ORJSON=1 to measure the stdlib-json path (rawkube/_json.py falls back to it),
+BENCH_PROTOBUF=1 to ask for (and send) the Kubernetes protobuf encoding.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import _common
@@ -27,8 +29,12 @@ class Rawkube:
 
             config = load_config(kubeconfig=kubeconfig)
             config.qps = 0
-            return config
-        return Config(host=s.server, bearer_token=s.token, namespace=s.namespace, qps=0)
+        else:
+            config = Config(host=s.server, bearer_token=s.token, namespace=s.namespace, qps=0)
+        if os.environ.get("BENCH_PROTOBUF"):  # as kubectl's typed clients ask (client-go)
+            config.content_type = "application/vnd.kubernetes.protobuf"
+            config.accept_content_types = "application/vnd.kubernetes.protobuf,application/json"
+        return config
 
     def connect(self, s: Settings, kubeconfig: str | None) -> Any:
         config = self._config(s, kubeconfig)

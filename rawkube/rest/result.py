@@ -66,6 +66,9 @@ def decode_body(body: bytes, content_type: str | None, secrets: Sequence[str] = 
     if media == PROTOBUF or body.startswith(PROTOBUF_MAGIC):
         from rawkube import protobuf  # lazily: its field table loads on the first protobuf body
 
+        if len(body) >= _json.BIG_BODY:  # as for JSON: millions of new dicts, nothing to collect
+            with _json.gc_paused():
+                return protobuf.decode(body)
         return protobuf.decode(body)
     if media in ("application/yaml", "application/x-yaml", "text/yaml"):
         import yaml  # lazily: plain JSON clients never pay for importing yaml
