@@ -26,6 +26,7 @@ Scenario file format (YAML, a list)::
           capture: {rv: metadata.resourceVersion}   # later steps may use {rv}
                                                  # ("data.token|base64": decoded first)
           wait: {status: 200, path: status.phase, equals: Active, timeout: 20}
+                                                 # (or equals_not: X: present and not X)
           compare: full                          # full (default) | status | none
           ignore: [metadata.annotations]         # dotted paths masked in the response body
           unordered: [status.resourceRules]      # lists whose order the server does not fix
@@ -345,6 +346,8 @@ def _wait_satisfied(wait: dict[str, Any], resp: httpx.Response) -> bool:
         value = _dig(body, wait["path"])
         if "equals" in wait:
             return bool(value == wait["equals"])
+        if "equals_not" in wait:
+            return value is not None and value != wait["equals_not"]
         return value is not None
     return True
 
