@@ -209,8 +209,16 @@ def _substitute(value: Any, names: dict[str, str]) -> Any:
     return value
 
 
+_DOT = re.compile(r"(?<!\\)\.")
+
+
+def split_path(path: str) -> list[str]:
+    r"""A dotted path's parts; ``\.`` is a dot inside a key (``data.ca\.crt``)."""
+    return [part.replace("\\.", ".") for part in _DOT.split(path)]
+
+
 def _dig(obj: Any, path: str) -> Any:
-    for part in path.split("."):
+    for part in split_path(path):
         if isinstance(obj, dict):
             obj = obj.get(part)
         elif isinstance(obj, list) and part.lstrip("-").isdigit():
@@ -495,9 +503,9 @@ def normalise(
     """
     body = copy.deepcopy(body)
     for path in ignore or ():
-        _mask_path(body, path.split("."))
+        _mask_path(body, split_path(path))
     for path in unordered or ():
-        _sort_path(body, path.split("."))
+        _sort_path(body, split_path(path))
     body = _walk(body, None, None)
     text = json.dumps(body, sort_keys=True)
     # Longest first: the captured values (e.g. a resourceVersion) must not hide the names.
