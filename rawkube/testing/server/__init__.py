@@ -6,8 +6,8 @@ Its shape follows kube-apiserver's. A request travels:
                     certificate, bearer tokens: authenticators.py, tokens.py; else the anonymous
                     user), impersonation (impersonation.py), authorization from the URL
                     (auth.py: RequestInfo, system:masters, RBAC in rbac.py)
-    handlers.py     routing, decoding + defaulting (decode.py, defaults.py),
-                    content negotiation (negotiation.py), managedFields (patch.py), the
+    handlers.py     routing, decoding + defaulting (decode.py, defaults/),
+                    content negotiation (negotiation.py), managedFields (fieldmanager.py), the
                     mutating admission plugins (admission/); subresources with a REST of their
                     own (scale, eviction, log) are in endpoints.py, the review APIs and
                     serviceaccounts/token in reviews.py
@@ -31,7 +31,9 @@ and back; watch.py streams watches. Around them:
   rbac_storage.py (through strategies/rbac.py): the escalation and bind checks on RBAC writes;
   oidc.py: ServiceAccount issuer discovery;
 * controllers.py, gc.py: Deployment/ReplicaSet/Pod controllers, kubelet, GC, namespaces;
-  auth_controllers.py: ClusterRole aggregation, legacy ServiceAccount token Secrets.
+  auth_controllers.py: ClusterRole aggregation, legacy ServiceAccount token Secrets;
+  furniture.py: the default ServiceAccount, kube-root-ca.crt and the `kubernetes` Service;
+  isolation.py: a controller that fails on one object goes on with the others.
   They write through the same registry store (`store.Store`, without request validation).
 """
 

@@ -238,7 +238,9 @@ class LocalAPIServer:
 
     ``tls=False`` serves plain HTTP (bearer tokens only). ``token`` is the admin token (random if
     not given). ``data_dir`` keeps state across restarts (written atomically on every change).
-    ``controllers=False`` runs without the Deployment/ReplicaSet/Pod/GC controllers.
+    ``controllers=False`` runs without the Deployment/ReplicaSet/Pod/GC/namespace controllers
+    and the simulated node (the namespace furniture is kept: the default ServiceAccount Pods
+    need, kube-root-ca.crt, the ``kubernetes`` Service).
     ``anonymous_auth=False`` answers 401 to requests without credentials (kube-apiserver's
     ``--anonymous-auth=false``); by default they are served as ``system:anonymous``, whom the
     bootstrap RBAC policy lets read /version, /healthz, /livez and /readyz only.
@@ -323,8 +325,7 @@ class LocalAPIServer:
             daemon=True,
         )
         self._thread.start()
-        if self._want_controllers:
-            self._start_controllers()
+        self._start_controllers()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -371,20 +372,16 @@ class LocalAPIServer:
         """What kube-apiserver's start-up hooks create: the system namespaces
         (pkg/controlplane/controller/systemnamespaces) and the bootstrap RBAC policy."""
         from rawkube.testing.server.bootstrap import ensure_bootstrap_policy
+        from rawkube.testing.server.furniture import system_create
 
         for name in SYSTEM_NAMESPACES:
             if self.store.get(ResourceKey("", "namespaces"), "", name) is None:
-                self.store.create(
-                    ResourceKey("", "namespaces"),
-                    {
-                        "kind": "Namespace",
-                        "apiVersion": "v1",
-                        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
-                        "spec": {"finalizers": ["kubernetes"]},
-                        "status": {"phase": "Active"},
-                    },
-                )
+                namespace = {"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": name}}
+                system_create(self.store, "", "v1", "namespaces", namespace, "kube-apiserver")
         ensure_bootstrap_policy(self.store)
+        from rawkube.testing.server.furniture import ensure_system_priority_classes
+
+        ensure_system_priority_classes(self.store)
 
     def _start_controllers(self) -> None:
         try:
@@ -394,10 +391,18 @@ class LocalAPIServer:
             return
         from rawkube.testing.server.auth_controllers import ServiceAccountTokenController
 
-        manager = ControllerManager(self.store)
-        ca = self._pki.ca.cert_pem if self._pki is not None else None
-        tokens = ServiceAccountTokenController(self.store, self.authenticators.signer, ca)
-        manager.controllers.insert(-1, ("serviceaccount-token", tokens))
+        # The namespace furniture (default ServiceAccount, kube-root-ca.crt, the kubernetes
+        # Service) is there even with controllers=False: every cluster has it.
+        manager = ControllerManager(
+            self.store,
+            ca_pem=self.ca_pem,
+            apiserver=(self.host, self.port),
+            workloads=self._want_controllers,
+        )
+        if self._want_controllers:
+            ca = self._pki.ca.cert_pem if self._pki is not None else None
+            tokens = ServiceAccountTokenController(self.store, self.authenticators.signer, ca)
+            manager.controllers.insert(-1, ("serviceaccount-token", tokens))
         self._controllers = manager.start()
 
     # -- TLS and authentication ----------------------------------------------------------------

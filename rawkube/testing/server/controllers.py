@@ -47,6 +47,7 @@ from rawkube.testing.server.gc import (
     apply_change,
     delete_object,
 )
+from rawkube.testing.server.isolation import Guard
 from rawkube.testing.server.selectors import label_selector_predicate
 from rawkube.testing.server.store import APIError, ResourceKey, Store, Subscription
 
@@ -68,6 +69,7 @@ DESIRED_REPLICAS_ANNOTATION = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS_ANNOTATION = "deployment.kubernetes.io/max-replicas"
 NODE_NAME = "rawkube-node"
 NODE_IP = "10.0.0.10"
+NODES = ResourceKey("", "nodes")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,6 +298,65 @@ LOG_INTERVAL_SECONDS = 5
 MAX_LOG_LINES = 1000
 
 
+def node_object() -> Obj:
+    """The simulated node as its kubelet registers it: Ready, one address, a modest capacity."""
+    now = rfc3339(now_utc())
+    capacity = {"cpu": "4", "ephemeral-storage": "100Gi", "memory": "8Gi", "pods": "110"}
+    conditions = [
+        ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+    ]  # fmt: skip
+    return {
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": NODE_NAME,
+            "labels": {
+                "beta.kubernetes.io/arch": "amd64",
+                "beta.kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "kubernetes.io/hostname": NODE_NAME,
+                "kubernetes.io/os": "linux",
+            },
+        },
+        "spec": {},
+        "status": {
+            "capacity": capacity,
+            "allocatable": dict(capacity),
+            "conditions": [
+                {
+                    "type": type_,
+                    "status": status,
+                    "lastHeartbeatTime": now,
+                    "lastTransitionTime": now,
+                    "reason": reason,
+                    "message": message,
+                }
+                for type_, status, reason, message in conditions
+            ],
+            "addresses": [
+                {"type": "InternalIP", "address": NODE_IP},
+                {"type": "Hostname", "address": NODE_NAME},
+            ],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "machineID": "",
+                "systemUUID": "",
+                "bootID": "",
+                "kernelVersion": "",
+                "osImage": "rawkube simulated node",
+                "containerRuntimeVersion": "rawkube://simulated",
+                "kubeletVersion": "v1.36.2",
+                "kubeProxyVersion": "",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
+        },
+    }
+
+
 def pod_log_lines(
     pod: Obj, container: str | None = None, *, now: datetime | None = None
 ) -> list[str]:
@@ -369,6 +430,17 @@ def pod_from_template(rs: Obj) -> Obj:
         "spec": spec,
         "status": {"phase": "Pending", "qosClass": qos_class(spec)},
     }
+
+
+def create_pod(store: Store, pod: Obj) -> Obj:
+    """The ReplicaSet controller's POST of a Pod: through defaulting, the admission plugins
+    (ServiceAccount token volume, priority, tolerations) and the pod strategy, as a real
+    controller's request goes, with kube-controller-manager as its field manager."""
+    from rawkube.testing.server.furniture import system_create
+
+    created = system_create(store, "", "v1", "pods", pod, "kube-controller-manager", admit=True)
+    assert created is not None  # generateName: a collision is retried by the registry
+    return created
 
 
 def qos_class(spec: Obj) -> str:
@@ -451,6 +523,7 @@ class ReplicaSetController:
     def __init__(self, store: Store, clock: Callable[[], datetime] = now_utc) -> None:
         self.store = store
         self.clock = clock
+        self.guard = Guard("replicaset")
 
     def tick(self) -> int:
         replicasets, _ = self.store.list(REPLICASETS, copy_objects=False)
@@ -461,7 +534,7 @@ class ReplicaSetController:
         terminating = terminating_namespaces(self.store)
         writes = 0
         for rs in replicasets:
-            writes += self.sync(rs, family, terminating)
+            writes += self.guard.run(rs, self.sync, family, terminating)
         return writes
 
     def sync(self, rs: Obj, family: Family, terminating_ns: set[str]) -> int:
@@ -487,7 +560,7 @@ class ReplicaSetController:
         writes = 0
         if diff < 0:
             for _ in range(min(-diff, BURST_REPLICAS)):
-                pod = self.store.create(PODS, pod_from_template(rs))
+                pod = create_pod(self.store, pod_from_template(rs))
                 log.debug(
                     "replicaset %s created pod %s", rs["metadata"]["name"], pod["metadata"]["name"]
                 )
@@ -892,6 +965,7 @@ class DeploymentController:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.guard = Guard("deployment")
 
     def tick(self) -> int:
         deployments, _ = self.store.list(DEPLOYMENTS, copy_objects=False)
@@ -902,7 +976,8 @@ class DeploymentController:
         terminating = terminating_namespaces(self.store)
         writes = 0
         for d in deployments:
-            writes += self.sync(d, family, d["metadata"].get("namespace", "") in terminating)
+            in_terminating = d["metadata"].get("namespace", "") in terminating
+            writes += self.guard.run(d, self.sync, family, in_terminating)
         return writes
 
     def sync(self, d: Obj, family: Family, namespace_terminating: bool) -> int:
@@ -1116,6 +1191,7 @@ class Kubelet:
         self.clock = clock
         self._bound_at: dict[str, float] = {}
         self._stopping_at: dict[str, float] = {}
+        self.guard = Guard("kubelet")
 
     def tick(self) -> int:
         pods, _ = self.store.list(PODS, copy_objects=False)
@@ -1124,7 +1200,8 @@ class Kubelet:
         # Forget Pods that are gone, so the bookkeeping stays as small as the store.
         self._bound_at = {u: t for u, t in self._bound_at.items() if u in seen}
         self._stopping_at = {u: t for u, t in self._stopping_at.items() if u in seen}
-        return sum(self.sync(pod, now) for pod in pods)
+        writes = self.register_node()
+        return writes + sum(self.guard.run(pod, self.sync, now) for pod in pods)
 
     def sync(self, pod: Obj, now: float) -> int:
         uid = str(pod["metadata"].get("uid"))
@@ -1134,6 +1211,8 @@ class Kubelet:
         if phase in ("Succeeded", "Failed"):
             return 0
         if not (pod.get("spec") or {}).get("nodeName"):
+            if not self.schedulable(pod):
+                return 0
             return self.bind(pod, uid, now)
         if phase != "Pending":
             self._bound_at.pop(uid, None)
@@ -1142,6 +1221,24 @@ class Kubelet:
             log.debug("kubelet: pod %s is running", pod["metadata"]["name"])
             return int(apply_change(self.store, PODS, pod, _set_status(running_pod_status)))
         return 0
+
+    def register_node(self) -> int:
+        """A kubelet registers its Node (kubelet_node_status.go registerWithAPIServer) and
+        keeps it Ready: the Node the Pods are bound to."""
+        if self.store.get(NODES, "", NODE_NAME) is not None:
+            return 0
+        from rawkube.testing.server.furniture import system_create
+
+        return int(
+            system_create(self.store, "", "v1", "nodes", node_object(), "kubelet") is not None
+        )
+
+    def schedulable(self, pod: Obj) -> bool:
+        """The scheduler's NodeSelector filter against the one node: a Pod whose nodeSelector
+        the node's labels do not satisfy stays Pending, as on a cluster with no such node."""
+        wanted = (pod.get("spec") or {}).get("nodeSelector") or {}
+        labels = node_object()["metadata"]["labels"]
+        return all(labels.get(k) == v for k, v in wanted.items())
 
     def bind(self, pod: Obj, uid: str, now: float) -> int:
         """The scheduler's pods/binding plus the kubelet's first status."""
@@ -1204,20 +1301,31 @@ class ControllerManager:
         pod_start_seconds: float = 0.5,
         pod_stop_seconds: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        ca_pem: bytes | None = None,
+        apiserver: tuple[str, int] | None = None,
+        workloads: bool = True,
     ) -> None:
+        from rawkube.testing.server.furniture import KubernetesService, NamespaceFurniture
+
         self.store = store
         self.period = period
         self.kubelet = Kubelet(
             store, start_seconds=pod_start_seconds, stop_seconds=pod_stop_seconds, clock=clock
         )
-        self.controllers: list[tuple[str, Any]] = [
-            ("namespace", NamespaceController(store)),
-            ("garbagecollector", GarbageCollector(store)),
-            ("deployment", DeploymentController(store)),
-            ("replicaset", ReplicaSetController(store)),
-            ("clusterrole-aggregation", ClusterRoleAggregationController(store)),
-            ("kubelet", self.kubelet),
-        ]
+        # The namespace furniture first: a Pod created by a ReplicaSet needs its namespace's
+        # default ServiceAccount. Without ``workloads`` only the furniture runs.
+        self.controllers: list[tuple[str, Any]] = [("furniture", NamespaceFurniture(store, ca_pem))]
+        if apiserver is not None:
+            self.controllers.append(("kubernetes-service", KubernetesService(store, *apiserver)))
+        if workloads:
+            self.controllers += [
+                ("namespace", NamespaceController(store)),
+                ("garbagecollector", GarbageCollector(store)),
+                ("deployment", DeploymentController(store)),
+                ("replicaset", ReplicaSetController(store)),
+                ("clusterrole-aggregation", ClusterRoleAggregationController(store)),
+                ("kubelet", self.kubelet),
+            ]
         self._clock = clock
         self._tick_lock = threading.Lock()
         self._stop = threading.Event()
@@ -1225,6 +1333,7 @@ class ControllerManager:
         self._subscription: Subscription | None = None
         self.errors = 0
         self.ticks = 0
+        self._last_error: dict[str, str] = {}
 
     def tick(self) -> int:
         """Run every controller once; returns the number of writes they made."""
@@ -1234,11 +1343,17 @@ class ControllerManager:
             for name, controller in self.controllers:
                 try:
                     writes += controller.tick()
-                except Exception:
+                except Exception as exc:
                     # A bug in one controller must not stop the others or the server; the next
-                    # tick retries, as a workqueue requeues a failed key.
+                    # tick retries, as a workqueue requeues a failed key. Logged once per
+                    # controller and error (objects have their own isolation: isolation.py).
                     self.errors += 1
-                    log.exception("controller %s failed", name)
+                    signature = f"{type(exc).__name__}: {exc}"
+                    if self._last_error.get(name) != signature:
+                        self._last_error[name] = signature
+                        log.exception("controller %s failed", name)
+                else:
+                    self._last_error.pop(name, None)
         return writes
 
     def sync(self, max_ticks: int = 100) -> int:

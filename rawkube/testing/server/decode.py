@@ -126,14 +126,12 @@ def _unknown_field_answer(
 
 
 def default(info: ResourceInfo, obj: Obj, *, creating: bool) -> Obj:
-    """Apply the kind's defaults; a new object of a kind with a status struct gets ``status: {}``.
-    A custom resource gets its CRD schema's defaults (apiextensions structural defaulting)."""
+    """Apply the kind's defaults (defaults/: defaulting functions and Go zero values); a
+    custom resource gets its CRD schema's defaults (apiextensions structural defaulting)."""
     if info.custom is not None:
         info.custom.default(obj)
         return obj
-    schema = schema_of(info)
-    has_status = schema is not None and schema.has_field("status")
-    return defaults.apply_defaults(info, obj, has_status and creating)
+    return defaults.apply_defaults(info, obj)
 
 
 def decode(

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rawkube.testing.server.isolation import Guard
 from rawkube.testing.server.store import APIError, ResourceKey, Store, now_rfc3339
 
 Obj = dict[str, Any]
@@ -188,6 +189,7 @@ class GarbageCollector:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.guard = Guard("garbagecollector")
 
     def tick(self) -> int:
         """One pass over the graph; returns how many writes it made."""
@@ -195,9 +197,13 @@ class GarbageCollector:
         writes = 0
         for item in list(graph.by_uid.values()):
             if _deleting(item.obj):
-                writes += self._process_deleting_owner(graph, item)
+                writes += self.guard.run(
+                    item.obj, lambda _o, i=item: self._process_deleting_owner(graph, i)
+                )
             elif item.owner_refs:
-                writes += self._attempt_to_delete(graph, item)
+                writes += self.guard.run(
+                    item.obj, lambda _o, i=item: self._attempt_to_delete(graph, i)
+                )
         return writes
 
     # attemptToOrphanWorker / processDeletingDependentsItem
@@ -290,13 +296,14 @@ class NamespaceController:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.guard = Guard("namespace")
 
     def tick(self) -> int:
         namespaces, _ = self.store.list(NAMESPACES, copy_objects=False)
         writes = 0
         for ns in namespaces:
             if _deleting(ns) and NAMESPACE_FINALIZER in _spec_finalizers(ns):
-                writes += self._sync(ns)
+                writes += self.guard.run(ns, self._sync)
         return writes
 
     def _sync(self, ns: Obj) -> int:

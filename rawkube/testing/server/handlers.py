@@ -19,15 +19,17 @@ from typing import Any
 
 from rawkube.testing.server import (
     decode,
+    defaults,
     discovery,
     endpoints,
+    fieldmanager,
     oidc,
     openapi,
     openapi_proto,
     reviews,
     table,
 )
-from rawkube.testing.server.admission import CREATE, UPDATE, Attributes, Chain
+from rawkube.testing.server.admission import CREATE, DELETE, UPDATE, Attributes, Chain
 from rawkube.testing.server.auth import Attributes as AuthAttributes
 from rawkube.testing.server.auth import Authorizer, forbidden
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey, not_found_path
@@ -287,26 +289,30 @@ class API:
     def record_update(
         self, req: Request, t: Target, old: Obj | None, obj: Obj, subresource: str | None = None
     ) -> None:
-        """An Update operation's managedFields (fieldmanager.UpdateNoErrors): changed fields
-        move to this request's manager. A client that sends managedFields of its own (other
-        than the stored ones) replaces them."""
+        """An Update operation's managedFields (fieldmanager.UpdateNoErrors, fieldmanager.py):
+        what this request added or changed goes to its manager. On create the live object is
+        the kind's Go zero value. A client that sends managedFields of its own (other than the
+        stored ones) replaces them."""
+        sub = t.subresource if subresource is None else subresource
         previous = old["metadata"].get("managedFields") if old is not None else None
-        sent = obj["metadata"].get("managedFields")
-        fields = ManagedFields(previous if old is not None else None)
-        if old is not None and sent not in (None, previous):
-            fields = ManagedFields(sent)
-        fields.record_update(
+        sent = obj["metadata"].pop("managedFields", None)
+        entries = previous
+        if old is not None and not sub and sent not in (None, previous):
+            entries = sent
+        live = old if old is not None else defaults.zero_object(t.info.api_version, t.info.kind)
+        reset = self.store.strategy(t.key).get_reset_fields(t.info).get(sub, ())
+        updated = fieldmanager.update_entries(
+            entries,
             self.manager(req),
             t.info.api_version,
-            old,
+            live,
             obj,
             decode.schema_of(t.info),
-            t.subresource if subresource is None else subresource,
+            sub,
+            reset,
         )
-        if fields.entries:
-            obj["metadata"]["managedFields"] = fields.entries
-        else:
-            obj["metadata"].pop("managedFields", None)
+        if updated:
+            obj["metadata"]["managedFields"] = updated
 
     # -- get / list ----------------------------------------------------------------------------
 
@@ -525,6 +531,8 @@ class API:
         """registry.Delete of one object; the strategy decides graceful deletion and more."""
         ctx = self.context(req, t, name)
         ctx.dry_run = "All" in (options.get("dryRun") or [])
+        # delete.go runs the mutating admission plugins for DELETE before the registry.
+        self.admission.admit(Attributes(DELETE, ctx, None))
         return self.store.delete(
             t.key,
             t.namespace,

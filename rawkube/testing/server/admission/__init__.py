@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rawkube.testing.server.errors import Obj
+from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.registry.context import RequestContext
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +48,25 @@ class Attributes:
         return self.ctx.name
 
 
+def forbidden(attrs: Attributes, reason: str) -> APIError:
+    """admission.NewForbidden: ``pods "p" is forbidden: <reason>`` (403)."""
+    info = attrs.ctx.info
+    name = attrs.name
+    resource = f"{info.resource}.{info.group}" if info.group else info.resource
+    message = (
+        f'{resource} "{name}" is forbidden: {reason}'
+        if name
+        else (f"{resource} is forbidden: {reason}")
+    )
+    details: dict[str, str] = {}
+    if name:
+        details["name"] = name
+    if info.group:
+        details["group"] = info.group
+    details["kind"] = info.resource
+    return APIError(403, "Forbidden", message, details)
+
+
 class Plugin:
     """One admission plugin."""
 
@@ -55,9 +74,16 @@ class Plugin:
     mutating = False
     validating = False
     operations: frozenset[str] = frozenset({CREATE, UPDATE, DELETE, CONNECT})
+    # (group, resource) the plugin looks at (empty: every resource); subresources are left
+    # alone unless listed in ``subresources``.
+    resources: frozenset[tuple[str, str]] = frozenset()
+    subresources: frozenset[str] = frozenset({""})
 
     def handles(self, attrs: Attributes) -> bool:
-        return attrs.operation in self.operations
+        info = attrs.ctx.info
+        if self.resources and (info.group, info.resource) not in self.resources:
+            return False
+        return attrs.operation in self.operations and attrs.ctx.subresource in self.subresources
 
     def admit(self, attrs: Attributes, store: GenericStore) -> None:
         """Mutating admission: may change ``attrs.obj``; raise APIError to refuse."""
@@ -93,10 +119,31 @@ class Chain:
 
 
 def default_plugins() -> list[Plugin]:
-    """The enabled plugins, in kube-apiserver's order."""
+    """The plugins kube-apiserver 1.36 enables by default that this server models, in its
+    order (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins)."""
+    from rawkube.testing.server.admission import pods, storage
     from rawkube.testing.server.admission.namespace_lifecycle import NamespaceLifecycle
 
-    return [NamespaceLifecycle()]
+    return [
+        NamespaceLifecycle(),
+        pods.LimitRanger(),
+        pods.ServiceAccount(),
+        storage.TaintNodesByCondition(),
+        pods.Priority(),
+        pods.DefaultTolerationSeconds(),
+        storage.DefaultStorageClass(),
+        storage.StorageObjectInUseProtection(),
+        storage.DefaultIngressClass(),
+    ]
 
 
-__all__ = ["Attributes", "CONNECT", "CREATE", "Chain", "DELETE", "Plugin", "UPDATE"]
+__all__ = [
+    "Attributes",
+    "CONNECT",
+    "CREATE",
+    "Chain",
+    "DELETE",
+    "Plugin",
+    "UPDATE",
+    "forbidden",
+]

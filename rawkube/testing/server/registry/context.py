@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rawkube.testing.server.errors import ResourceKey
 
@@ -28,6 +28,12 @@ class RequestContext:
     user: UserInfo | None = None
     dry_run: bool = False
     resources: ResourceTable | None = None
+    # The registry store serving the request (set by it): strategies that look at other
+    # objects (allocations) read through it.
+    store: Any = None
+    # An in-process control-plane component (a controller) rather than a client request:
+    # admission lookups that would refuse a client do not refuse it.
+    trusted: bool = False
 
     @property
     def key(self) -> ResourceKey:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from rawkube.testing.server import validation
+from rawkube.testing.server import defaults, validation
 from rawkube.testing.server.errors import (
     STALE_MESSAGE,
     APIError,
@@ -202,12 +202,14 @@ class GenericStore:
         for k in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"):
             meta.pop(k, None)
         if ctx is not None:
+            ctx.store = self
             strategy.prepare_for_create(ctx, obj)
             causes = strategy.validate(ctx, obj)
             if causes:
                 raise validation.invalid_error(ctx.info, str(meta.get("name") or ""), causes)
             strategy.canonicalize(obj)
         strategy.update_generation(obj, None)
+        defaults.storage_roundtrip(obj)
 
     # -- update ----------------------------------------------------------------------------------
 
@@ -323,6 +325,7 @@ class GenericStore:
             else:
                 meta["namespace"] = old_meta["namespace"]
             if ctx is not None:
+                ctx.store = self
                 strategy.prepare_for_update(ctx, obj, existing)
                 causes = strategy.validate_update(ctx, obj, existing)
                 if causes:
@@ -331,6 +334,8 @@ class GenericStore:
                 if update_admission is not None:
                     update_admission(copy.deepcopy(obj), copy.deepcopy(existing))
             strategy.update_generation(obj, existing)
+            defaults.storage_roundtrip(obj)
+            _ignore_managed_fields_timestamps(obj, existing)
             # ShouldDeleteDuringUpdate: only a deletion whose grace period is over completes
             # on update (a terminating pod may still report status).
             deleting = bool(old_meta.get("deletionTimestamp")) and not old_meta.get(
@@ -415,6 +420,35 @@ class GenericStore:
         result = self.storage.guaranteed_update(rkey, namespace, name, try_delete, dry_run=dry_run)
         strategy.after_delete(self, ctx, result, removed)
         return result, removed
+
+
+def _ignore_managed_fields_timestamps(obj: Obj, existing: Obj) -> None:
+    """fieldmanager.IgnoreManagedFieldsTimestampsTransformer: an update that changes nothing
+    but managedFields timestamps keeps the stored managedFields (and so is a no-op)."""
+    new_fields = obj.get("metadata", {}).get("managedFields")
+    old_fields = existing.get("metadata", {}).get("managedFields")
+    if new_fields == old_fields or not new_fields or not old_fields:
+        return
+    if len(new_fields) != len(old_fields):
+        return
+
+    def without_times(entries: list[Obj]) -> list[Obj]:
+        return [{k: v for k, v in e.items() if k != "time"} for e in entries]
+
+    if without_times(new_fields) != without_times(old_fields):
+        return
+    rest_new = {k: v for k, v in obj.items() if k != "metadata"}
+    rest_old = {k: v for k, v in existing.items() if k != "metadata"}
+    meta_new = {
+        k: v for k, v in obj["metadata"].items() if k not in ("managedFields", "resourceVersion")
+    }
+    meta_old = {
+        k: v
+        for k, v in existing["metadata"].items()
+        if k not in ("managedFields", "resourceVersion")
+    }
+    if rest_new == rest_old and meta_new == meta_old:
+        obj["metadata"]["managedFields"] = old_fields
 
 
 def _check_preconditions(

@@ -30,6 +30,7 @@ from rawkube.testing.server.registry.context import RequestContext
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.testing.server.registry.generic import GenericStore
+    from rawkube.testing.server.resources import ResourceInfo
 
 Cause = validation.Cause
 
@@ -62,7 +63,10 @@ class Strategy:
         policy-based storages that wrap a standard one, e.g. pkg/registry/rbac/*/policybased)."""
 
     def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
-        """Normalise a new object before validation (clear status, set server-owned fields)."""
+        """Normalise a new object before validation (clear status, set server-owned fields).
+        By default: the status of the resources whose strategy clears it is cleared."""
+        if (ctx.info.group, ctx.info.resource) in CLEARS_STATUS:
+            obj["status"] = {}
 
     def validate(self, ctx: RequestContext, obj: Obj) -> list[Cause]:
         """The kind's validation of a new object (pkg/apis/<group>/validation)."""
@@ -114,10 +118,13 @@ class Strategy:
     def after_update(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
         """Runs once the update is stored (registry.Store.AfterUpdate)."""
 
-    def get_reset_fields(self) -> dict[str, tuple[str, ...]]:
-        """rest.ResetFieldsStrategy: top-level fields each endpoint ("" or a subresource) resets,
-        so server-side apply never credits a manager with them."""
-        return {"": ("status",), "status": ("spec",)}
+    def get_reset_fields(self, info: ResourceInfo) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """rest.ResetFieldsStrategy: the fields each endpoint ("" or a subresource) resets, as
+        FieldsV1 paths, so no manager is credited with them: a resource with a status
+        subresource ignores status on the main endpoint, spec and metadata on /status."""
+        if "status" not in info.subresources:
+            return {}
+        return {"": (("f:status",),), "status": (("f:spec",), ("f:metadata",))}
 
     # -- both ------------------------------------------------------------------------------------
 
@@ -158,6 +165,37 @@ class Strategy:
 
 
 _MISSING: Any = object()
+
+# The resources whose strategy's PrepareForCreate starts the status afresh
+# (``obj.Status = XStatus{}``; pkg/registry/*/*/strategy.go and the aggregator's and
+# apiextensions' registries): a client cannot create an object with a status.
+CLEARS_STATUS = frozenset(
+    {
+        ("", "persistentvolumeclaims"),
+        ("", "persistentvolumes"),
+        ("", "replicationcontrollers"),
+        ("", "resourcequotas"),
+        ("", "services"),
+        ("admissionregistration.k8s.io", "validatingadmissionpolicies"),
+        ("apiextensions.k8s.io", "customresourcedefinitions"),
+        ("apiregistration.k8s.io", "apiservices"),
+        ("apps", "daemonsets"),
+        ("apps", "deployments"),
+        ("apps", "replicasets"),
+        ("apps", "statefulsets"),
+        ("autoscaling", "horizontalpodautoscalers"),
+        ("batch", "cronjobs"),
+        ("batch", "jobs"),
+        ("certificates.k8s.io", "certificatesigningrequests"),
+        ("flowcontrol.apiserver.k8s.io", "flowschemas"),
+        ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"),
+        ("networking.k8s.io", "ingresses"),
+        ("networking.k8s.io", "servicecidrs"),
+        ("policy", "poddisruptionbudgets"),
+        ("resource.k8s.io", "resourceclaims"),
+        ("storage.k8s.io", "volumeattachments"),
+    }
+)
 
 
 def _deepcopy(value: Any) -> Any:

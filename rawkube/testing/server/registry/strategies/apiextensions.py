@@ -15,6 +15,7 @@ from rawkube.testing.server.registry.strategy import Cause, Strategy
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.testing.server.registry.generic import GenericStore
 
+CRDS = ResourceKey("apiextensions.k8s.io", "customresourcedefinitions")
 CRD_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 
 
@@ -26,30 +27,11 @@ class CustomResourceDefinitionStrategy(Strategy):
     own_delete = True
 
     def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
+        """strategy.go PrepareForCreate: the status starts empty but for storedVersions (the
+        naming and establishing controllers fill in the rest: see `after_create`)."""
         spec = obj.get("spec") or {}
-        names = spec.get("names") or {}
-        now = now_rfc3339()
         storage = next((v["name"] for v in spec.get("versions") or [] if v.get("storage")), "")
-        obj["status"] = {
-            "conditions": [
-                {
-                    "type": "NamesAccepted",
-                    "status": "True",
-                    "lastTransitionTime": now,
-                    "reason": "NoConflicts",
-                    "message": "no conflicts found",
-                },
-                {
-                    "type": "Established",
-                    "status": "True",
-                    "lastTransitionTime": now,
-                    "reason": "InitialNamesAccepted",
-                    "message": "the initial names have been accepted",
-                },
-            ],
-            "acceptedNames": dict(names),
-            "storedVersions": [storage] if storage else [],
-        }
+        obj["status"] = {"storedVersions": [storage] if storage else []}
 
     def validate(self, ctx: RequestContext, obj: Obj) -> list[Cause]:
         crd_validation.default_crd(obj)
@@ -65,6 +47,8 @@ class CustomResourceDefinitionStrategy(Strategy):
         if ctx.resources is not None and not ctx.dry_run:
             customresource.serve(obj)
             ctx.resources.add_crd(obj)
+        if not ctx.dry_run:
+            _accept_names(store, obj)
 
     def after_update(self, store: GenericStore, ctx: RequestContext, obj: Obj) -> None:
         """An updated CRD is served with its new schema (the crdHandler rebuilds its serving
@@ -95,6 +79,39 @@ def _raise_invalid(crd: Obj, errors: list[field.FieldError]) -> None:
     if errors:
         name = str(crd.get("metadata", {}).get("name") or "")
         raise field.invalid_status("apiextensions.k8s.io", "CustomResourceDefinition", name, errors)
+
+
+def _accept_names(store: GenericStore, crd: Obj) -> None:
+    """What the apiextensions naming controller (pkg/controller/status/naming_controller.go)
+    and establishing controller do right after a create: accept the names and mark the CRD
+    NamesAccepted and Established, so it is served (and `kubectl wait` sees it) at once."""
+    names = dict((crd.get("spec") or {}).get("names") or {})
+    now = now_rfc3339()
+
+    def accept(draft: Obj) -> None:
+        status = draft.setdefault("status", {})
+        status["acceptedNames"] = names
+        status["conditions"] = [
+            {
+                "type": "NamesAccepted",
+                "status": "True",
+                "lastTransitionTime": now,
+                "reason": "NoConflicts",
+                "message": "no conflicts found",
+            },
+            {
+                "type": "Established",
+                "status": "True",
+                "lastTransitionTime": now,
+                "reason": "InitialNamesAccepted",
+                "message": "the initial names have been accepted",
+            },
+        ]
+
+    try:
+        store.mutate(CRDS, "", crd["metadata"]["name"], accept)
+    except APIError:
+        pass
 
 
 def _cleanup(store: GenericStore, ctx: RequestContext, crd: Obj) -> None:
