@@ -17,6 +17,7 @@ from typing import Any
 
 from rawkube.testing.server.apivalidation.goparse import go_quote
 from rawkube.testing.server.errors import APIError
+from rawkube.testing.server.field import go_float  # %v of a float64, shared with H11b's field.py
 
 Cause = dict[str, str]
 
@@ -46,19 +47,6 @@ def go_value(value: Any) -> str:
     if value is None:
         return "null"
     return go_json(value)
-
-
-def go_float(value: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 64) as %v prints a float64."""
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        sign = exp[0] if exp[0] in "+-" else "+"
-        digits = exp.lstrip("+-").rjust(2, "0")
-        return f"{mantissa}e{sign}{digits}"
-    return text
 
 
 def go_json(value: Any) -> str:
