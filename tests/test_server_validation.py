@@ -288,3 +288,14 @@ def test_bad_deployment_never_reaches_the_controllers() -> None:
             )
             assert invalid.status_code == 422
             assert c.get(f"{path}/d").json()["spec"]["replicas"] == 3
+            applied = c.patch(
+                f"{path}/d",
+                params={"fieldManager": "test"},
+                content=json.dumps({**body, "spec": {**body["spec"], "replicas": "two"}}).encode(),
+                headers={"Content-Type": "application/apply-patch+yaml"},
+            )
+            assert applied.status_code == 500, applied.text  # structured-merge-diff's answer
+            assert applied.json()["message"].endswith(
+                ".spec.replicas: expected numeric (int or float), got string"
+            )
+            assert c.get(f"{path}/d").json()["spec"]["replicas"] == 3

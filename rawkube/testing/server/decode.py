@@ -91,6 +91,29 @@ def _decode_error(info: ResourceInfo, obj: Obj, error: str, patch: bool) -> APIE
     return apivalidation.patch_decode_error(shown, error)
 
 
+def _check_apply_types(req: Request, info: ResourceInfo, obj: Obj, schema: Schema) -> None:
+    """A server-side apply body with a value of the wrong type: structured-merge-diff's 500
+    (k8s.io/apimachinery/pkg/util/managedfields/internal/structuredmerge.go)."""
+    from rawkube.testing.server.apivalidation import smd
+
+    errors = smd.apply_type_errors(schema, obj)
+    if not errors:
+        return
+    sent: Any = None
+    try:
+        import yaml
+
+        sent = yaml.safe_load(req.body)
+    except Exception:
+        pass
+    meta = sent.get("metadata") if isinstance(sent, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
+    name = str(meta.get("name") or (obj.get("metadata") or {}).get("name") or "")
+    namespace = str(meta.get("namespace") or "")
+    message = smd.typed_patch_message(name, namespace, info.api_version, info.kind, errors)
+    raise APIError(500, "", message)
+
+
 def field_warnings(
     req: Request, info: ResourceInfo, obj: Obj, strict: list[str] | None = None
 ) -> list[tuple[str, str]]:
@@ -105,6 +128,8 @@ def field_warnings(
         strict = [f'unknown field "{p}"' for p in info.custom.decode(obj, defaults=False)]
         return _unknown_field_answer(req, info, obj, mode, strict)
     schema = schema_of(info)
+    if req.content_type == "application/apply-patch+yaml" and schema is not None:
+        _check_apply_types(req, info, obj, schema)
     if strict is None:
         if mode == "Ignore" or schema is None:
             return []
