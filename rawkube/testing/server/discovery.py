@@ -54,7 +54,10 @@ def api_group(table: ResourceTable, group: str) -> dict[str, Any] | None:
 
 def _storage_hash(info: ResourceInfo) -> str:
     # The real hash covers the storage version; any stable 8-byte digest serves clients the same.
-    digest = hashlib.sha256(f"{info.group}/{info.version}/{info.kind}".encode()).digest()[:8]
+    # A custom resource's hash names its CRD's storage version (apiextensions-apiserver
+    # pkg/apiserver/customresource_discovery_controller.go: discovery.StorageVersionHash).
+    version = getattr(info.custom, "storage_version", "") or info.version
+    digest = hashlib.sha256(f"{info.group}/{version}/{info.kind}".encode()).digest()[:8]
     return base64.b64encode(digest).decode()
 
 

@@ -194,7 +194,17 @@ class API:
         if target.info.crd:  # no protobuf form: refused before acting (negotiation.py)
             check_acceptable(req.accept, protobuf_ok=False)
         self._authorize(req, _attributes(req, target))
-        return self._dispatch(req, target)
+        notices = target.info.custom.warnings if target.info.custom is not None else ()
+        if not notices:
+            return self._dispatch(req, target)
+        # A deprecated custom resource version warns on every request, errors included
+        # (customresource_handler.go ServeHTTP: warning.AddWarning before serving).
+        try:
+            resp = self._dispatch(req, target)
+        except APIError as err:
+            resp = status_response(err)
+        resp.headers[:0] = [("Warning", '299 - "' + n.replace('"', '\\"') + '"') for n in notices]
+        return resp
 
     def _authorize(self, req: Request, attrs: AuthAttributes) -> None:
         """403 unless the user may (see auth.py); in-process callers (no user) always may, and

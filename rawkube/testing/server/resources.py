@@ -16,7 +16,10 @@ from functools import lru_cache
 from importlib import resources as importlib_resources
 from typing import Any
 
-from rawkube.testing.server.apiextensions.customresource import CustomResourceVersion
+from rawkube.testing.server.apiextensions.customresource import (
+    CustomResourceVersion,
+    kube_version_key,
+)
 from rawkube.testing.server.errors import ResourceKey
 
 # Resources a client can create/read: the others in discovery (bindings, tokenreviews, ...) are
@@ -211,6 +214,9 @@ class ResourceTable:
                     printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
                     custom=CustomResourceVersion.from_crd(crd, version),
                 )
+            # Discovery lists a group's versions newest first, kube-aware (v2, v1, v1beta1,
+            # v1alpha1): the customresource_discovery_controller sorts them so.
+            versions.sort(key=kube_version_key, reverse=True)
 
     def remove_crd(self, crd: dict[str, Any]) -> None:
         spec = crd.get("spec") or {}

@@ -82,6 +82,9 @@ class CustomResourceVersion:
     preserve_unknown_fields: bool = False
     rules: Any = None  # cel.SchemaRules, built (and the CEL modules imported) when needed
     field_labels: tuple[str, ...] = ()  # selectableFields' paths, for field selectors
+    # The Warning headers of every request to this version (a deprecated version's notice).
+    warnings: tuple[str, ...] = ()
+    storage_version: str = ""
     _fields_schema: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -107,6 +110,10 @@ class CustomResourceVersion:
             columns=list(version.get("additionalPrinterColumns") or []),
             preserve_unknown_fields=bool(spec.get("preserveUnknownFields")),
             rules=_rules(compiled),
+            warnings=_deprecation(crd, version),
+            storage_version=next(
+                (str(v.get("name")) for v in spec.get("versions") or [] if v.get("storage")), ""
+            ),
             field_labels=tuple(
                 str(f.get("jsonPath", "")).lstrip(".")
                 for f in version.get("selectableFields") or []
@@ -148,10 +155,14 @@ class CustomResourceVersion:
         return unknown
 
     def read(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """An object as read from storage: decoded again (defaults added since show up)."""
-        if self.schema is None or not _has_defaults(self.schema.raw):
+        """An object as read from storage, in this version: converted (the None strategy only
+        rewrites apiVersion: pkg/apiserver/conversion/nop_converter.go) and decoded again
+        (defaults added since show up)."""
+        converted = obj.get("apiVersion") != self.api_version
+        if not converted and (self.schema is None or not _has_defaults(self.schema.raw)):
             return obj
         out = copy.deepcopy(obj)
+        out["apiVersion"] = self.api_version
         if not self.preserve_unknown_fields:
             schema.prune(out, self.schema, root=True)
             schema.prune_non_nullable_nulls(out, self.schema)
@@ -337,6 +348,43 @@ class CustomResourceVersion:
             node = child
         node[parts[-1]] = replicas
         return out
+
+
+_KUBE_VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def kube_version_key(name: str) -> tuple[int, int, int, str]:
+    """version.CompareKubeAwareVersionStrings as a sort key (larger is newer): GA over beta over
+    alpha, then major, then minor; names that are not kube-like sort below, by name."""
+    match = _KUBE_VERSION.match(name)
+    if not match:
+        return (-1, 0, 0, name)
+    rank = {"alpha": 0, "beta": 1, None: 2}[match.group(2)]
+    return (rank, int(match.group(1)), int(match.group(3) or 0), "")
+
+
+def _deprecation(crd: dict[str, Any], version: dict[str, Any]) -> tuple[str, ...]:
+    """defaultDeprecationWarning (or the version's own deprecationWarning)."""
+    if not version.get("deprecated"):
+        return ()
+    if version.get("deprecationWarning") is not None:
+        return (str(version["deprecationWarning"]),)
+    spec = crd.get("spec") or {}
+    group = spec.get("group", "")
+    kind = (spec.get("names") or {}).get("kind", "")
+    name = str(version.get("name", ""))
+    message = f"{group}/{name} {kind} is deprecated"
+    newer = [
+        str(v.get("name", ""))
+        for v in spec.get("versions") or []
+        if v.get("served")
+        and not v.get("deprecated")
+        and kube_version_key(name) < kube_version_key(str(v.get("name", "")))
+    ]
+    if newer:
+        best = max(newer, key=kube_version_key)
+        message += f"; use {group}/{best} {kind}"
+    return (message,)
 
 
 def _rules(compiled: Schema | None) -> Any:
