@@ -28,7 +28,8 @@ Scenario file format (YAML, a list)::
           wait: {status: 200, path: status.phase, equals: Active, timeout: 20}
                                                  # (or equals_not: X: present and not X)
           compare: full                          # full (default) | status | none
-          ignore: [metadata.annotations]         # dotted paths masked in the response body
+          ignore: [metadata.annotations]         # dotted paths masked in the response body;
+                                                 # a.b[key=value] drops matching list items
           unordered: [status.resourceRules]      # lists whose order the server does not fix
                                                  # (a number selects a list index: rows.cells.3)
           warnings: true                         # also compare the Warning headers
@@ -515,10 +516,25 @@ def normalise(
     return json.loads(text)
 
 
+_SELECT = re.compile(r"^(?P<name>[^\[]+)\[(?P<key>[^=\]]+)=(?P<value>[^\]]*)\]$")
+
+
 def _mask_path(obj: Any, parts: list[str]) -> None:
     if not parts:
         return
     head, rest = parts[0], parts[1:]
+    select = _SELECT.match(head)
+    if select and not rest and isinstance(obj, dict):
+        # name[key=value]: leave out the list items whose key has that value (e.g. the
+        # managedFields entries of a controller: metadata.managedFields[manager=kcm]).
+        items = obj.get(select["name"])
+        if isinstance(items, list):
+            obj[select["name"]] = [
+                i
+                for i in items
+                if not (isinstance(i, dict) and str(i.get(select["key"])) == select["value"])
+            ]
+        return
     if isinstance(obj, list):
         if head.lstrip("-").isdigit():
             index = int(head)
@@ -588,6 +604,20 @@ def _walk(obj: Any, key: str | None, parent: dict[str, Any] | None) -> Any:
 # -- comparing ---------------------------------------------------------------------------------
 
 
+def _drop_ignored(body: Any, other: Any) -> Any:
+    """A key masked as ignored on one side and absent on the other is no difference."""
+    if isinstance(body, dict):
+        other_dict = other if isinstance(other, dict) else {}
+        return {
+            k: _drop_ignored(v, other_dict.get(k))
+            for k, v in body.items()
+            if not (v == "<ignored>" and k not in other_dict)
+        }
+    if isinstance(body, list) and isinstance(other, list):
+        return [_drop_ignored(v, other[i] if i < len(other) else None) for i, v in enumerate(body)]
+    return body
+
+
 def compare(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> list[str]:
     """Human-readable differences between two runs of a scenario (empty: they agree)."""
     problems: list[str] = []
@@ -601,8 +631,10 @@ def compare(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> lis
         for key in ("content-type", "reason", "warnings"):
             if er.get(key) != ar.get(key):
                 problems.append(f"{where}: {key} {er.get(key)!r} (real) vs {ar.get(key)!r}")
-        if "body" in er and er.get("body") != ar.get("body"):
-            problems.extend(f"{where}: {d}" for d in _diff(er.get("body"), ar.get("body"), "body"))
+        ebody = _drop_ignored(er.get("body"), ar.get("body"))
+        abody = _drop_ignored(ar.get("body"), er.get("body"))
+        if "body" in er and ebody != abody:
+            problems.extend(f"{where}: {d}" for d in _diff(ebody, abody, "body"))
     return problems
 
 
