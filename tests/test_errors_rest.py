@@ -198,7 +198,9 @@ def test_decode_body_variants() -> None:
     assert decode_body(b"a: 1\n", "application/yaml") == {"a": 1}
     with pytest.raises(errors.DecodeError, match="protobuf"):  # a cut protobuf envelope
         decode_body(b"k8s\x00\x0a", None)
-    namespace = b"k8s\x00\x0a\x0f\x0a\x02v1\x12\x09Namespace\x12\x05\x0a\x03\x0a\x01a\x1a\x00\x22\x00"
+    namespace = (
+        b"k8s\x00\x0a\x0f\x0a\x02v1\x12\x09Namespace\x12\x05\x0a\x03\x0a\x01a\x1a\x00\x22\x00"
+    )
     assert decode_body(namespace, "application/vnd.kubernetes.protobuf")["metadata"]["name"] == "a"
     with pytest.raises(errors.DecodeError, match="not valid JSON"):
         decode_body(b"<html>", "text/html")

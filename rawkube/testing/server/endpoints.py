@@ -19,8 +19,9 @@ import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rawkube.testing.server import validation
-from rawkube.testing.server.admission import UPDATE, Attributes
+from rawkube.testing.server import fieldmanager, validation
+from rawkube.testing.server.admission import UPDATE
+from rawkube.testing.server.admission import Attributes as AdmissionAttributes
 from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.negotiation import render_json
 from rawkube.testing.server.patch import json_patch, merge_patch
@@ -153,7 +154,7 @@ def update_scale(api: API, req: Request, t: Target) -> Response:
             )
             if not new["metadata"]["managedFields"]:
                 new["metadata"].pop("managedFields")
-            api.admission.admit(Attributes(UPDATE, ctx, new, existing))
+            api.admission.admit(AdmissionAttributes(UPDATE, ctx, new, existing))
             return new
         if not isinstance(replicas, int) or replicas < 0:
             raise validation.invalid_error(
@@ -168,7 +169,17 @@ def update_scale(api: API, req: Request, t: Target) -> Response:
         new = copy.deepcopy(existing)
         new.setdefault("spec", {})["replicas"] = replicas
         new["metadata"]["resourceVersion"] = wanted_rv or existing["metadata"]["resourceVersion"]
-        return api.transform_update(req, parent, ctx, existing, new)
+        entries = fieldmanager.scale_entries(
+            existing["metadata"].get("managedFields"),
+            api.manager(req),
+            t.info.api_version,
+            replicas != (existing.get("spec") or {}).get("replicas"),
+        )
+        new["metadata"].pop("managedFields", None)
+        if entries:
+            new["metadata"]["managedFields"] = entries
+        api.admission.admit(AdmissionAttributes(UPDATE, ctx, new, existing))
+        return new
 
     result = api.registry_update(ctx, updated)
     return render_json(_scale_view(t, result))

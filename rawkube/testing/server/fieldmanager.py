@@ -377,3 +377,281 @@ __all__ = [
     "to_fields_v1",
     "update_entries",
 ]
+
+
+# -- server-side apply (structuredMergeManager.Apply over SMD's Updater.Apply) ----------------
+
+
+def to_field_set(obj: Any, schema: Schema | None) -> set[Path]:
+    """typed ToFieldSet: the fields an applied configuration sets (tofieldset.go)."""
+    found: set[Path] = set()
+    _to_field_set(obj, schema, (), found)
+    found.discard(())
+    return found
+
+
+def _struct_field(schema: Schema | None, key: str) -> bool:
+    return schema is not None and key in (schema._resolved().get("properties") or {})
+
+
+def _to_field_set(value: Any, schema: Schema | None, path: Path, found: set[Path]) -> None:
+    kind = _kind(schema, _MISSING, value)
+    if kind == "map":
+        if _map_atomic(schema):
+            found.add(path)
+            return
+        if not isinstance(value, dict):
+            return
+        for key, child_value in value.items():
+            child = schema.field(key) if schema is not None else None
+            child_path = (*path, "f:" + key)
+            _to_field_set(child_value, child, child_path, found)
+            # An empty or null value, or an entry of a map (not a struct field), is a member.
+            if child_value is None or child_value == {} or not _struct_field(schema, key):
+                found.add(child_path)
+    elif kind == "list":
+        ltype = list_type(schema)
+        if ltype == "atomic":
+            found.add(path)
+            return
+        if not isinstance(value, list):
+            return
+        item_schema = schema.items() if schema is not None else None
+        for item in value:
+            item_path = (*path, item_element(item, schema, ltype))
+            _to_field_set(item, item_schema, item_path, found)
+            found.add(item_path)
+    else:
+        found.add(path)
+
+
+def merge(lhs: Any, rhs: Any, schema: Schema | None) -> Any:
+    """typed Merge(lhs, rhs): the configuration ``rhs`` merged into ``lhs`` (merge.go)."""
+    import copy as _copy
+
+    if rhs is _MISSING:
+        return _copy.deepcopy(lhs)
+    if lhs is _MISSING:
+        return _copy.deepcopy(rhs)
+    kind = _kind(schema, lhs, rhs)
+    if kind == "map" and isinstance(lhs, dict) and isinstance(rhs, dict):
+        if _map_atomic(schema) or (not lhs and not rhs):
+            return _copy.deepcopy(rhs)
+        out = _copy.deepcopy(lhs)
+        for key, value in rhs.items():
+            child = schema.field(key) if schema is not None else None
+            out[key] = merge(lhs.get(key, _MISSING), value, child)
+        return out
+    if kind == "list" and isinstance(lhs, list) and isinstance(rhs, list):
+        ltype = list_type(schema)
+        if ltype == "atomic" or (not lhs and not rhs):
+            return _copy.deepcopy(rhs)
+        return _merge_items(lhs, rhs, schema, ltype)
+    return _copy.deepcopy(rhs)
+
+
+def _merge_items(lhs: list[Any], rhs: list[Any], schema: Schema | None, ltype: str) -> list[Any]:
+    """mergingWalker.visitListItems: the live order, with the configuration's items where it
+    puts them relative to the items both share."""
+    item_schema = schema.items() if schema is not None else None
+
+    def index(items: list[Any]) -> tuple[list[str], dict[str, Any]]:
+        order: list[str] = []
+        seen: dict[str, Any] = {}
+        for item in items:
+            pe = item_element(item, schema, ltype)
+            if pe not in seen:
+                order.append(pe)
+                seen[pe] = item
+        return order, seen
+
+    rhs_pes, observed_r = index(rhs)
+    lhs_pes, observed_l = index(lhs)
+    shared = [pe for pe in rhs_pes if pe in observed_l]
+    next_shared = shared.pop(0) if shared else None
+    merged_rhs: set[str] = set()
+    out: list[Any] = []
+    li = ri = 0
+    while li < len(lhs_pes) or ri < len(rhs_pes):
+        if li < len(lhs_pes) and ri < len(rhs_pes):
+            pe = lhs_pes[li]
+            if pe == rhs_pes[ri]:
+                merged_rhs.add(pe)
+                out.append(merge(observed_l[pe], observed_r[pe], item_schema))
+                li += 1
+                ri += 1
+                next_shared = shared.pop(0) if shared else None
+                continue
+            if pe in observed_r and next_shared is not None and next_shared != pe:
+                li += 1
+                continue
+        if li < len(lhs_pes):
+            pe = lhs_pes[li]
+            if pe not in observed_r:
+                out.append(merge(observed_l[pe], _MISSING, item_schema))
+                li += 1
+                continue
+            if pe in merged_rhs:
+                li += 1
+        if ri < len(rhs_pes):
+            pe = rhs_pes[ri]
+            merged_rhs.add(pe)
+            out.append(merge(observed_l.get(pe, _MISSING), observed_r[pe], item_schema))
+            ri += 1
+            if next_shared is not None and next_shared == pe:
+                next_shared = shared.pop(0) if shared else None
+    return out
+
+
+def _element_matches(value: Any, element: str, schema: Schema | None, ltype: str) -> bool:
+    return item_element(value, schema, ltype) == element
+
+
+def remove_path(obj: Any, path: Path, schema: Schema | None) -> None:
+    """Remove the value at a field-set path (RemoveItems for one path)."""
+    if not path or obj is None:
+        return
+    head, rest = path[0], path[1:]
+    if head.startswith("f:") and isinstance(obj, dict):
+        name = head[2:]
+        if name not in obj:
+            return
+        child = schema.field(name) if schema is not None else None
+        if rest:
+            remove_path(obj[name], rest, child)
+        else:
+            del obj[name]
+    elif isinstance(obj, list) and schema is not None:
+        ltype = list_type(schema)
+        item_schema = schema.items()
+        for item in list(obj):
+            if _element_matches(item, head, schema, ltype):
+                if rest:
+                    remove_path(item, rest, item_schema)
+                else:
+                    obj.remove(item)
+                return
+
+
+class ApplyConflict(Exception):
+    """Other managers own fields the configuration changes (and force was not given)."""
+
+    def __init__(self, conflicts: list[tuple[dict[str, Any], Path]]) -> None:
+        super().__init__("apply conflicts")
+        self.conflicts = conflicts
+
+
+def apply_entries(
+    entries: list[dict[str, Any]] | None,
+    manager: str,
+    api_version: str,
+    live: dict[str, Any],
+    config: dict[str, Any],
+    schema: Schema | None,
+    force: bool,
+    subresource: str = "",
+    reset: Iterable[Path] = (),
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Server-side apply: (the merged object, or None when nothing changes; managedFields).
+
+    Updater.Apply: merge the configuration into the live object; the manager's Apply set is the
+    configuration's fields (minus reset and stripped fields); fields it applied before and no
+    longer applies go when nobody else owns them (prune); other managers lose what changes, or
+    the apply fails with their conflicts (ApplyConflict) unless ``force``.
+    """
+    import copy as _copy
+
+    reset = tuple(reset)
+    live_plain = _without_managed_fields(live)
+    merged = merge(live_plain, _without_managed_fields(config), schema)
+    mine_id = (manager, "Apply", api_version, subresource)
+    previous_entry = next((e for e in entries or [] if _identity(e) == mine_id), None)
+    last = from_fields_v1(previous_entry.get("fieldsV1") or {}) if previous_entry else set()
+    applied = {
+        p for p in to_field_set(config, schema) if p not in STRIPPED and not excluded(p, reset)
+    }
+    others = [
+        (e, from_fields_v1(e.get("fieldsV1") or {}))
+        for e in entries or []
+        if _identity(e) != mine_id
+    ]
+    # prune: what this manager applied before and no longer applies, unless someone owns it
+    # (or something below it).
+    keep = set(applied).union(*(paths for _, paths in others)) if others else set(applied)
+    for path in sorted(last - applied, key=len):
+        if any(k[: len(path)] == path for k in keep):
+            continue
+        remove_path(merged, path, schema)
+    cmp = compare(live_plain, merged, schema)
+    changed = cmp.modified | cmp.added
+    conflicts: list[tuple[dict[str, Any], Path]] = []
+    result: list[dict[str, Any]] = []
+    for entry, paths in others:
+        taken = paths & changed
+        if taken:
+            conflicts.extend((entry, p) for p in sorted(taken))
+        remaining = paths - taken - cmp.removed
+        if remaining:
+            result.append({**entry, "fieldsV1": to_fields_v1(remaining)})
+    if conflicts and not force:
+        raise ApplyConflict(conflicts)
+    unchanged = merged == live_plain
+    if applied:
+        entry = new_entry(manager, "Apply", api_version, subresource, applied)
+        if unchanged:
+            # managedFieldsUpdater.Apply: the time moves only when the object changes; a
+            # manager that is new and changed nothing has none (and sorts first).
+            if previous_entry is not None and previous_entry.get("time"):
+                entry["time"] = previous_entry["time"]
+            else:
+                entry.pop("time")
+        result.append(entry)
+    if unchanged:
+        return None, sort_entries(result)
+    return _copy.deepcopy(merged), sort_entries(result)
+
+
+# -- the scale subresource (k8s.io/apimachinery/pkg/util/managedfields/scalehandler.go) -------
+
+REPLICAS: Path = ("f:spec", "f:replicas")
+
+
+def scale_entries(
+    entries: list[dict[str, Any]] | None,
+    manager: str,
+    api_version: str,
+    changed: bool,
+    replicas_path: Path = REPLICAS,
+) -> list[dict[str, Any]]:
+    """The parent's managedFields after a write through /scale (ToSubresource, the Scale's
+    Update, ToParent): when the replicas change, the writer's ``subresource: scale`` entry takes
+    the replicas path from every other manager (an entry left empty goes); the new entry has
+    no time of its own (ToParent takes the times of the parent's entries) and sorts first."""
+    if not changed:
+        return list(entries or [])
+    mine = (manager, "Update", api_version, "scale")
+    result: list[dict[str, Any]] = []
+    had_entry = None
+    for entry in entries or []:
+        paths = from_fields_v1(entry.get("fieldsV1") or {})
+        if _identity(entry) == mine:
+            had_entry = entry
+            continue
+        if replicas_path in paths:
+            paths = {p for p in paths if p != replicas_path}
+            if not paths:
+                continue
+            entry = {**entry, "fieldsV1": to_fields_v1(paths)}
+        result.append(entry)
+    scale_entry: dict[str, Any] = {
+        "manager": manager,
+        "operation": "Update",
+        "apiVersion": api_version,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": to_fields_v1({replicas_path}),
+        "subresource": "scale",
+    }
+    if had_entry is not None and had_entry.get("time"):
+        scale_entry["time"] = had_entry["time"]
+    result.append(scale_entry)
+    return sort_entries(result)

@@ -42,7 +42,6 @@ from rawkube.testing.server.negotiation import (
     wants_table,
 )
 from rawkube.testing.server.patch import (
-    ManagedFields,
     json_patch,
     merge_patch,
     strategic_merge_patch,
@@ -500,14 +499,51 @@ class API:
         ctx = self.context(req, t)
         created = False
 
+        if applied["metadata"].get("managedFields") is not None:
+            raise APIError(400, "BadRequest", "metadata.managedFields must be nil")
+        version = applied.get("apiVersion")
+        if version not in (None, t.info.api_version):
+            group, _, served = str(version).rpartition("/")
+            if not self.resources.has_group_version(group, served):
+                # The patch cannot even be decoded (no such group/version is served).
+                raise APIError(
+                    400, "BadRequest", f"invalid object type: {version}, Kind={applied.get('kind')}"
+                )
+            raise APIError(
+                400,
+                "BadRequest",
+                "Incorrect version specified in apply patch. Specified patch version: "
+                f"{version}, expected: {t.info.api_version}",
+            )
+        reset = self.store.strategy(t.key).get_reset_fields(t.info).get(t.subresource, ())
+
         def updated(existing: Obj | None) -> Obj:
             nonlocal created
             created = existing is None
-            fields = ManagedFields(existing["metadata"].get("managedFields") if existing else None)
-            merged = fields.apply(
-                manager, t.info.api_version, existing or {}, applied, schema, force, t.subresource
-            )
-            merged["metadata"]["managedFields"] = fields.entries
+            live = existing
+            if live is None:
+                # patch.go applies to a new, empty object: the kind's Go zero value.
+                live = defaults.zero_object(t.info.api_version, t.info.kind)
+            try:
+                merged, entries = fieldmanager.apply_entries(
+                    live["metadata"].get("managedFields") if existing else None,
+                    manager,
+                    t.info.api_version,
+                    live,
+                    applied,
+                    schema,
+                    force,
+                    t.subresource,
+                    reset,
+                )
+            except fieldmanager.ApplyConflict as exc:
+                raise _apply_conflict(exc) from None
+            if merged is None:
+                merged = copy.deepcopy(live)
+            merged.setdefault("metadata", {})
+            merged["metadata"].pop("managedFields", None)
+            if entries:
+                merged["metadata"]["managedFields"] = entries
             merged = decode.default(t.info, merged, creating=created)
             if existing is None:
                 merged["metadata"].pop("resourceVersion", None)
@@ -632,6 +668,19 @@ def dry_run(req: Request) -> bool:
     if any(v not in ("All", "") for v in values):
         raise APIError(400, "BadRequest", f"Invalid dry run value: {values}")
     return "All" in values
+
+
+def _apply_conflict(exc: fieldmanager.ApplyConflict) -> APIError:
+    """merge.ConflictsFromManagers as the 409 the apply handler answers."""
+    from rawkube.testing.server.patch import _conflict_error
+
+    conflicts = []
+    for entry, path in exc.conflicts:
+        who = f'"{entry.get("manager")}"'
+        if entry.get("operation") != "Apply":
+            who += f" using {entry.get('apiVersion')}"
+        conflicts.append((who, path))
+    return _conflict_error(conflicts)
 
 
 def _with_headers(resp: Response, headers: list[tuple[str, str]]) -> Response:

@@ -150,9 +150,14 @@ def strategic_merge_patch(doc: Any, patch: Any, schema: Schema | None) -> Any:
     if directive == "delete":
         return None
     result = copy.deepcopy(doc) if isinstance(doc, dict) else {}
+    orders = {
+        key.split("/", 1)[1]: value
+        for key, value in patch.items()
+        if key.startswith("$setElementOrder/") and isinstance(value, list)
+    }
     for key, value in patch.items():
         if key.startswith("$setElementOrder/") or key in ("$retainKeys", "$patch"):
-            continue  # ordering/retention hints: our lists keep the live order
+            continue
         if key.startswith("$deleteFromPrimitiveList/"):
             name = key.split("/", 1)[1]
             result[name] = [v for v in result.get(name) or [] if v not in value]
@@ -161,7 +166,7 @@ def strategic_merge_patch(doc: Any, patch: Any, schema: Schema | None) -> Any:
         if value is None:
             result.pop(key, None)
         elif isinstance(value, list) and field is not None and "merge" in field.patch_strategy:
-            result[key] = _merge_list(result.get(key) or [], value, field)
+            result[key] = _merge_list(result.get(key) or [], value, field, orders.get(key))
         elif isinstance(value, dict):
             merged = strategic_merge_patch(result.get(key), value, field)
             if merged is None:
@@ -170,14 +175,88 @@ def strategic_merge_patch(doc: Any, patch: Any, schema: Schema | None) -> Any:
                 result[key] = merged
         else:
             result[key] = copy.deepcopy(value)
+    # A $setElementOrder without the list itself only reorders what is there.
+    for key, order in orders.items():
+        field = schema.field(key) if schema is not None else None
+        if key not in patch and isinstance(result.get(key), list) and field is not None:
+            current = result[key]
+            merge_key = field.patch_merge_key
+            inside = [v for v in current if _index(order, v, merge_key) >= 0]
+            outside = [v for v in current if _index(order, v, merge_key) < 0]
+            result[key] = _normalize(inside, outside, order, current, merge_key)
     return result
 
 
-def _merge_list(live: list[Any], patch: list[Any], schema: Schema) -> list[Any]:
+def _key_of(item: Any, merge_key: str | None) -> Any:
+    if merge_key:
+        return item.get(merge_key) if isinstance(item, dict) else None
+    return item
+
+
+def _index(items: list[Any], item: Any, merge_key: str | None) -> int:
+    """strategicpatch index(): where an item (by merge key, or itself) is in a list; -1."""
+    wanted = _key_of(item, merge_key)
+    for i, value in enumerate(items):
+        if _key_of(value, merge_key) == wanted:
+            return i
+    return -1
+
+
+def _normalize(
+    patch_items: list[Any],
+    server_only: list[Any],
+    patch_order: list[Any],
+    server_order: list[Any],
+    merge_key: str | None,
+) -> list[Any]:
+    """normalizeElementOrder + mergeSortedSlice: the patch's items in the patch's order, the
+    others in the original order, interleaved where both orders know them; an item the
+    original did not have comes before the original items it meets."""
+    patch_items = sorted(patch_items, key=lambda v: _index(patch_order, v, merge_key))
+    server_only = sorted(server_only, key=lambda v: _index(server_order, v, merge_key))
+    out: list[Any] = []
+    i = j = 0
+    while i < len(server_only) or j < len(patch_items):
+        if i >= len(server_only):
+            out.append(patch_items[j])
+            j += 1
+        elif j >= len(patch_items):
+            out.append(server_only[i])
+            i += 1
+        else:
+            left = _index(server_order, server_only[i], merge_key)
+            right = _index(server_order, patch_items[j], merge_key)
+            if left >= 0 and right >= 0 and left < right:
+                out.append(server_only[i])
+                i += 1
+            else:
+                out.append(patch_items[j])
+                j += 1
+    return out
+
+
+def _merge_list(
+    live: list[Any], patch: list[Any], schema: Schema, order: list[Any] | None = None
+) -> list[Any]:
+    """strategicpatch mergeSlice: merge the items by merge key (primitives: a union), then
+    put them in order (normalizeElementOrder): a new container goes before the existing ones
+    (``[c, a, b]``), unless a ``$setElementOrder`` says otherwise."""
     merge_key = schema.patch_merge_key
+    patch_order = order if order is not None else patch
     if not merge_key or not all(isinstance(v, dict) for v in patch):
-        # A list of primitives with strategy merge (finalizers): a union, live order first.
-        return list(live) + [v for v in patch if v not in live]
+        merged: list[Any] = []
+        for value in list(live) + list(patch):  # deduplicateScalars
+            if value not in merged:
+                merged.append(value)
+        inside = [v for v in merged if v in patch_order]
+        outside = [v for v in merged if v not in patch_order]
+        return _normalize(inside, outside, patch_order, list(live), None)
+    if any(isinstance(v, dict) and v.get("$patch") == "replace" for v in patch):
+        return [
+            {k: v for k, v in item.items() if k != "$patch"}
+            for item in patch
+            if not (isinstance(item, dict) and item.get("$patch") == "replace")
+        ]
     result = copy.deepcopy(live)
     item_schema = schema.items()
     for item in patch:
@@ -198,7 +277,10 @@ def _merge_list(live: list[Any], patch: list[Any], schema: Schema) -> list[Any]:
             result.append({k: v for k, v in item.items() if k != "$patch"})
         else:
             result[index] = strategic_merge_patch(result[index], item, item_schema)
-    return result
+    kept_order = [v for v in patch_order if not (isinstance(v, dict) and v.get("$patch"))]
+    inside = [v for v in result if _index(kept_order, v, merge_key) >= 0]
+    outside = [v for v in result if _index(kept_order, v, merge_key) < 0]
+    return _normalize(inside, outside, kept_order, live, merge_key)
 
 
 # -- field sets (structured-merge-diff, simplified to leaves) ------------------------------------
