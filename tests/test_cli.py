@@ -452,3 +452,33 @@ def test_demo_reports_a_broken_kubeconfig_instead_of_starting_its_own_server(
     assert proc.returncode == 1
     assert "starting the embedded local API server" not in proc.stdout
     assert "both a token and username/password are set" in proc.stderr
+
+
+def test_demo_label_and_selector_follow_the_name(
+    server: LocalAPIServer, kubeconfig: Path, tmp_path: Path
+) -> None:
+    """`demo --name d3` selected app=demo: it counted another Deployment's Pods and then waited
+    for them to go away until it timed out (issue 16). The label must follow --name."""
+    from rawkube import Clientset
+    from rawkube.tools.wait import wait_for
+
+    env = _env(tmp_path, kubeconfig)
+    kubectl = str(Path(sys.executable).parent / "kubectl")
+    other = _deployment_yaml("someone-elses").replace("app: other", "app: demo")
+    subprocess.run(
+        [kubectl, "create", "-f", "-", "-n", "default"],
+        input=other, text=True, env=env, capture_output=True, check=True, timeout=60,
+    )
+    pods = Clientset(server.config()).core_v1().pods("default")
+    wait_for(lambda: pods.list(label_selector="app=demo").items, timeout=20, interval=0.1)
+    try:
+        proc = rawkube("demo", "--name", "d3", "--timeout", "15", env=env)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        assert "kubectl get pod --watch -l app=d3" in proc.stdout
+        assert "someone-elses-" not in proc.stdout  # only d3's Pods were watched and counted
+        assert "all its Pods are gone" in proc.stdout
+    finally:
+        subprocess.run(
+            [kubectl, "delete", "deployment", "someone-elses", "--wait=false"],
+            env=env, capture_output=True, timeout=60,
+        )

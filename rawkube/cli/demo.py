@@ -26,7 +26,6 @@ from rawkube.errors import EmptyConfigError, NotFound, StatusError, is_conflict
 
 T = TypeVar("T")
 
-APP_LABEL = "demo"
 POLL_SECONDS = 0.2
 
 
@@ -112,7 +111,7 @@ def _pod_row(pod: Any) -> list[str]:
 
 
 class PodWatcher:
-    """`kubectl get pod --watch -l app=demo` in a background thread."""
+    """`kubectl get pod --watch -l app=<name>` in a background thread."""
 
     COLUMNS = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     WIDTHS = [36, 7, 13, 10, 5]
@@ -168,7 +167,11 @@ class PodWatcher:
 
 
 def _deployment(name: str, replicas: int, image: str) -> Any:
-    """The seed's Deployment, built from typed models (apps/v1, core/v1, meta/v1)."""
+    """The seed's Deployment, built from typed models (apps/v1, core/v1, meta/v1).
+
+    Its Pods are labelled `app=<name>` (the seed's `app: demo` was the same for every name, so
+    `--name d3` counted and waited for another Deployment's Pods).
+    """
     from rawkube.models.apps_v1 import Deployment, DeploymentSpec
     from rawkube.models.core_v1 import Container, ContainerPort, PodSpec, PodTemplateSpec
     from rawkube.models.meta_v1 import LabelSelector, ObjectMeta
@@ -177,9 +180,9 @@ def _deployment(name: str, replicas: int, image: str) -> Any:
         metadata=ObjectMeta(name=name),
         spec=DeploymentSpec(
             replicas=replicas,
-            selector=LabelSelector(match_labels={"app": APP_LABEL}),
+            selector=LabelSelector(match_labels={"app": name}),
             template=PodTemplateSpec(
-                metadata=ObjectMeta(labels={"app": APP_LABEL}),
+                metadata=ObjectMeta(labels={"app": name}),
                 spec=PodSpec(
                     containers=[
                         Container(
@@ -211,6 +214,7 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
 
     namespace = args.namespace or cfg.namespace or "default"
     name = args.name
+    selector = f"app={name}"  # the label of this Deployment's Pods (see _deployment)
     timeout = args.timeout
 
     say.step("Discovery (DiscoveryClient): what does this server serve?")
@@ -245,8 +249,8 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
     say.step(
         f"Create Deployment {name!r} in {namespace!r} (Clientset.AppsV1().Deployments(ns).Create)"
     )
-    say.say("the Pod watch (kubectl get pod --watch -l app=demo) starts first:")
-    watcher = PodWatcher(pods, f"app={APP_LABEL}", say)
+    say.say(f"the Pod watch (kubectl get pod --watch -l {selector}) starts first:")
+    watcher = PodWatcher(pods, selector, say)
     watcher.start()
     created = None
     deleted = False
@@ -256,7 +260,7 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
             f"created deployment.apps/{created.metadata.name} "
             f"(uid {created.metadata.uid}, resourceVersion {created.metadata.resource_version})"
         )
-        ready = _wait_for_pods(pods, 2, timeout, say)
+        ready = _wait_for_pods(pods, selector, 2, timeout, say)
         say.say(f"{ready} of 2 Pods Running")
 
         say.step("Update under RetryOnConflict: replicas 2 -> 1, image nginx:1.12 -> nginx:1.13")
@@ -292,7 +296,7 @@ def _walkthrough(args: argparse.Namespace, cfg: Config, say: Narrator) -> int:
         else:
             _wait(
                 "the Pods to be gone",
-                lambda: not pods.list(label_selector=f"app={APP_LABEL}").items,
+                lambda: not pods.list(label_selector=selector).items,
                 timeout,
             )
             say.say("all its Pods are gone")
@@ -332,8 +336,8 @@ def _gone(deployments: Any, name: str) -> bool:
     return False
 
 
-def _running_pods(pods: Any) -> int:
-    items = pods.list(label_selector=f"app={APP_LABEL}").items or []
+def _running_pods(pods: Any, selector: str) -> int:
+    items = pods.list(label_selector=selector).items or []
     return sum(
         1
         for p in items
@@ -341,12 +345,12 @@ def _running_pods(pods: Any) -> int:
     )
 
 
-def _wait_for_pods(pods: Any, want: int, timeout: float, say: Narrator) -> int:
+def _wait_for_pods(pods: Any, selector: str, want: int, timeout: float, say: Narrator) -> int:
     try:
-        _wait(f"{want} Pods Running", lambda: _running_pods(pods) >= want, timeout)
+        _wait(f"{want} Pods Running", lambda: _running_pods(pods, selector) >= want, timeout)
     except TimeoutError:
         say.say("Pods are not Running yet (a cluster without nodes keeps them Pending); going on")
-    return _running_pods(pods)
+    return _running_pods(pods, selector)
 
 
 def _wait_for_rollout(
