@@ -482,3 +482,59 @@ def test_demo_label_and_selector_follow_the_name(
             [kubectl, "delete", "deployment", "someone-elses", "--wait=false"],
             env=env, capture_output=True, timeout=60,
         )
+
+
+def _serve_once(out_path: Path, home: Path) -> tuple[int, str]:
+    """Start `rawkube serve --kubeconfig-out`, wait for its kubeconfig line, stop it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rawkube", "serve", "--kubeconfig-out", str(out_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(home),
+    )
+    assert proc.stdout is not None
+    lines = []
+    try:
+        for line in proc.stdout:  # ends at EOF when serve exits with an error
+            lines.append(line)
+            if "press Ctrl-C" in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+    finally:
+        rest, _ = proc.communicate(timeout=20)
+    return proc.returncode, "".join(lines) + rest
+
+
+def test_serve_replaces_the_kubeconfig_it_wrote_itself(tmp_path: Path) -> None:
+    """A second `serve --kubeconfig-out PATH` refused the file the first run wrote (issue 16):
+    it recognises its own file and replaces it, and still never a user's."""
+    out_path = tmp_path / "local.kubeconfig"
+    code, out = _serve_once(out_path, tmp_path)
+    assert code == 0 and "kubeconfig written to" in out, out
+    first = out_path.read_text()
+    code, out = _serve_once(out_path, tmp_path)
+    assert code == 0 and "kubeconfig written to" in out, out
+    second = out_path.read_text()
+    assert second != first  # a new server: a new port and a new CA
+    assert (out_path.stat().st_mode & 0o777) == 0o600
+
+    # A user's kubeconfig that merely looks alike (same cluster layout, no marker) is kept.
+    users = tmp_path / "users.kubeconfig"
+    users.write_text(second.split("\n", 1)[1])  # without the first line, the marker
+    code, out = _serve_once(users, tmp_path)
+    assert code == 1 and "refusing to overwrite" in out
+    assert users.read_text() == second.split("\n", 1)[1]
+    # ... and so is one the user edited after rawkube wrote it.
+    edited = second + "# my notes\n"
+    out_path.write_text(edited)
+    code, out = _serve_once(out_path, tmp_path)
+    assert code == 1 and out_path.read_text() == edited
+    # ... and a symlink to a file rawkube wrote is never followed.
+    target = tmp_path / "target.kubeconfig"
+    target.write_text(second)
+    link = tmp_path / "link.kubeconfig"
+    link.symlink_to(target)
+    code, out = _serve_once(link, tmp_path)
+    assert code == 1 and link.is_symlink() and target.read_text() == second
+    dangling = tmp_path / "dangling.kubeconfig"
+    dangling.symlink_to(tmp_path / "nowhere")
+    code, out = _serve_once(dangling, tmp_path)
+    assert code == 1 and dangling.is_symlink() and not (tmp_path / "nowhere").exists()

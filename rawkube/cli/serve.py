@@ -1,12 +1,28 @@
-"""`rawkube serve`: run the embedded local API server until interrupted."""
+"""`rawkube serve`: run the embedded local API server until interrupted.
+
+`--kubeconfig-out PATH` writes a kubeconfig for the server. Its first line marks it as written
+by `rawkube serve` and carries the SHA-256 of the rest, so the next run recognises a file it
+wrote itself and still unchanged, and replaces it (a new server has a new port and CA). Anything
+else at PATH (a user's kubeconfig, one edited since, a symlink, a directory) is never replaced.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import re
 import signal
+import stat
+import tempfile
 import threading
 from typing import Any
+
+_MARK = "# written by `rawkube serve`, which replaces this file while it is unchanged (sha256 {})\n"
+_MARK_RE = re.compile(
+    rb"# written by `rawkube serve`, which replaces this file while it is unchanged "
+    rb"\(sha256 ([0-9a-f]{64})\)"
+)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -27,17 +43,19 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.kubeconfig_out:
             path = os.path.abspath(args.kubeconfig_out)
             try:
-                # overwrite=False: no check-then-write race, and a dangling symlink at `path`
-                # is refused too (os.path.exists says False for it).
-                server.write_kubeconfig(path, overwrite=False)
+                write_kubeconfig(server.kubeconfig(), path)
             except FileExistsError:
-                print(f"error: {path} exists; refusing to overwrite it", flush=True)
+                print(
+                    f"error: {path} exists and is not a kubeconfig this command wrote; "
+                    "refusing to overwrite it",
+                    flush=True,
+                )
                 return 1
             print(f"kubeconfig written to {path}: kubectl --kubeconfig {path} get pods", flush=True)
         if args.data_dir:
             print(f"state is kept in {os.path.abspath(args.data_dir)}", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before saying we are ready
         print("press Ctrl-C to stop", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             while not stop.wait(0.5):
                 pass
@@ -69,3 +87,45 @@ def _load_handlers(spec: str) -> Any:
         return getattr(module, attr)
     except (ImportError, AttributeError, OSError) as err:
         raise ConfigError(f"--handlers {spec}: {err}") from None
+
+
+def write_kubeconfig(doc: dict[str, Any], path: str) -> None:
+    """Write `doc` to `path` (mode 0600, atomically) with the marker line.
+
+    Replaces only a file `written_by_serve`; anything else at `path` raises FileExistsError
+    (a hard link to the finished file fails on any existing name, dangling symlinks included).
+    """
+    import yaml
+
+    body = yaml.safe_dump(doc, sort_keys=False)
+    text = _MARK.format(hashlib.sha256(body.encode()).hexdigest()) + body
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".kubeconfig-")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        if written_by_serve(path):
+            os.replace(tmp, path)
+            return
+        os.link(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def written_by_serve(path: str) -> bool:
+    """True for a regular file of ours (not a symlink) whose marker's digest matches its rest."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_size > 1 << 20:
+            return False
+        data = fh.read()
+    first, _, rest = data.partition(b"\n")
+    match = _MARK_RE.fullmatch(first)
+    return bool(match) and hashlib.sha256(rest).hexdigest().encode() == match.group(1)
