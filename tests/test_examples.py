@@ -70,21 +70,13 @@ def test_create_update_delete_deployment(
     ]
     assert " * demo-deployment (1 replicas)" in out  # the update took effect
     assert out[-1] == "Deleted deployment."
-    # Foreground deletion finishes once the dependents are gone: wait for it, bounded.
+    # The example returns once the Foreground deletion has finished (it used to return while
+    # the Deployment was still there, waiting for its dependents).
     from rawkube import Clientset
     from rawkube.errors import NotFound
-    from rawkube.tools.wait import wait_for
 
-    deployments = Clientset(server.config()).apps_v1().deployments("default")
-
-    def gone() -> bool:
-        try:
-            deployments.get("demo-deployment")
-        except NotFound:
-            return True
-        return False
-
-    wait_for(gone, timeout=20, interval=0.1)
+    with pytest.raises(NotFound):
+        Clientset(server.config()).apps_v1().deployments("default").get("demo-deployment")
 
 
 def test_out_of_cluster_client_configuration_as_a_script(kubeconfig: str) -> None:
@@ -165,3 +157,25 @@ def test_informer_prints_the_pods_of_a_deployment_as_they_come_and_go(
         assert "UPDATE" in kinds
     assert any(line.endswith("Pending -> Running") for line in out)
     assert out.index("Scaling to 1 replica...") < out.index("1 Pod left in the cache.")
+
+
+def test_examples_run_back_to_back_without_colliding(
+    kubeconfig: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each example returns only once its objects are gone (issue 16): `create-update-delete`
+    printed "Deleted deployment." while the Foreground delete was still in progress, and the
+    next example, run at once, failed with AlreadyExists. No waiting between runs here."""
+    order = [
+        "create-update-delete-deployment",
+        "dynamic-create-update-delete-deployment",
+        "create-update-delete-deployment",
+        "custom-resource-definition",
+        "custom-resource-definition",
+        "informer",
+        "informer",
+    ]
+    for name in order:
+        extra = ["--timeout", "30"] if name == "informer" else []
+        assert run_example(name, ["--kubeconfig", kubeconfig, *extra]) == 0, name
+        out = capsys.readouterr().out.splitlines()
+        assert out[-1] in ("Deleted deployment.", "Deleted CRD widgets.example.com.", "Done.")

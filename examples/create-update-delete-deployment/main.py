@@ -18,17 +18,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from rawkube import Clientset, load_config
+from rawkube.errors import NotFound
 from rawkube.models.apps_v1 import Deployment, DeploymentSpec
 from rawkube.models.core_v1 import Container, ContainerPort, PodSpec, PodTemplateSpec
 from rawkube.models.meta_v1 import LabelSelector, ObjectMeta
 from rawkube.retry import DEFAULT_RETRY, retry_on_conflict
+from rawkube.tools.wait import wait_for
 
 
 def prompt(interactive: bool) -> None:
     if interactive:
         input("-> Press Return key to continue.")
+
+
+def gone(deployments: Any, name: str) -> bool:
+    """True once GET answers 404 Not Found."""
+    try:
+        deployments.get(name)
+    except NotFound:
+        return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     # Delete: Foreground propagation deletes the ReplicaSets and Pods before the Deployment.
     print("Deleting deployment...")
     deployments.delete("demo-deployment", propagation_policy="Foreground")
+    # The server answers at once, but Foreground deletion removes the ReplicaSets and Pods
+    # first and the Deployment last: wait until it is gone, so that running this (or another
+    # example) again does not meet the old one (409 AlreadyExists).
+    wait_for(lambda: gone(deployments, "demo-deployment"), timeout=60, interval=0.2)
     print("Deleted deployment.")
     return 0
 

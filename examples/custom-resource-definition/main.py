@@ -19,6 +19,7 @@ import sys
 from typing import Any
 
 from rawkube import Clientset, DiscoveryClient, DynamicClient, GroupVersionKind, load_config
+from rawkube.errors import NotFound
 from rawkube.tools.wait import wait_for
 
 CRD: dict[str, Any] = {
@@ -62,6 +63,15 @@ CRD: dict[str, Any] = {
         ],
     },
 }
+
+
+def gone(client: Any, name: str) -> bool:
+    """True once GET answers 404 Not Found."""
+    try:
+        client.get(name)
+    except NotFound:
+        return True
+    return False
 
 
 def established(crd: Any) -> bool:
@@ -109,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
 
     widgets.delete("w1")
     print("Deleted widget w1.")
+    # Deleting a CRD is not instant: the server first deletes every object of the kind (the
+    # customresourcecleanup finalizer). Wait until it is gone, so a new run can create it again.
     crds.delete("widgets.example.com")
+    wait_for(lambda: gone(crds, "widgets.example.com"), timeout=60, interval=0.2)
     print("Deleted CRD widgets.example.com.")
     return 0
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rawkube import Clientset, load_config
-from rawkube.errors import EmptyConfigError
+from rawkube.errors import EmptyConfigError, NotFound
 from rawkube.tools import Informer
 from rawkube.tools.informer import DeletedFinalStateUnknown
 from rawkube.tools.wait import wait_for
@@ -41,6 +41,15 @@ def deployment(replicas: int) -> dict[str, Any]:
             },
         },
     }
+
+
+def gone(deployments: Any, name: str) -> bool:
+    """True once GET answers 404 Not Found."""
+    try:
+        deployments.get(name)
+    except NotFound:
+        return True
+    return False
 
 
 def phase(pod: Any) -> str:
@@ -126,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                 deployments.delete(NAME, propagation_policy="Foreground")
             wait_for(lambda: cached(0), timeout=args.timeout, interval=0.1)
             print("No Pods left in the cache.")
+            # Foreground: the Deployment itself goes last; a new run must not meet it.
+            wait_for(lambda: gone(deployments, NAME), timeout=args.timeout, interval=0.1)
     print("Done.")
     return 0
 
