@@ -128,4 +128,4 @@ def written_by_serve(path: str) -> bool:
         data = fh.read()
     first, _, rest = data.partition(b"\n")
     match = _MARK_RE.fullmatch(first)
-    return bool(match) and hashlib.sha256(rest).hexdigest().encode() == match.group(1)
+    return match is not None and hashlib.sha256(rest).hexdigest().encode() == match.group(1)

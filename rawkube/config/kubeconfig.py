@@ -114,6 +114,46 @@ _SECTIONS = (
     ("users", "user", _USER_FIELDS),
     ("contexts", "context", _CONTEXT_FIELDS),
 )
+_TOP_FIELDS = (
+    "apiVersion",
+    "kind",
+    "preferences",
+    "clusters",
+    "users",
+    "contexts",
+    "current-context",
+    "extensions",
+)
+
+
+def _unknown_fields(body: Any, known: Any) -> list[str]:
+    """Notes for the keys of `body` that are not in `known`: "unknown field 'sever' (did you
+    mean 'server'?)". clientcmd ignores unknown keys (a newer kubectl may write new ones), and so
+    does rawkube; the notes are added to a "missing" error, which is what a typo causes."""
+    import difflib
+
+    if not isinstance(body, Mapping):
+        return []
+    notes = []
+    for key in body:
+        if isinstance(key, str) and key not in known:
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            notes.append(f"unknown field {key!r}{hint}")
+    return notes
+
+
+def _noted(message: str, notes: list[str]) -> str:
+    return "; ".join([message, *notes])
+
+
+def _top_notes(raw: MergedKubeconfig, path: str | None = None) -> list[str]:
+    return [f"{note} in {p}" for p, note in raw.unknown_fields if path in (None, p)]
+
+
+def _one_of(section: str, names: Any) -> str:
+    """`expected one of ['a', 'b']`, or `no clusters are defined` (never `one of []`)."""
+    return f"expected one of {sorted(names)}" if names else f"no {section} are defined"
 
 
 @dataclass
@@ -134,6 +174,8 @@ class MergedKubeconfig:
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # (file, note) for top-level keys kubeconfig does not define: typos, named in errors
+    unknown_fields: list[tuple[str, str]] = field(default_factory=list)
 
     def origin(self, section: str, name: str) -> str | None:
         """The file that defined `clusters`/`users`/`contexts` entry `name` (or `current-context`)."""
@@ -242,6 +284,7 @@ def merge_kubeconfigs(
 def _merge_file(raw: MergedKubeconfig, path: str) -> None:
     doc = _parse_file(path)
     raw.files.append(path)
+    raw.unknown_fields += [(path, note) for note in _unknown_fields(doc, _TOP_FIELDS)]
     for section, body_key, fields in _SECTIONS:
         merged = getattr(raw, section)
         for name, body in _entries(doc, path, section, body_key, fields).items():
@@ -591,7 +634,9 @@ def load_config(
         return Config(host=master_url, namespace=namespace or "default", source="master_url")
     label = "$KUBECONFIG entry" if os.environ.get("KUBECONFIG") else "default kubeconfig"
     tried = [f"{label} {p} (not found)" for p in raw.missing]
-    tried += [f"{label} {p} (no clusters or contexts)" for p in raw.files]
+    tried += [
+        _noted(f"{label} {p} (no clusters or contexts)", _top_notes(raw, p)) for p in raw.files
+    ]
     from rawkube.config.incluster import in_cluster_config
 
     try:
@@ -633,13 +678,22 @@ def config_from_raw(
                 else f"current-context in {raw.origin('current-context', ctx_name)}"
             )
             raise ConfigError(
-                f"{where}: context {ctx_name!r} ({origin}) not found in contexts; expected one of {sorted(raw.contexts)}"
+                _noted(
+                    f"{where}: context {ctx_name!r} ({origin}) not found in contexts; "
+                    + _one_of("contexts", raw.contexts),
+                    _top_notes(raw),
+                )
             )
         ctx = raw.contexts[ctx_name]
     elif not (cluster or master_url):
         raise ConfigError(
-            f"{where}: no current-context is set and no context was given; expected current-context "
-            f"or load_config(context=...) naming one of {sorted(raw.contexts)}"
+            _noted(
+                f"{where}: no current-context is set and no context was given; expected "
+                "current-context or load_config(context=...) naming a context ("
+                + _one_of("contexts", raw.contexts)
+                + ")",
+                _top_notes(raw),
+            )
         )
     ctx_file = raw.origin("contexts", ctx_name) if ctx_name else where
     cluster_name = cluster or ctx.get("cluster") or ""
@@ -697,16 +751,22 @@ def _pick(
     if not name:
         if required:
             raise ConfigError(
-                f"{ctx_file}: contexts[{ctx_name!r}].context.{section[:-1]}: expected the name of one of "
-                f"{section} {sorted(entries)}, got nothing"
+                _noted(
+                    f"{ctx_file}: contexts[{ctx_name!r}].context.{section[:-1]}: expected the "
+                    f"name of a {section[:-1]} ({_one_of(section, entries)}), got nothing",
+                    _unknown_fields(raw.contexts.get(ctx_name), _CONTEXT_FIELDS),
+                )
             )
         return {}
     if name not in entries:
         # client-go silently treats a missing user as anonymous; a named-but-absent entry is
         # almost always a typo, so rawkube says so.
         raise ConfigError(
-            f"{ctx_file}: context {ctx_name!r} refers to {section[:-1]} {name!r}, which is not defined "
-            f"in {section} of {', '.join(raw.files)}; expected one of {sorted(entries)}"
+            _noted(
+                f"{ctx_file}: context {ctx_name!r} refers to {section[:-1]} {name!r}, which is "
+                f"not defined in {section} of {', '.join(raw.files)}; {_one_of(section, entries)}",
+                _top_notes(raw),
+            )
         )
     return entries[name]
 
@@ -718,7 +778,11 @@ def _apply_cluster(
     server = master_url or body.get("server") or ""
     if not server:
         raise ConfigError(
-            f"{at}.server: expected the API server URL (e.g. https://127.0.0.1:6443), got nothing"
+            _noted(
+                f"{at}.server: expected the API server URL (e.g. https://127.0.0.1:6443), "
+                "got nothing",
+                _unknown_fields(body, _CLUSTER_FIELDS),
+            )
         )
     cfg.tls_server_name = None if master_url else body.get("tls-server-name") or None
     cfg.insecure = bool(body.get("insecure-skip-tls-verify", False))
