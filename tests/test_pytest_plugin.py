@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 # pytester's in-process runs snapshot sys.modules and drop what an inner run imported. PyYAML's C
 # extension (yaml._yaml) cannot be imported twice: a second `import yaml` pairs it with new node
 # classes, and every document then fails with "could not determine a constructor for the tag
@@ -329,3 +328,41 @@ def test_kube_record_local_records_against_a_fresh_local_apiserver(
     text = (pytester.path / "rec" / "local.yaml").read_text()
     assert "create-deployments" in text and "PRIVATE KEY" not in text
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)  # replay, no server
+
+
+MATCH_BODY_TEST = """
+import pytest
+
+BODY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "not-recorded"}}
+
+@pytest.mark.kube_fixture("cassettes/create.json")
+def test_default(kube_fixture):
+    kube_fixture.rest("apps", "v1").post().namespace("default").resource("deployments").body(BODY).do()
+
+@pytest.mark.kube_fixture("cassettes/create.json", match_body=False)
+def test_marker_says_no(kube_fixture):
+    kube_fixture.rest("apps", "v1").post().namespace("default").resource("deployments").body(BODY).do()
+"""
+
+
+def test_match_body_ini_option_makes_body_matching_the_default(pytester: pytest.Pytester) -> None:
+    """Replay ignores request bodies unless match_body=True (issue 16): the `kube_match_body`
+    ini option turns it on for a whole project; a marker's own match_body still wins."""
+    (pytester.path / "cassettes").mkdir()
+    exchange = json.loads((REAL / "008-create-deployment.json").read_text())
+    (pytester.path / "cassettes" / "create.json").write_text(json.dumps({"exchanges": [exchange]}))
+    pytester.makepyfile(test_body=MATCH_BODY_TEST)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)  # bodies ignored
+
+    pytester.makeini("[pytest]\nkube_match_body = true\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*FAILED*test_default*"])
+    result.stdout.fnmatch_lines(["*not-recorded*"])  # the difference is shown
+
+
+def test_help_says_replay_ignores_bodies_unless_asked(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    text = " ".join(result.stdout.str().split())
+    assert "kube_match_body" in text
+    assert "request bodies are not compared unless" in text

@@ -9,7 +9,9 @@ Relative paths are resolved against the `kube_fixtures_dir` ini option (relative
 rootdir) when set, else against the test file's directory. By default the fixture *replays*:
 an unmatched request fails the test with the closest recorded request and the difference,
 and a passing test that left recorded exchanges unused is failed at teardown (opt out with
-`check_unused=False`). `pytest --kube-record` re-records instead, against the cluster of the
+`check_unused=False`). A request matches on method, path and query; its **body is not
+compared** unless the marker says `match_body=True` or the `kube_match_body = true` ini option
+makes that the project's default (a marker's own `match_body` still wins). `pytest --kube-record` re-records instead, against the cluster of the
 current kubeconfig (`--kube-record=local`: against a fresh LocalAPIServer), and rewrites the
 file when the test passes; override the `kube_record_config` fixture to choose another target.
 
@@ -51,6 +53,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "cluster (default) or 'local' (a fresh LocalAPIServer per test)",
     )
     parser.addini(
+        "kube_match_body",
+        "replay: also compare request bodies with the recording (default false: request bodies "
+        "are not compared unless this is true or a kube_fixture marker says match_body=True)",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
         "kube_fixtures_dir",
         "directory (relative to the rootdir) for relative @kube_fixture paths; "
         "default: the test file's directory",
@@ -62,7 +71,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(path, *, strict=True, match_body=False, check_unused=True, mask_secrets=True): "
-        "wire the kube_fixture fixture to a recorded HTTP fixture file (rawkube)",
+        "wire the kube_fixture fixture to a recorded HTTP fixture file (rawkube); request "
+        "bodies are not compared unless match_body=True (or the kube_match_body ini option)",
     )
 
 
@@ -196,6 +206,7 @@ def kube_fixture(request: pytest.FixtureRequest) -> Iterator[KubeFixture]:
     options = dict(mark.kwargs)
     check_unused = bool(options.pop("check_unused", True))
     mask_secrets = bool(options.pop("mask_secrets", True))
+    options.setdefault("match_body", bool(request.config.getini("kube_match_body")))
     if request.config.getoption("--kube-record"):
         yield from _recording(request, path, mask_secrets)
     else:
@@ -293,8 +304,10 @@ def kube_httpx_mock(request: pytest.FixtureRequest) -> Config:
     """
     from rawkube.config.types import Config
 
-    path = resolve_fixture_path(request, _marker(request).args[0])
+    mark = _marker(request)
+    path = resolve_fixture_path(request, mark.args[0])
     httpx_mock = request.getfixturevalue("httpx_mock")
     base_url = "https://replay.rawkube.invalid"
-    add_exchanges_to_httpx_mock(httpx_mock, path, base_url)
+    match_body = mark.kwargs.get("match_body", request.config.getini("kube_match_body"))
+    add_exchanges_to_httpx_mock(httpx_mock, path, base_url, match_body=bool(match_body))
     return Config(host=base_url, qps=0)
