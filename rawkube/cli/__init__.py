@@ -1,13 +1,21 @@
 """The `rawkube` command: demo, serve, get, api-resources, version, config view.
 
-Every failure is one clear line on stderr and a non-zero exit code, never a traceback:
-configuration errors, server errors (a `StatusError`) and connection failures alike.
-Subcommands import their modules lazily so `rawkube version` stays quick.
+Commands are registered in `COMMANDS` (name -> module). A command module provides `HELP`
+(optionally `DESCRIPTION`), `add_arguments(parser)` and `run(args) -> int`; adding a command is
+a new module and one line here. Modules are imported when the parser is built, so they import
+anything heavy inside `run`.
+
+Global flags work before or after the command, as kubectl's do (`rawkube -n ns get pods`,
+`rawkube get pods -n ns`, `rawkube --kubeconfig=K --context c get deploy`); given in both
+places, the one after the command wins. Every failure is one clear line on stderr and a
+non-zero exit code, never a traceback: configuration errors, server errors (a `StatusError`)
+and connection failures alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,111 +25,94 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
+# name -> module (rawkube.cli.<module>); the order is the order of `rawkube --help`.
+COMMANDS: dict[str, str] = {
+    "demo": "demo",
+    "get": "get",
+    "api-resources": "apiresources",
+    "version": "version",
+    "config": "configview",
+    "serve": "serve",
+}
 
-def _add_connection_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--kubeconfig", help="path to a kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"
+
+def global_flags(defaults: bool = False) -> argparse.ArgumentParser:
+    """kubectl's global flags (k8s.io/cli-runtime genericclioptions.ConfigFlags, -v from klog).
+
+    The top-level parser gets them with their defaults; each command's parser (and a nested
+    subcommand's, `config view`) gets them with `argparse.SUPPRESS` as default, so a flag absent
+    after the command keeps the value given before it.
+    """
+
+    def d(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("global flags (before or after the command)")
+    g.add_argument(
+        "--kubeconfig",
+        default=d(None),
+        help="path to a kubeconfig file (default: $KUBECONFIG, ~/.kube/config)",
     )
-    p.add_argument("--context", help="the kubeconfig context to use")
-    p.add_argument(
-        "--server", dest="master_url", help="the API server URL, overriding the kubeconfig"
+    g.add_argument("--context", default=d(None), help="the kubeconfig context to use")
+    g.add_argument("--cluster", default=d(None), help="the kubeconfig cluster to use")
+    g.add_argument("--user", default=d(None), help="the kubeconfig user to use")
+    g.add_argument("-n", "--namespace", default=d(None), help="namespace (default: the context's)")
+    g.add_argument(
+        "-s",
+        "--server",
+        dest="master_url",
+        default=d(None),
+        help="the API server URL, overriding the kubeconfig",
     )
-    p.add_argument(
+    g.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=d(None),
+        metavar="SECONDS",
+        help="give up after this long (1.5, 30s, 2m); ends a watch",
+    )
+    g.add_argument(
         "-v",
         "--v",
         dest="verbosity",
         type=int,
-        default=0,
+        default=d(0),
         metavar="N",
         help="HTTP trace like kubectl's -v: 6 = requests, 8 = headers and bodies, 9 = curl commands",
     )
+    return p
+
+
+def _seconds(text: str) -> float:
+    """A duration as kubectl's --request-timeout takes it: 30, 30s, 1m, 1h, 1.5."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for suffix in ("ms", "s", "m", "h"):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * units[suffix]
+    return float(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from rawkube._version import __version__
+
     parser = argparse.ArgumentParser(
         prog="rawkube",
         description="A Kubernetes API client over plain HTTP, layered like client-go.",
+        parents=[global_flags(defaults=True)],
     )
+    parser.add_argument("--version", action="version", version=f"rawkube {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = sub.add_parser(
-        "demo",
-        help="walk through client-go's examples: create, watch, update, list, delete",
-        description=(
-            "The seed walkthrough end to end: create a Deployment, watch its Pods appear, update it "
-            "under RetryOnConflict, list, delete it with a propagation policy and watch the Pods "
-            "terminate. Uses the configured cluster if there is one, else starts the embedded local "
-            "API server."
-        ),
-    )
-    _add_connection_flags(demo)
-    demo.add_argument("-n", "--namespace", help="namespace to work in (default: the context's)")
-    demo.add_argument("--name", default="demo-deployment", help="name of the Deployment to create")
-    demo.add_argument(
-        "--propagation-policy",
-        choices=["Foreground", "Background", "Orphan"],
-        default="Foreground",
-        help="how the Deployment's dependents are deleted (default: Foreground)",
-    )
-    demo.add_argument(
-        "--local", action="store_true", help="always use the embedded local API server"
-    )
-    demo.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds to wait for each step (default 60)"
-    )
-
-    serve = sub.add_parser("serve", help="run the embedded local API server until interrupted")
-    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: random)")
-    serve.add_argument("--kubeconfig-out", help="write a kubeconfig for the server to this path")
-    serve.add_argument("--data-dir", help="keep the server's state in this directory")
-    serve.add_argument("--http", action="store_true", help="serve plain HTTP instead of HTTPS")
-    serve.add_argument(
-        "--handlers",
-        metavar="MODULE:FUNCTION",
-        help="call FUNCTION(server) (from a module, or a file.py) before serving, e.g. to set "
-        "exec_handler / port_forward_handler for the simulated containers",
-    )
-
-    get = sub.add_parser("get", help="list or get resources, like kubectl get")
-    _add_connection_flags(get)
-    get.add_argument("resource", help="resource type: pods, deploy, deployments.apps, widgets, ...")
-    get.add_argument("name", nargs="?", help="name of one object")
-    get.add_argument("-n", "--namespace", help="namespace (default: the context's)")
-    get.add_argument("-A", "--all-namespaces", action="store_true", help="list across namespaces")
-    get.add_argument("-l", "--selector", help="label selector, e.g. app=demo")
-    get.add_argument("--field-selector", help="field selector, e.g. status.phase=Running")
-    get.add_argument(
-        "-o", "--output", choices=["wide", "json", "yaml", "name"], help="output format"
-    )
-    get.add_argument(
-        "--show-managed-fields",
-        action="store_true",
-        help="keep metadata.managedFields in -o json/yaml (left out by default, as kubectl does)",
-    )
-    get.add_argument("-w", "--watch", action="store_true", help="watch for changes after listing")
-    get.add_argument(
-        "--request-timeout",
-        type=float,
-        default=None,
-        help="stop watching after this many seconds",
-    )
-
-    api_resources = sub.add_parser(
-        "api-resources", help="list the resource types the server serves"
-    )
-    _add_connection_flags(api_resources)
-
-    version = sub.add_parser("version", help="print the client and server versions")
-    _add_connection_flags(version)
-    version.add_argument("--client", action="store_true", help="client version only")
-
-    config = sub.add_parser("config", help="inspect the merged kubeconfig")
-    config_sub = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
-    view = config_sub.add_parser("view", help="print the merged kubeconfig, secrets redacted")
-    view.add_argument("--kubeconfig", help="path to a kubeconfig file")
-    view.add_argument("--context", help="with --minify: the context to keep")
-    view.add_argument("--minify", action="store_true", help="only the current context's entries")
-    view.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml")
+    flags = global_flags(defaults=False)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"rawkube.cli.{module_name}")
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            parents=[flags],
+        )
+        module.add_arguments(p)
     return parser
 
 
@@ -148,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
         _configure_trace(getattr(args, "verbosity", 0))
-        return _dispatch(parser, args)
+        module = importlib.import_module(f"rawkube.cli.{COMMANDS[args.command]}")
+        result: int = module.run(args)
+        return result
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -166,35 +159,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(message, file=sys.stderr)
         return EXIT_ERROR
-
-
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.command == "demo":
-        from rawkube.cli.demo import run_demo
-
-        return run_demo(args)
-    if args.command == "serve":
-        from rawkube.cli.serve import run_serve
-
-        return run_serve(args)
-    if args.command == "get":
-        from rawkube.cli.get import run_get
-
-        return run_get(args)
-    if args.command == "api-resources":
-        from rawkube.cli.get import run_api_resources
-
-        return run_api_resources(args)
-    if args.command == "version":
-        from rawkube.cli.get import run_version
-
-        return run_version(args)
-    if args.command == "config":
-        if args.config_command != "view":
-            parser.parse_args(["config", "--help"])
-            return EXIT_USAGE
-        from rawkube.cli.configview import run_config_view
-
-        return run_config_view(args)
-    parser.print_help()
-    return EXIT_USAGE

@@ -13,18 +13,52 @@ from rawkube.errors import RawkubeError, StatusError
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """clientcmd.BuildConfigFromFlags: --server and --kubeconfig, then the default loading rules."""
+    """clientcmd.BuildConfigFromFlags: --server and --kubeconfig, then the default loading rules.
+
+    A --context, --cluster or --user that the kubeconfig does not define is named with its
+    flag (kubectl: `context was not found for specified context: x`).
+    """
     from rawkube.config.kubeconfig import load_config
 
+    kubeconfig = getattr(args, "kubeconfig", None)
+    _check_flag_names(args, kubeconfig)
     cfg = load_config(
-        kubeconfig=getattr(args, "kubeconfig", None),
+        kubeconfig=kubeconfig,
         context=getattr(args, "context", None),
         master_url=getattr(args, "master_url", None),
+        cluster=getattr(args, "cluster", None),
+        user=getattr(args, "user", None),
     )
     namespace = getattr(args, "namespace", None)
     if namespace:
         cfg = cfg.copy(namespace=namespace)
     return cfg
+
+
+def _check_flag_names(args: argparse.Namespace, kubeconfig: str | None) -> None:
+    flags = [
+        (flag, section, getattr(args, attr, None))
+        for flag, section, attr in (
+            ("--context", "contexts", "context"),
+            ("--cluster", "clusters", "cluster"),
+            ("--user", "users", "user"),
+        )
+    ]
+    if not any(value for _, _, value in flags):
+        return
+    from rawkube.config.kubeconfig import merge_kubeconfigs
+    from rawkube.errors import ConfigError
+
+    raw = merge_kubeconfigs(kubeconfig)
+    where = ", ".join(raw.files) or "no kubeconfig file"
+    for flag, section, value in flags:
+        defined = getattr(raw, section)
+        if value and value not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            raise ConfigError(
+                f'{flag} {value}: no {section[:-1]} named "{value}" in {where} '
+                f"({section} defined: {known})"
+            )
 
 
 def describe_error(err: BaseException) -> str | None:
@@ -42,6 +76,9 @@ def describe_error(err: BaseException) -> str | None:
             f"The connection to the server {refused} was refused - "
             "did you specify the right host or port?"
         )
+    unknown = _unknown_host(err)
+    if unknown:  # kubectl: Unable to connect to the server: dial tcp: lookup HOST ...: no such host
+        return f"Unable to connect to the server: dial tcp: lookup {unknown}: no such host"
     text = _client_error(err)
     return None if text is None else f"error: {text}"
 
@@ -75,6 +112,29 @@ def _refused_host(err: BaseException) -> str | None:
     except RuntimeError:  # no request attached
         return None
     return f"{url.host}:{url.port}" if url.port else url.host
+
+
+def _unknown_host(err: BaseException) -> str | None:
+    """The host name of a connection that failed because the name does not resolve."""
+    import httpx
+
+    if not isinstance(err, httpx.ConnectError):
+        return None
+    text = str(err).lower()
+    markers = (
+        "name or service not known",
+        "nodename nor servname",
+        "no address associated",
+        "temporary failure in name resolution",
+        "getaddrinfo failed",
+        "no such host",
+    )
+    if not any(m in text for m in markers):
+        return None
+    try:
+        return str(err.request.url.host)
+    except RuntimeError:  # no request attached
+        return None
 
 
 def _client_error(err: BaseException) -> str | None:

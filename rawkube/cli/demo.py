@@ -197,6 +197,33 @@ def _deployment(name: str, replicas: int, image: str) -> Any:
     )
 
 
+HELP = "walk through client-go's examples: create, watch, update, list, delete"
+DESCRIPTION = (
+    "The seed walkthrough end to end: create a Deployment, watch its Pods appear, update it "
+    "under RetryOnConflict, list, delete it with a propagation policy and watch the Pods "
+    "terminate. Uses the configured cluster if there is one, else starts the embedded local "
+    "API server."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", default="demo-deployment", help="name of the Deployment to create")
+    p.add_argument(
+        "--propagation-policy",
+        choices=["Foreground", "Background", "Orphan"],
+        default="Foreground",
+        help="how the Deployment's dependents are deleted (default: Foreground)",
+    )
+    p.add_argument("--local", action="store_true", help="always use the embedded local API server")
+    p.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for each step (default 60)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_demo(args)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     say = Narrator(total=7)
     print("rawkube demo: client-go's create-update-delete-deployment example, in Python")

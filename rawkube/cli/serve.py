@@ -25,6 +25,26 @@ _MARK_RE = re.compile(
 )
 
 
+HELP = "run the embedded local API server until interrupted"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: random)")
+    p.add_argument("--kubeconfig-out", help="write a kubeconfig for the server to this path")
+    p.add_argument("--data-dir", help="keep the server's state in this directory")
+    p.add_argument("--http", action="store_true", help="serve plain HTTP instead of HTTPS")
+    p.add_argument(
+        "--handlers",
+        metavar="MODULE:FUNCTION",
+        help="call FUNCTION(server) (from a module, or a file.py) before serving, e.g. to set "
+        "exec_handler / port_forward_handler for the simulated containers",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_serve(args)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from rawkube.testing import LocalAPIServer
 
