@@ -73,13 +73,14 @@ MANIFESTS: list[dict[str, Any]] = [
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalAPIServer]:
     # Every creationTimestamp (and deletionTimestamp) years ago: ages read "6y..." for both
-    # tools, whichever second they run in. A test-only patch of the server's clock function.
-    import rawkube.testing.server.store as store
-
+    # tools, whichever second they run in. A test-only patch of the server's clock function,
+    # wherever the server's modules imported it from (the kubeconfig fixture checks it took).
     mp = pytest.MonkeyPatch()
-    mp.setattr(store, "now_rfc3339", lambda offset_seconds=0: OLD)
     try:
         with LocalAPIServer() as srv:
+            for name, module in list(sys.modules.items()):
+                if name.startswith("rawkube.testing.server") and hasattr(module, "now_rfc3339"):
+                    mp.setattr(module, "now_rfc3339", lambda offset_seconds=0: OLD)
             yield srv
     finally:
         mp.undo()
@@ -101,6 +102,11 @@ def kubeconfig(server: LocalAPIServer, home: Path) -> str:
             input=json.dumps(doc), text=True, env=env, check=True, capture_output=True,
             timeout=60,
         )
+    stamps = subprocess.run(
+        [KUBECTL, "get", "deploy,cm", "-o", "jsonpath={.items[*].metadata.creationTimestamp}"],
+        env=env, capture_output=True, text=True, timeout=60,
+    ).stdout.split()
+    assert stamps and set(stamps) == {OLD}, "the server's clock patch did not take: " + str(stamps)
     # wait for the controllers: 4 Pods Running
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
