@@ -76,11 +76,16 @@ def server() -> Iterator[LocalAPIServer]:
     # tools, whichever second they run in. A test-only patch of the server's clock function,
     # wherever the server's modules imported it from (the kubeconfig fixture checks it took).
     mp = pytest.MonkeyPatch()
+
+    def patch() -> None:
+        for name, module in list(sys.modules.items()):
+            if name.startswith("rawkube.testing.server") and hasattr(module, "now_rfc3339"):
+                mp.setattr(module, "now_rfc3339", lambda offset_seconds=0: OLD)
+
     try:
+        patch()  # before the start: the namespaces it creates are old too
         with LocalAPIServer() as srv:
-            for name, module in list(sys.modules.items()):
-                if name.startswith("rawkube.testing.server") and hasattr(module, "now_rfc3339"):
-                    mp.setattr(module, "now_rfc3339", lambda offset_seconds=0: OLD)
+            patch()  # modules imported while starting
             yield srv
     finally:
         mp.undo()
@@ -104,6 +109,10 @@ def kubeconfig(server: LocalAPIServer, home: Path) -> str:
         )
     stamps = subprocess.run(
         [KUBECTL, "get", "deploy,cm", "-o", "jsonpath={.items[*].metadata.creationTimestamp}"],
+        env=env, capture_output=True, text=True, timeout=60,
+    ).stdout.split()
+    stamps += subprocess.run(
+        [KUBECTL, "get", "ns", "-o", "jsonpath={.items[*].metadata.creationTimestamp}"],
         env=env, capture_output=True, text=True, timeout=60,
     ).stdout.split()
     assert stamps and set(stamps) == {OLD}, "the server's clock patch did not take: " + str(stamps)
