@@ -371,8 +371,10 @@ class _Reader:
             time.sleep(0.05)
         assert len(self.lines) >= count, self.lines
 
-    def finish(self, timeout: float = 30) -> str:
-        self.proc.wait(timeout=timeout)
+    def finish(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(timeout=30)
         self._thread.join(timeout=5)
         return "".join(self.lines)
 
@@ -396,11 +398,11 @@ def test_watch_output_is_kubectls(kubeconfig: str, home: Path) -> None:
     lines, columns aligned with the first rows (a longer name widens only later rows), no
     EVENT column unless --output-watch-events (rawkube used to add an unlabelled one)."""
     env = _env(home, kubeconfig)
-    procs = []
+    procs: list[tuple[list[str], str, _Reader]] = []
     for argv in WATCHES:
         for tool in ([KUBECTL], [sys.executable, "-m", "rawkube"]):
             proc = subprocess.Popen(
-                [*tool, *argv, "--request-timeout=8s"],
+                [*tool, *argv, "--request-timeout=90s"],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             )
             procs.append((argv, tool[0], _Reader(proc)))
@@ -408,12 +410,25 @@ def test_watch_output_is_kubectls(kubeconfig: str, home: Path) -> None:
         for _, _, reader in procs:  # every watcher has printed what is there
             reader.wait_for(1)
         time.sleep(1.5)  # and has opened its watch, right after printing
+        initial = [len(reader.lines) for _, _, reader in procs]
         run = lambda *a: subprocess.run(  # noqa: E731
             [KUBECTL, *a], env=env, check=True, capture_output=True, text=True, timeout=60
         )
         run("create", "configmap", "a-configmap-with-a-much-longer-name", "--from-literal=k=v")
         run("label", "configmap", "settings", "team=b", "--overwrite")
         run("delete", "configmap", "a-configmap-with-a-much-longer-name")
+        # until every watcher has printed something new and the pairs agree in length, stable
+        # for a second (bounded: 60 s); then the watchers are stopped
+        deadline, stable_since, last = time.monotonic() + 60, time.monotonic(), None
+        while time.monotonic() < deadline:
+            counts = [len(reader.lines) for _, _, reader in procs]
+            if counts != last:
+                last, stable_since = counts, time.monotonic()
+            grown = all(c > i for c, i in zip(counts, initial, strict=True))
+            paired = all(counts[i] == counts[i + 1] for i in range(0, len(counts), 2))
+            if grown and paired and time.monotonic() - stable_since > 1.0:
+                break
+            time.sleep(0.1)
     finally:
         outputs: dict[tuple[str, ...], dict[str, str]] = {}
         for argv, tool, reader in procs:
