@@ -505,7 +505,7 @@ def _serve_once(out_path: Path, home: Path) -> tuple[int, str]:
                 proc.send_signal(signal.SIGTERM)
                 break
     finally:
-        rest, _ = proc.communicate(timeout=20)
+        rest, _ = proc.communicate(timeout=90)  # a loaded machine stops slowly
     return proc.returncode, "".join(lines) + rest
 
 
