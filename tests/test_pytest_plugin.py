@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 # pytester's in-process runs snapshot sys.modules and drop what an inner run imported. PyYAML's C
 # extension (yaml._yaml) cannot be imported twice: a second `import yaml` pairs it with new node
 # classes, and every document then fails with "could not determine a constructor for the tag
