@@ -341,11 +341,16 @@ def test_an_unknown_host_is_named() -> None:
 
     from rawkube.cli.common import describe_error
 
+    from rawkube.errors import ServerUnreachable
+
     request = httpx.Request("GET", "https://no-such-host.invalid:6443/api")
     err = httpx.ConnectError("[Errno -2] Name or service not known", request=request)
-    assert describe_error(err) == (
-        "Unable to connect to the server: dial tcp: lookup no-such-host.invalid: no such host"
-    )
+    wrapped = ServerUnreachable("cannot connect", server="https://no-such-host.invalid:6443")
+    wrapped.__cause__ = err  # as the rest layer raises it
+    for raised in (err, wrapped):
+        assert describe_error(raised) == (
+            "Unable to connect to the server: dial tcp: lookup no-such-host.invalid: no such host"
+        )
 
 
 # -- watch ---------------------------------------------------------------------------------------

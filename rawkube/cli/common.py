@@ -118,6 +118,8 @@ def _unknown_host(err: BaseException) -> str | None:
     """The host name of a connection that failed because the name does not resolve."""
     import httpx
 
+    if isinstance(err, RawkubeError) and isinstance(err.__cause__, httpx.ConnectError):
+        err = err.__cause__  # rawkube.errors.ServerUnreachable names the httpx error it replaces
     if not isinstance(err, httpx.ConnectError):
         return None
     text = str(err).lower()
