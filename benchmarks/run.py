@@ -25,6 +25,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import math
 import os
 import platform
 import re
@@ -464,6 +465,62 @@ def table(
     return "\n".join(rows)
 
 
+def chart_svg(report: dict[str, Any]) -> str:
+    """The benchmark chart: for every scenario, each client's time as a multiple of the fastest
+    client's, as horizontal bars on a log scale (1x .. 100x). A self-contained SVG made from a
+    saved report (latest.json), so the docs can show it without running anything."""
+    from html import escape
+
+    palette = ["#1f6feb", "#8250df", "#9a6700", "#57606a", "#1a7f37", "#cf222e", "#bf3989"]
+    scenarios = [s for s in report.get("scenarios", []) if "seconds" in s.get("metrics", [])]
+    clients: list[str] = []
+    for s in scenarios:
+        for c, cell in report.get("medians", {}).get(s["name"], {}).items():
+            if "seconds" in cell and c not in clients:
+                clients.append(c)
+    left, bar, gap, width = 250, 9, 14, 560
+    decades = 2.0  # 1x .. 100x
+    rows_h = [len(clients) * bar + gap for _ in scenarios]
+    height = 60 + sum(rows_h) + 20 * ((len(clients) + 2) // 3) + 20
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" '
+        f'height="{height}" font-family="sans-serif" font-size="11">',
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="10" y="18" font-size="13" font-weight="bold">Time relative to the fastest '
+        f"client (log scale, lower is better): {escape(str(report.get('date', '')))}</text>",
+    ]
+    y = 36
+    for tick in (1, 2, 5, 10, 20, 50, 100):
+        x = left + width * math.log10(tick) / decades
+        out.append(f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + sum(rows_h)}" '
+                   'stroke="#d0d7de"/>')
+        out.append(f'<text x="{x:.1f}" y="{y - 4}" text-anchor="middle">{tick}x</text>')
+    for s, row_h in zip(scenarios, rows_h, strict=True):
+        cells = report["medians"].get(s["name"], {})
+        times = {c: cells[c]["seconds"] for c in clients if "seconds" in cells.get(c, {})}
+        fastest = min(times.values()) if times else 1.0
+        out.append(f'<text x="{left - 8}" y="{y + row_h / 2:.1f}" text-anchor="end">'
+                   f"{escape(s['title'])}</text>")
+        for i, c in enumerate(clients):
+            if c not in times:
+                continue
+            ratio = times[c] / fastest if fastest else 1.0
+            w = max(1.0, width * min(math.log10(max(ratio, 1.0)), decades) / decades)
+            out.append(f'<rect x="{left}" y="{y + i * bar:.1f}" width="{w:.1f}" '
+                       f'height="{bar - 1}" fill="{palette[i % len(palette)]}">'
+                       f"<title>{escape(c)}: {times[c]:.4g} s ({ratio:.2f}x)</title></rect>")
+        y += row_h
+    y += 14
+    for i, c in enumerate(clients):
+        x = 10 + (i % 3) * 220
+        yy = y + (i // 3) * 20
+        out.append(f'<rect x="{x}" y="{yy - 9}" width="12" height="10" '
+                   f'fill="{palette[i % len(palette)]}"/>')
+        out.append(f'<text x="{x + 18}" y="{yy}">{escape(c)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def _short_error(error: str) -> str:
     """Table cells stay short; the full text is in latest.json."""
     if error.startswith("n/a"):
@@ -754,6 +811,7 @@ def main(argv: list[str] | None = None) -> int:
     md = markdown(report, scs, names)
     (out_dir / "latest.json").write_text(json.dumps(report, indent=1) + "\n")
     (out_dir / "latest.md").write_text(md)
+    (out_dir / "latest.svg").write_text(chart_svg(report))
     print(md)
     print(f"saved {out_dir / 'latest.json'} and {out_dir / 'latest.md'}")
     if args.readme:
@@ -820,6 +878,7 @@ def rerender(path: Path, readme: bool) -> int:
     md = markdown(report, scs, names)
     path.write_text(json.dumps(report, indent=1) + "\n")
     path.with_suffix(".md").write_text(md)
+    path.with_suffix(".svg").write_text(chart_svg(report))
     print(md)
     if readme:
         update_readme(md)

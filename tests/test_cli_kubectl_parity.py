@@ -340,7 +340,6 @@ def test_an_unknown_host_is_named() -> None:
     import httpx
 
     from rawkube.cli.common import describe_error
-
     from rawkube.errors import ServerUnreachable
 
     request = httpx.Request("GET", "https://no-such-host.invalid:6443/api")

@@ -334,7 +334,7 @@ class Request:
     # -- pure outputs -------------------------------------------------------------------------
     def path(self) -> str:
         """The escaped request path (after the server URL), as client-go's `URL()` builds it:
-        prefix [/namespaces/{ns}] [/{resource}] [/{name}] [/{subresource}]."""
+        `prefix [/namespaces/{ns}] [/{resource}] [/{name}] [/{subresource}]`."""
         prefix = self._abs_path if self._abs_path is not None else self._api_path
         extra: list[str] = []
         if self._namespace_set and self._namespace:
