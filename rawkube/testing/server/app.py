@@ -66,6 +66,10 @@ class _HTTPServer(ThreadingHTTPServer):
     """One thread per connection; TLS handshakes happen in that thread, not in accept()."""
 
     daemon_threads = True
+    # socketserver's default listen backlog is 5: twenty clients connecting at once (tests do)
+    # overflow it and the kernel drops SYNs, which costs a 1 s retransmit each, or worse under
+    # load. Go's net.Listen uses the system's somaxconn; so do we, roughly.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], owner: LocalAPIServer) -> None:
         self.owner = owner
