@@ -36,12 +36,16 @@ class Guard:
             if self._failing.get(ident) != signature:
                 self._failing[ident] = signature
                 where = "/".join(str(p) for p in (meta.get("namespace"), meta.get("name")) if p)
+                # An API refusal (a Pod the admission plugins turn down, ...) is an expected
+                # outcome, as a FailedCreate event is for kube-controller-manager: no traceback.
+                from rawkube.testing.server.errors import APIError
+
                 log.error(
                     "controller %s failed on %s (it goes on with the others): %s",
                     self.controller,
                     where,
                     exc,
-                    exc_info=True,
+                    exc_info=not isinstance(exc, APIError),
                 )
             return 0
         self._failing.pop(ident, None)
