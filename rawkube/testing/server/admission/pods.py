@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from rawkube.testing.server.admission import CREATE, UPDATE, Attributes, Plugin, forbidden
@@ -40,15 +41,53 @@ def _containers(spec: Obj, *keys: str) -> list[Obj]:
 
 class LimitRanger(Plugin):
     """limitranger/admission.go: a namespace's LimitRanges of type Container give the Pod's
-    containers their default requests and limits (annotated kubernetes.io/limit-ranger).
-    The min/max/ratio checks are not modelled."""
+    containers their default requests and limits (annotated kubernetes.io/limit-ranger), and
+    their min, max and maxLimitRequestRatio bound containers, Pods and claims (403)."""
 
     name = "LimitRanger"
     mutating = True
+    validating = True
     operations = frozenset({CREATE})
-    resources = PODS
+    resources = PODS | frozenset({("", "persistentvolumeclaims")})
+
+    def validate(self, attrs: Attributes, store: GenericStore) -> None:
+        assert attrs.obj is not None
+        errors: list[str] = []
+        ranges, _ = store.list(LIMIT_RANGES, attrs.namespace)
+        pvc = attrs.ctx.info.resource == "persistentvolumeclaims"
+        for limit_range in ranges:
+            for item in (limit_range.get("spec") or {}).get("limits") or []:
+                kind = item.get("type")
+                if pvc:
+                    if kind == "PersistentVolumeClaim":
+                        # PersistentVolumeClaimValidateLimitFunc: min and max against the
+                        # requests only (limits are not user input for claims).
+                        resources = (attrs.obj.get("spec") or {}).get("resources") or {}
+                        requests = resources.get("requests") or {}
+                        errors += _constraints({"min": item.get("min")}, kind, requests, {})
+                        errors += _max_request(item, kind, requests)
+                    continue
+                spec = attrs.obj.get("spec") or {}
+                if kind == "Container":
+                    for container in _containers(spec, "containers", "initContainers"):
+                        resources = container.get("resources") or {}
+                        errors += _constraints(
+                            item,
+                            kind,
+                            resources.get("requests") or {},
+                            resources.get("limits") or {},
+                        )
+                elif kind == "Pod":
+                    errors += _constraints(item, kind, *_pod_totals(spec))
+        if errors:
+            raise forbidden(attrs, errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
 
     def admit(self, attrs: Attributes, store: GenericStore) -> None:
+        if attrs.ctx.info.resource != "pods":
+            return
+        self._defaults(attrs, store)
+
+    def _defaults(self, attrs: Attributes, store: GenericStore) -> None:
         ranges, _ = store.list(LIMIT_RANGES, attrs.namespace)
         for limit_range in ranges:
             limits: Obj = {}
@@ -90,6 +129,115 @@ class LimitRanger(Plugin):
             annotations["kubernetes.io/limit-ranger"] = "LimitRanger plugin set: " + "; ".join(
                 notes
             )
+
+
+def _q(value: Any) -> tuple[Fraction, str] | None:
+    from rawkube.testing.server.apivalidation.goparse import quantity
+
+    return quantity(value)
+
+
+def _constraints(item: Obj, kind: str, requests: Obj, limits: Obj) -> list[str]:
+    """minConstraint, maxConstraint, limitRequestRatioConstraint for one LimitRangeItem."""
+    errors: list[str] = []
+    for name, bound in (item.get("min") or {}).items():
+        enforced = _q(bound)
+        if enforced is None:
+            continue
+        req, lim = _q(requests.get(name)), _q(limits.get(name))
+        if req is None:
+            errors.append(
+                f"minimum {name} usage per {kind} is {enforced[1]}.  No request is specified"
+            )
+        elif req[0] < enforced[0]:
+            errors.append(
+                f"minimum {name} usage per {kind} is {enforced[1]}, but request is {req[1]}"
+            )
+        elif lim is not None and lim[0] < enforced[0]:
+            errors.append(
+                f"minimum {name} usage per {kind} is {enforced[1]}, but limit is {lim[1]}"
+            )
+    for name, bound in (item.get("max") or {}).items():
+        enforced = _q(bound)
+        if enforced is None:
+            continue
+        req, lim = _q(requests.get(name)), _q(limits.get(name))
+        if lim is None:
+            errors.append(
+                f"maximum {name} usage per {kind} is {enforced[1]}.  No limit is specified"
+            )
+        elif lim[0] > enforced[0]:
+            errors.append(
+                f"maximum {name} usage per {kind} is {enforced[1]}, but limit is {lim[1]}"
+            )
+        elif req is not None and req[0] > enforced[0]:
+            errors.append(
+                f"maximum {name} usage per {kind} is {enforced[1]}, but request is {req[1]}"
+            )
+    for name, bound in (item.get("maxLimitRequestRatio") or {}).items():
+        enforced = _q(bound)
+        if enforced is None:
+            continue
+        req, lim = _q(requests.get(name)), _q(limits.get(name))
+        if req is None or req[0] == 0:
+            errors.append(
+                f"{name} max limit to request ratio per {kind} is {enforced[1]}, but no request "
+                "is specified or request is 0"
+            )
+        elif lim is None or lim[0] == 0:
+            errors.append(
+                f"{name} max limit to request ratio per {kind} is {enforced[1]}, but no limit "
+                "is specified or limit is 0"
+            )
+        elif lim[0] / req[0] > enforced[0]:
+            errors.append(
+                f"{name} max limit to request ratio per {kind} is {enforced[1]}, but provided "
+                f"ratio is {float(lim[0] / req[0]):f}"
+            )
+    return errors
+
+
+def _max_request(item: Obj, kind: str, requests: Obj) -> list[str]:
+    """maxRequestConstraint."""
+    errors: list[str] = []
+    for name, bound in (item.get("max") or {}).items():
+        enforced, req = _q(bound), _q(requests.get(name))
+        if enforced is None:
+            continue
+        if req is None:
+            errors.append(
+                f"maximum {name} usage per {kind} is {enforced[1]}.  No request is specified"
+            )
+        elif req[0] > enforced[0]:
+            errors.append(
+                f"maximum {name} usage per {kind} is {enforced[1]}, but request is {req[1]}"
+            )
+    return errors
+
+
+def _pod_totals(spec: Obj) -> tuple[Obj, Obj]:
+    """podRequests / podLimits: the containers' sum, or an init container's when larger."""
+    totals: list[dict[str, Fraction]] = [{}, {}]
+    for container in _containers(spec, "containers"):
+        resources = container.get("resources") or {}
+        for i, key in enumerate(("requests", "limits")):
+            for name, value in (resources.get(key) or {}).items():
+                parsed = _q(value)
+                if parsed is not None:
+                    totals[i][name] = totals[i].get(name, Fraction(0)) + parsed[0]
+    for container in _containers(spec, "initContainers"):
+        resources = container.get("resources") or {}
+        for i, key in enumerate(("requests", "limits")):
+            for name, value in (resources.get(key) or {}).items():
+                parsed = _q(value)
+                if parsed is not None and parsed[0] > totals[i].get(name, Fraction(0)):
+                    totals[i][name] = parsed[0]
+    from rawkube.testing.server.apivalidation.goparse import canonical_quantity
+
+    return (
+        {k: canonical_quantity(v, "DecimalSI") for k, v in totals[0].items()},
+        {k: canonical_quantity(v, "DecimalSI") for k, v in totals[1].items()},
+    )
 
 
 def token_volume_source() -> Obj:
