@@ -1314,7 +1314,12 @@ class ControllerManager:
         )
         # The namespace furniture first: a Pod created by a ReplicaSet needs its namespace's
         # default ServiceAccount. Without ``workloads`` only the furniture runs.
-        self.controllers: list[tuple[str, Any]] = [("furniture", NamespaceFurniture(store, ca_pem))]
+        from rawkube.testing.server.quota import ResourceQuotaController
+
+        self.controllers: list[tuple[str, Any]] = [
+            ("furniture", NamespaceFurniture(store, ca_pem)),
+            ("resourcequota", ResourceQuotaController(store)),
+        ]
         if apiserver is not None:
             self.controllers.append(("kubernetes-service", KubernetesService(store, *apiserver)))
         if workloads:

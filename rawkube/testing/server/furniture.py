@@ -108,6 +108,8 @@ def system_update(
     name: str,
     change: Any,
     manager: str,
+    *,
+    subresource: str = "",
 ) -> Obj:
     """Change an object as a control-plane component's update would: the new state's
     managedFields credit ``manager`` with what it changed."""
@@ -125,8 +127,8 @@ def system_update(
             before,
             draft,
             decode.schema_of(info),
-            "",
-            store.strategy(info.key).get_reset_fields(info).get("", ()),
+            subresource,
+            store.strategy(info.key).get_reset_fields(info).get(subresource, ()),
         )
         draft["metadata"]["managedFields"] = entries
         if not entries:

@@ -123,6 +123,7 @@ def default_plugins() -> list[Plugin]:
     order (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins)."""
     from rawkube.testing.server.admission import pods, storage
     from rawkube.testing.server.admission.namespace_lifecycle import NamespaceLifecycle
+    from rawkube.testing.server.quota import ResourceQuotaAdmission
 
     return [
         NamespaceLifecycle(),
@@ -134,6 +135,7 @@ def default_plugins() -> list[Plugin]:
         storage.DefaultStorageClass(),
         storage.StorageObjectInUseProtection(),
         storage.DefaultIngressClass(),
+        ResourceQuotaAdmission(),
     ]
 
 

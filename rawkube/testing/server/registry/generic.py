@@ -176,15 +176,19 @@ class GenericStore:
             strategy.authorize_create(self, ctx, obj)
         for attempt in range(attempts):
             draft = copy.deepcopy(obj)
-            self._before_create(ctx, rkey, strategy, draft)
-            if admission is not None:
-                admission(copy.deepcopy(draft), None)
-            try:
-                created = self.storage.create(rkey, draft, dry_run=dry_run)
-            except APIError as err:
-                if err.reason == "AlreadyExists" and attempt + 1 < attempts:
-                    continue
-                raise
+            # One critical section from validation to storage, like the update's guaranteed
+            # update: validating admission that charges other objects (ResourceQuota) and the
+            # write it admits are seen together.
+            with self.lock:
+                self._before_create(ctx, rkey, strategy, draft)
+                if admission is not None:
+                    admission(copy.deepcopy(draft), None)
+                try:
+                    created = self.storage.create(rkey, draft, dry_run=dry_run)
+                except APIError as err:
+                    if err.reason == "AlreadyExists" and attempt + 1 < attempts:
+                        continue
+                    raise
             if ctx is not None:
                 strategy.after_create(self, ctx, created)
             return created
