@@ -320,6 +320,8 @@ class GenericStore:
             if check_rv and wanted and wanted != old_meta["resourceVersion"]:
                 raise conflict(key, name, STALE_MESSAGE)
             for k in SERVER_META:
+                if k == "uid" and meta.get("uid"):
+                    continue  # rest.BeforeUpdate keeps a given uid: a changed one is a 422
                 if k in old_meta:
                     meta[k] = old_meta[k]
                 else:
