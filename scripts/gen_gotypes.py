@@ -25,7 +25,10 @@ Output (JSON, gzipped, mtime 0 for reproducible bytes)::
 
 A type reference is a builtin name (``string``, ``int32``, ``bool``, ``float64``, ``uint8``, ``any``), a
 type id (``<import path>.<Name>``) or a composite: ``["[]", ref]``, ``["*", ref]``, ``["map", key, value]``.
-Struct fields: ``[json name, ref, [Go names of the inline structs on the way], omitempty]``.
+Struct fields: ``[json name, ref, [Go names of the inline structs on the way], omitempty]``, and
+the fields' Go names in the same order under ``"g"``.
+The internal (hub) types of INTERNAL_ROOTS are included too (``k8s.io/kubernetes/pkg/apis/core.PodSpec``:
+no json tags, so their JSON names are the Go names): field errors print such values.
 """
 
 from __future__ import annotations
@@ -107,6 +110,8 @@ class Package:
         self.named: dict[str, str] = {}
         self.imports: dict[str, str] = {}
         directory = src / "staging" / "src" / path
+        if path.startswith("k8s.io/kubernetes/"):
+            directory = src / path.removeprefix("k8s.io/kubernetes/")
         if not directory.is_dir():
             directory = src / "vendor" / path
         for file in sorted(directory.glob("*.go")):
@@ -198,11 +203,25 @@ SPECIAL = {
 }
 
 
+INTERNAL_ROOTS = (
+    "k8s.io/kubernetes/pkg/apis/core.PodTemplateSpec",
+    "k8s.io/kubernetes/pkg/apis/core.PodSpec",
+    "k8s.io/kubernetes/pkg/apis/core.SecurityContext",
+    "k8s.io/kubernetes/pkg/apis/core.ServicePort",
+    "k8s.io/kubernetes/pkg/apis/apps.DeploymentStrategy",
+    "k8s.io/kubernetes/pkg/apis/apps.StatefulSetUpdateStrategy",
+    "k8s.io/kubernetes/pkg/apis/apps.DaemonSetUpdateStrategy",
+    "k8s.io/kubernetes/pkg/apis/rbac.RoleRef",
+    "k8s.io/kubernetes/pkg/apis/policy.PodDisruptionBudgetSpec",
+)
+
+
 class Builder:
     def __init__(self, src: Path) -> None:
         self.src = src
         self.packages: dict[str, Package] = {}
         self.types: dict[str, Any] = {}
+        self.omitzero: set[tuple[str, str]] = set()
 
     def package(self, path: str) -> Package:
         if path not in self.packages:
@@ -264,10 +283,12 @@ class Builder:
                 if not goname[:1].isupper() and not embedded:
                     continue
                 omitempty = "omitempty" in opts.split(",")
+                if "omitzero" in opts.split(","):
+                    self.omitzero.add((tid, jname or goname))
                 if embedded and not jname:
-                    fields.append(["", self.ref(typ), [goname], omitempty])
+                    fields.append(["", self.ref(typ), [goname], omitempty, goname])
                 else:
-                    fields.append([jname or goname, self.ref(typ), [], omitempty])
+                    fields.append([jname or goname, self.ref(typ), [], omitempty, goname])
             return
         if name in pkg.named:
             self.types[tid] = {"k": "named", "n": display, "u": self.ref(pkg.named[name])}
@@ -280,19 +301,24 @@ class Builder:
         deeper one of the same name; the embedded structs' Go names are kept for error paths."""
         flat = {tid: self._promoted(tid) for tid, e in self.types.items() if e["k"] == "struct"}
         for tid, fields in flat.items():
-            self.types[tid]["f"] = fields
+            # "f" keeps four items per field (readers unpack them); the Go names go beside it.
+            self.types[tid]["f"] = [field[:4] for field in fields]
+            self.types[tid]["g"] = [field[4] for field in fields]
+            zero = [field[0] for field in fields if (field[5], field[0]) in self.omitzero]
+            if zero:
+                self.types[tid]["z"] = zero  # `json:",omitzero"`: dropped when zero
 
     def _promoted(self, tid: str) -> list[Any]:
         found: list[tuple[list[int], list[str], Any]] = []
 
         def walk(struct_id: str, index: list[int], via: list[str]) -> None:
-            for i, (jname, ref, _, omit) in enumerate(self.types[struct_id]["f"]):
+            for i, (jname, ref, _, omit, goname) in enumerate(self.types[struct_id]["f"]):
                 target = ref[1] if isinstance(ref, list) and ref[0] == "*" else ref
                 if jname == "" and isinstance(target, str) and target in self.types:
                     if self.types[target]["k"] == "struct" and "f" in self.types[target]:
                         walk(target, [*index, i], [*via, target.rsplit(".", 1)[-1]])
                     continue
-                found.append(([*index, i], via, [jname, ref, via, omit]))
+                found.append(([*index, i], via, [jname, ref, via, omit, goname, struct_id]))
 
         walk(tid, [], [])
         depth: dict[str, int] = {}
@@ -336,6 +362,10 @@ def main() -> int:
                 else f"{gvk['version']}/{gvk['kind']}"
             )
             roots[key] = tid
+    # The internal (hub) types the validation works on: field errors show their values as
+    # json.Marshal prints them (no json tags: Go field names, every field).
+    for tid in INTERNAL_ROOTS:
+        builder.add(tid)
     builder.flatten()
     doc = {"roots": dict(sorted(roots.items())), "types": dict(sorted(builder.types.items()))}
     raw = json.dumps(doc, separators=(",", ":")).encode()

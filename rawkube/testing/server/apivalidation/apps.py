@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rawkube.testing.server.apivalidation import core
+from rawkube.testing.server.apivalidation import core, internal
 from rawkube.testing.server.apivalidation import fielderrors as fe
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
@@ -20,6 +20,7 @@ from rawkube.testing.server.apivalidation.meta import d, lst, n, opt, s
 from rawkube.testing.server.selectors import label_selector_predicate
 
 _PERCENT_FMT = "[0-9]+%"
+_APPS = "k8s.io/kubernetes/pkg/apis/apps"
 
 
 def _int_or_string(value: Any) -> Any:
@@ -194,19 +195,7 @@ def _strategy(strategy: dict[str, Any], path: str) -> list[Cause]:
             )
         causes.extend(_not_more_than_100_percent(unavailable, f"{rp}.maxUnavailable"))
     else:
-        shown = fe.GoStruct(
-            {
-                "Type": stype,
-                "RollingUpdate": None
-                if rolling is None
-                else fe.GoStruct(
-                    {
-                        "MaxUnavailable": d(strategy, "rollingUpdate").get("maxUnavailable", 0),
-                        "MaxSurge": d(strategy, "rollingUpdate").get("maxSurge", 0),
-                    }
-                ),
-            }
-        )
+        shown = internal.render(f"{_APPS}.DeploymentStrategy", strategy)
         causes.append(fe.not_supported(path, shown, ("Recreate", "RollingUpdate")))
     return causes
 
@@ -317,12 +306,7 @@ def validate_stateful_set(obj: dict[str, Any], old: dict[str, Any] | None = None
             causes.append(
                 fe.invalid(
                     "spec.updateStrategy.rollingUpdate",
-                    fe.GoStruct(
-                        {
-                            "Partition": n(rolling, "partition"),
-                            "MaxUnavailable": opt(rolling, "maxUnavailable"),
-                        }
-                    ),
+                    internal.render(f"{_APPS}.RollingUpdateStatefulSetStrategy", rolling),
                     "only allowed for updateStrategy 'RollingUpdate'",
                 )
             )
@@ -342,7 +326,7 @@ def validate_stateful_set(obj: dict[str, Any], old: dict[str, Any] | None = None
         causes.append(
             fe.invalid(
                 "spec.updateStrategy",
-                fe.GoStruct({"Type": stype, "RollingUpdate": None}),
+                internal.render(f"{_APPS}.StatefulSetUpdateStrategy", strategy),
                 "must be 'RollingUpdate' or 'OnDelete'",
             )
         )
@@ -513,7 +497,7 @@ def validate_daemon_set(obj: dict[str, Any], old: dict[str, Any] | None = None) 
         causes.append(
             fe.not_supported(
                 "spec.updateStrategy",
-                fe.GoStruct({"Type": stype, "RollingUpdate": None}),
+                internal.render(f"{_APPS}.DaemonSetUpdateStrategy", strategy),
                 ("RollingUpdate", "OnDelete"),
             )
         )

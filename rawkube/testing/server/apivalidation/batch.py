@@ -255,13 +255,7 @@ def validate_job(obj: dict[str, Any], old: dict[str, Any] | None = None) -> list
                     "spec.selector", fe.GoJSONValue(opt(spec, "selector")), "field is immutable"
                 )
             )
-        if ospec.get("suspend") is not True and d(spec, "template") != d(ospec, "template"):
-            # The real message shows the internal PodTemplateSpec as JSON (every Go field).
-            causes.append(
-                fe.invalid(
-                    "spec.template", fe.GoJSONValue(d(spec, "template")), "field is immutable"
-                )
-            )
+        causes.extend(_template_update(d(spec, "template"), old))
         for key in (
             "completionMode",
             "podFailurePolicy",
@@ -274,6 +268,72 @@ def validate_job(obj: dict[str, Any], old: dict[str, Any] | None = None) -> list
                     fe.invalid(f"spec.{key}", fe.GoJSONValue(opt(spec, key)), "field is immutable")
                 )
     return causes
+
+
+_CORE = "k8s.io/kubernetes/pkg/apis/core"
+
+
+def _template_update(template: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
+    """validatePodTemplateUpdate with the 1.36 options of the job strategy
+    (pkg/registry/batch/job/strategy.go: a suspended job that has not started, or whose
+    JobSuspended condition is true, with no active pod, may change its scheduling directives
+    and its containers' resources)."""
+    from rawkube.testing.server.apivalidation import internal
+
+    ospec, status = d(old, "spec"), d(old, "status")
+    suspended = ospec.get("suspend") is True
+    not_started = opt(status, "startTime") is None
+    suspended_condition = any(
+        s(c, "type") == "Suspended" and s(c, "status") == "True"
+        for c in m.lst(status, "conditions")
+    )
+    mutable = suspended and (not_started or suspended_condition) and m.n(status, "active") == 0
+    old_template = dict(d(ospec, "template"))
+    if mutable:
+        old_meta = dict(d(old_template, "metadata"))
+        new_meta = d(template, "metadata")
+        for key in ("labels", "annotations"):
+            old_meta.pop(key, None)
+            if key in new_meta:
+                old_meta[key] = new_meta[key]
+        old_spec = dict(d(old_template, "spec"))
+        new_spec = d(template, "spec")
+        for key in ("nodeSelector", "tolerations", "schedulingGates"):
+            old_spec.pop(key, None)
+            if key in new_spec:
+                old_spec[key] = new_spec[key]
+        affinity, old_affinity = opt(new_spec, "affinity"), opt(old_spec, "affinity")
+        if isinstance(affinity, dict) or isinstance(old_affinity, dict):
+            merged = {k: v for k, v in (old_affinity or {}).items() if k != "nodeAffinity"}
+            if isinstance(affinity, dict) and "nodeAffinity" in affinity:
+                merged["nodeAffinity"] = affinity["nodeAffinity"]
+            if merged or isinstance(affinity, dict):
+                old_spec["affinity"] = merged
+            else:
+                old_spec.pop("affinity", None)
+        old_template = {**old_template, "metadata": old_meta, "spec": old_spec}
+    if not mutable:
+        if template != old_template:
+            shown = internal.render(f"{_CORE}.PodTemplateSpec", template)
+            return [fe.invalid("spec.template", shown, "field is immutable")]
+        return []
+    # validatePodResourceUpdatesOnly: only the containers' resources may change.
+    new_spec, old_spec = d(template, "spec"), dict(d(old_template, "spec"))
+    for key in ("containers", "initContainers"):
+        new_list, old_list = m.lst(new_spec, key), m.lst(old_spec, key)
+        if len(new_list) == len(old_list):
+            copied = []
+            for new_ctr, old_ctr in zip(new_list, old_list, strict=True):
+                if s(new_ctr, "name") == s(old_ctr, "name"):
+                    old_ctr = {k: v for k, v in old_ctr.items() if k != "resources"}
+                    if "resources" in new_ctr:
+                        old_ctr["resources"] = new_ctr["resources"]
+                copied.append(old_ctr)
+            old_spec[key] = copied
+    if new_spec != old_spec:
+        shown = internal.render(f"{_CORE}.PodSpec", new_spec)
+        return [fe.invalid("spec.template.spec", shown, "field is immutable")]
+    return []
 
 
 def validate_cron_job(obj: dict[str, Any], old: dict[str, Any] | None = None) -> list[Cause]:

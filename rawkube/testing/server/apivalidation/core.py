@@ -14,11 +14,13 @@ import posixpath
 from typing import Any
 
 from rawkube.testing.server.apivalidation import fielderrors as fe
+from rawkube.testing.server.apivalidation import internal
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 from rawkube.testing.server.apivalidation.goparse import quantity
 from rawkube.testing.server.apivalidation.meta import d, lst, n, opt, s
 
+_CORE = "k8s.io/kubernetes/pkg/apis/core"
 FILE_MODE_ERROR = "must be a number between 0 and 0777 (octal), both inclusive"
 PORT_PROTOCOLS = ("SCTP", "TCP", "UDP")
 MAX_SECRET_SIZE = 1024 * 1024
@@ -745,53 +747,11 @@ def _security_context(sc: Any, path: str, host_users: bool) -> list[Cause]:
         causes.append(
             fe.invalid(
                 path,
-                _internal_security_context(sc),
+                internal.render(f"{_CORE}.SecurityContext", sc),
                 "cannot set `allowPrivilegeEscalation` to false and `privileged` to true",
             )
         )
     return causes
-
-
-def _internal(value: Any, names: dict[str, str]) -> Any:
-    if not isinstance(value, dict):
-        return None
-    return fe.GoStruct({go: value.get(js) for js, go in names.items()})
-
-
-def _internal_security_context(sc: dict[str, Any]) -> fe.GoStruct:
-    """core.SecurityContext (the internal Go struct: no json tags, every field) as
-    json.Marshal prints it in a field error."""
-    return fe.GoStruct(
-        {
-            "Capabilities": _internal(opt(sc, "capabilities"), {"add": "Add", "drop": "Drop"}),
-            "Privileged": opt(sc, "privileged"),
-            "SELinuxOptions": _internal(
-                opt(sc, "seLinuxOptions"),
-                {"user": "User", "role": "Role", "type": "Type", "level": "Level"},
-            ),
-            "WindowsOptions": _internal(
-                opt(sc, "windowsOptions"),
-                {
-                    "gmsaCredentialSpecName": "GMSACredentialSpecName",
-                    "gmsaCredentialSpec": "GMSACredentialSpec",
-                    "runAsUserName": "RunAsUserName",
-                    "hostProcess": "HostProcess",
-                },
-            ),
-            "RunAsUser": opt(sc, "runAsUser"),
-            "RunAsGroup": opt(sc, "runAsGroup"),
-            "RunAsNonRoot": opt(sc, "runAsNonRoot"),
-            "ReadOnlyRootFilesystem": opt(sc, "readOnlyRootFilesystem"),
-            "AllowPrivilegeEscalation": opt(sc, "allowPrivilegeEscalation"),
-            "ProcMount": opt(sc, "procMount"),
-            "SeccompProfile": _internal(
-                opt(sc, "seccompProfile"), {"type": "Type", "localhostProfile": "LocalhostProfile"}
-            ),
-            "AppArmorProfile": _internal(
-                opt(sc, "appArmorProfile"), {"type": "Type", "localhostProfile": "LocalhostProfile"}
-            ),
-        }
-    )
 
 
 def _seccomp(profile: Any, path: str) -> list[Cause]:
@@ -1725,16 +1685,7 @@ def _service_spec(obj: dict[str, Any]) -> list[Cause]:
             causes.append(
                 fe.duplicate(
                     f"spec.ports[{i}]",
-                    fe.GoStruct(
-                        {
-                            "Name": "",
-                            "Protocol": pkey[0],
-                            "AppProtocol": None,
-                            "Port": pkey[1],
-                            "TargetPort": 0,
-                            "NodePort": 0,
-                        }
-                    ),
+                    internal.render(f"{_CORE}.ServicePort", {"protocol": pkey[0], "port": pkey[1]}),
                 )
             )
         seen.add(pkey)

@@ -95,7 +95,7 @@ class _Table:
             if kind == "struct":
                 t = GoType("struct", entry["n"])
                 self.compiled[ref] = t  # before the fields: types may be recursive
-                for jname, fref, via, _omit in entry["f"]:
+                for jname, fref, via, *_rest in entry["f"]:
                     t.fields[jname] = (self.resolve(fref), tuple(via))
                 return t
             if kind == "named":

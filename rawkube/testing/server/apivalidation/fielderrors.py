@@ -36,6 +36,8 @@ def go_value(value: Any) -> str:
     """ErrorBody's rendering of a bad value."""
     if isinstance(value, GoJSONValue):
         return go_json(value.value)
+    if type(value).__name__ == "Raw":  # internal.Raw: JSON already rendered
+        return str(value.text)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

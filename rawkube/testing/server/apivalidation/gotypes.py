@@ -3,7 +3,8 @@ from the 1.36 sources): what decoding, and defaulting's round-trip rules, read.
 
     roots: {"apps/v1/Deployment": "k8s.io/api/apps/v1.Deployment", ...}
     types: {"k8s.io/api/core/v1.Container": {"k": "struct", "n": "v1.Container",
-                                              "f": [[json name, type ref, [inline Go names], omitempty]]},
+                                              "f": [[json name, type ref, [inline Go names], omitempty]],
+                                              "g": [Go name of each field]},
             "k8s.io/api/core/v1.RestartPolicy": {"k": "named", "n": "v1.RestartPolicy", "u": "string"}, ...}
 
 A type ref is a builtin (``string``, ``int32``, ``bool``, ``float64``, ``uint8``, ``any``), a type id

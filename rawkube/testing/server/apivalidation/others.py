@@ -13,7 +13,7 @@ import ipaddress
 import re
 from typing import Any
 
-from rawkube.testing.server.apivalidation import apps
+from rawkube.testing.server.apivalidation import apps, internal
 from rawkube.testing.server.apivalidation import fielderrors as fe
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
@@ -321,16 +321,7 @@ def validate_pod_disruption_budget(obj: Obj, old: Obj | None = None) -> list[Cau
     spec = d(obj, "spec")
     low, high = opt(spec, "minAvailable"), opt(spec, "maxUnavailable")
     if low is not None and high is not None:
-        shown = fe.GoStruct(
-            {
-                "MinAvailable": low,
-                "Selector": fe.GoStruct(apps._normal_selector(opt(spec, "selector")) or {})
-                if opt(spec, "selector") is not None
-                else None,
-                "MaxUnavailable": high,
-                "UnhealthyPodEvictionPolicy": opt(spec, "unhealthyPodEvictionPolicy"),
-            }
-        )
+        shown = internal.render("k8s.io/kubernetes/pkg/apis/policy.PodDisruptionBudgetSpec", spec)
         causes.append(
             fe.invalid("spec", shown, "minAvailable and maxUnavailable cannot be both set")
         )

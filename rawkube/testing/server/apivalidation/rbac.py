@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rawkube.testing.server.apivalidation import fielderrors as fe
+from rawkube.testing.server.apivalidation import internal
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 from rawkube.testing.server.apivalidation.meta import d, lst, opt, s
@@ -139,9 +140,7 @@ def validate_role_binding(
         causes.extend(m.validate_object_meta_update(obj, old))
         oref = {"apiGroup": GROUP, **{k: v for k, v in d(old, "roleRef").items() if v}}
         if any(s(ref, k) != s(oref, k) for k in ("apiGroup", "kind", "name")):
-            shown = fe.GoStruct(
-                {"APIGroup": s(ref, "apiGroup"), "Kind": s(ref, "kind"), "Name": name}
-            )
+            shown = internal.render("k8s.io/kubernetes/pkg/apis/rbac.RoleRef", ref)
             causes.append(fe.invalid("roleRef", shown, "cannot change roleRef"))
     return causes
 
