@@ -213,6 +213,8 @@ INTERNAL_ROOTS = (
     "k8s.io/kubernetes/pkg/apis/apps.DaemonSetUpdateStrategy",
     "k8s.io/kubernetes/pkg/apis/rbac.RoleRef",
     "k8s.io/kubernetes/pkg/apis/policy.PodDisruptionBudgetSpec",
+    "k8s.io/kubernetes/pkg/apis/core.ObjectReference",
+    "k8s.io/kubernetes/pkg/apis/core.EventSource",
 )
 
 

@@ -60,6 +60,7 @@ def system_create(
     manager: str,
     *,
     admit: bool = False,
+    unvalidated: bool = False,
 ) -> Obj | None:
     """Create ``obj`` as a control-plane component's POST would: defaulted, managedFields for
     ``manager``, the admission plugins (``admit``; a trusted in-process caller: lookups that
@@ -84,7 +85,11 @@ def system_create(
         obj["metadata"]["managedFields"] = entries
     meta = obj["metadata"]
     ctx = RequestContext(
-        info, str(meta.get("namespace") or ""), str(meta.get("name") or ""), trusted=True
+        info,
+        str(meta.get("namespace") or ""),
+        str(meta.get("name") or ""),
+        trusted=True,
+        unvalidated=unvalidated,
     )
     validator = None
     if admit:
@@ -216,10 +221,13 @@ class KubernetesService:
         for group, version, resource, obj in self._objects():
             key = ResourceKey(group, resource)
             if self.store.get(key, "default", "kubernetes") is None:
-                writes += (
-                    system_create(self.store, group, version, resource, obj, "kube-apiserver")
-                    is not None
-                )
+                # A loopback address is all the simulation has to advertise.
+                loopback = self.host.startswith("127.") or self.host == "::1"
+                created = system_create(
+                    self.store, group, version, resource, obj, "kube-apiserver",
+                    unvalidated=loopback and resource != "services",
+                )  # fmt: skip
+                writes += created is not None
         return writes
 
     def _objects(self) -> list[tuple[str, str, str, Obj]]:

@@ -72,4 +72,7 @@ def validate_update(info: ResourceInfo, new: dict[str, Any], old: dict[str, Any]
 def invalid_error(info: ResourceInfo, name: str, causes: list[Cause]) -> APIError:
     from rawkube.testing.server.apivalidation.fielderrors import invalid_status
 
-    return invalid_status(info.kind, info.group, name, causes)
+    group = info.group
+    if group == "events.k8s.io" and info.kind == "Event":
+        group = ""  # one storage, core's: errors.NewInvalid gets the core GroupKind
+    return invalid_status(info.kind, group, name, causes)

@@ -14,7 +14,7 @@ import posixpath
 from typing import Any
 
 from rawkube.testing.server.apivalidation import fielderrors as fe
-from rawkube.testing.server.apivalidation import internal
+from rawkube.testing.server.apivalidation import internal, netaddr
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 from rawkube.testing.server.apivalidation.goparse import quantity
@@ -1576,13 +1576,228 @@ def validate_service(obj: dict[str, Any]) -> list[Cause]:
     """ValidateServiceCreate: ObjectMeta (DNS labels: RelaxedServiceNameValidation is on in
     1.36) + validateService."""
     causes = m.validate_object_meta(obj, True, m.name_is_dns_label)
-    return causes + _service_spec(obj)
+    return causes + _service_spec(obj, None)
 
 
-def _service_spec(obj: dict[str, Any]) -> list[Cause]:
+_TOPOLOGY_HINTS = "service.kubernetes.io/topology-aware-hints"
+_TOPOLOGY_MODE = "service.kubernetes.io/topology-mode"
+_SOURCE_RANGES = "service.beta.kubernetes.io/load-balancer-source-ranges"
+_IP_FAMILIES = ("IPv4", "IPv6")
+_IP_FAMILY_POLICIES = ("PreferDualStack", "RequireDualStack", "SingleStack")
+_TRAFFIC_POLICIES = ("Cluster", "Local")
+_TRAFFIC_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
+_MAX_AFFINITY_SECONDS = 86400
+
+
+def _externally_accessible(spec: Any) -> bool:
+    """apiservice.ExternallyAccessible."""
+    stype = s(spec, "type")
+    return stype in ("LoadBalancer", "NodePort") or (
+        stype == "ClusterIP" and bool(lst(spec, "externalIPs"))
+    )
+
+
+def _needs_health_check(spec: Any) -> bool:
+    return s(spec, "type") == "LoadBalancer" and s(spec, "externalTrafficPolicy") == "Local"
+
+
+def _client_ip_affinity(config: Any, path: str) -> list[Cause]:
+    """validateClientIPAffinityConfig."""
+    detail = "when session affinity type is ClientIP"
+    if not isinstance(config, dict):
+        return [fe.required(path, detail)]
+    client = opt(config, "clientIP")
+    if not isinstance(client, dict):
+        return [fe.required(f"{path}.clientIP", detail)]
+    timeout = opt(client, "timeoutSeconds")
+    if not isinstance(timeout, int):
+        return [fe.required(f"{path}.clientIP.timeoutSeconds", detail)]
+    if timeout <= 0 or timeout > _MAX_AFFINITY_SECONDS:
+        return [
+            fe.invalid(
+                f"{path}.clientIP.timeoutSeconds",
+                timeout,
+                f"must be greater than 0 and less than {_MAX_AFFINITY_SECONDS}",
+            )
+        ]
+    return []
+
+
+def _cluster_ips_related(spec: Any, old_spec: Any) -> list[Cause]:
+    """ValidateServiceClusterIPsRelatedFields."""
+    if s(spec, "type") == "ExternalName":
+        return []
+    causes: list[Cause] = []
+    ips = [str(ip) for ip in lst(spec, "clusterIPs")]
+    cluster_ip = s(spec, "clusterIP")
+    if cluster_ip:
+        if not ips:
+            causes.append(fe.required("spec.clusterIPs"))
+        elif ips[0] != cluster_ip:
+            causes.append(fe.invalid("spec.clusterIPs", ips, "first value must match `clusterIP`"))
+    elif ips:
+        causes.append(
+            fe.invalid("spec.clusterIPs", ips, "must be empty when `clusterIP` is not specified")
+        )
+    families = lst(spec, "ipFamilies")
+    seen: set[Any] = set()
+    for i, family in enumerate(families):
+        if family not in _IP_FAMILIES:
+            causes.append(fe.not_supported(f"spec.ipFamilies[{i}]", family, _IP_FAMILIES))
+        if family in seen:
+            causes.append(fe.duplicate(f"spec.ipFamilies[{i}]", family))
+        seen.add(family)
+    policy = opt(spec, "ipFamilyPolicy")
+    if policy is not None and policy not in _IP_FAMILY_POLICIES:
+        causes.append(fe.not_supported("spec.ipFamilyPolicy", policy, _IP_FAMILY_POLICIES))
+    existing = [str(ip) for ip in lst(old_spec, "clusterIPs")] if old_spec is not None else []
+    invalid = False
+    for i, ip in enumerate(ips):
+        if i == 0 and ip == "None":
+            if len(ips) > 1:
+                invalid = True
+                causes.append(
+                    fe.invalid("spec.clusterIPs", ips, "'None' must be the first and only value")
+                )
+            continue
+        errs = netaddr.is_valid_ip_for_legacy_field(f"spec.clusterIPs[{i}]", ip, existing)
+        invalid = invalid or bool(errs)
+        causes.extend(errs)
+    if len(ips) > 2:
+        causes.append(fe.invalid("spec.clusterIPs", ips, "may only hold up to 2 values"))
+    if invalid:
+        return causes
+    if len(ips) > 1:
+        v6 = [netaddr.is_ipv6_string(ip) for ip in ips]
+        if len(ips) != 2 or v6[0] == v6[1]:
+            causes.append(
+                fe.invalid(
+                    "spec.clusterIPs", ips, "may specify no more than one IP for each IP family"
+                )
+            )
+    if not _is_headless(spec) and ips and families:
+        for i, ip in enumerate(ips[: len(families)]):
+            if families[i] == "IPv4" and netaddr.is_ipv6_string(ip):
+                causes.append(
+                    fe.invalid(
+                        f"spec.clusterIPs[{i}]",
+                        ip,
+                        f"expected an IPv4 value as indicated by `ipFamilies[{i}]`",
+                    )
+                )
+            if families[i] == "IPv6" and not netaddr.is_ipv6_string(ip):
+                causes.append(
+                    fe.invalid(
+                        f"spec.clusterIPs[{i}]",
+                        ip,
+                        f"expected an IPv6 value as indicated by `ipFamilies[{i}]`",
+                    )
+                )
+    return causes
+
+
+def service_allocation_precheck(obj: dict[str, Any]) -> list[Cause]:
+    """The service storage's pre-validation before it allocates (pkg/registry/core/service/
+    storage/alloc.go initIPFamilyFields, after normalizeClusterIPs): a create whose cluster
+    IP fields do not fit is refused with these causes alone, before the strategy's Validate."""
+    spec = d(obj, "spec")
+    if s(spec, "clusterIP") and not lst(spec, "clusterIPs"):
+        spec = {**spec, "clusterIPs": [s(spec, "clusterIP")]}
+    return _cluster_ips_related(spec, None)
+
+
+def _load_balancer_class(spec: Any, old_spec: Any) -> list[Cause]:
+    """validateLoadBalancerClassField."""
+    causes: list[Cause] = []
+    lb_class = opt(spec, "loadBalancerClass")
+    is_lb = s(spec, "type") == "LoadBalancer"
+    if (
+        old_spec is not None
+        and is_lb
+        and s(old_spec, "type") == "LoadBalancer"
+        and opt(old_spec, "loadBalancerClass") != lb_class
+    ):
+        causes.append(fe.invalid("spec.loadBalancerClass", lb_class, "may not change once set"))
+    if is_lb:
+        if isinstance(lb_class, str):
+            causes.extend(m.validate_qualified_name(lb_class, "spec.loadBalancerClass"))
+    elif lb_class is not None:
+        causes.append(
+            fe.forbidden("spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'")
+        )
+    return causes
+
+
+def _traffic_policies(spec: Any) -> list[Cause]:
+    """validateServiceExternalTrafficPolicy, validateServiceInternalTrafficFieldsValue,
+    validateServiceTrafficDistribution."""
+    causes: list[Cause] = []
+    external = s(spec, "externalTrafficPolicy")
+    if not _externally_accessible(spec):
+        if external:
+            causes.append(
+                fe.invalid(
+                    "spec.externalTrafficPolicy",
+                    external,
+                    "may only be set for externally-accessible services",
+                )
+            )
+    elif not external:
+        causes.append(fe.required("spec.externalTrafficPolicy"))
+    elif external not in _TRAFFIC_POLICIES:
+        causes.append(fe.not_supported("spec.externalTrafficPolicy", external, _TRAFFIC_POLICIES))
+    health = n(spec, "healthCheckNodePort")
+    if not _needs_health_check(spec):
+        if health:
+            causes.append(
+                fe.invalid(
+                    "spec.healthCheckNodePort",
+                    health,
+                    "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` "
+                    "is 'Local'",
+                )
+            )
+    elif not health:
+        causes.append(fe.required("spec.healthCheckNodePort"))
+    else:
+        causes.extend(
+            fe.invalid("spec.healthCheckNodePort", health, msg)
+            for msg in m.is_valid_port_num(health)
+        )
+    internal_policy = opt(spec, "internalTrafficPolicy")
+    if internal_policy is None:
+        if s(spec, "type") in ("NodePort", "LoadBalancer", "ClusterIP"):
+            causes.append(fe.required("spec.internalTrafficPolicy"))
+    elif internal_policy not in _TRAFFIC_POLICIES:
+        causes.append(
+            fe.not_supported("spec.internalTrafficPolicy", internal_policy, _TRAFFIC_POLICIES)
+        )
+    distribution = opt(spec, "trafficDistribution")
+    if distribution is not None and distribution not in _TRAFFIC_DISTRIBUTIONS:
+        causes.append(
+            fe.not_supported("spec.trafficDistribution", distribution, _TRAFFIC_DISTRIBUTIONS)
+        )
+    return causes
+
+
+def _service_spec(obj: dict[str, Any], old: dict[str, Any] | None) -> list[Cause]:
     """validateService."""
     causes: list[Cause] = []
     spec = d(obj, "spec")
+    old_spec = d(old, "spec") if old is not None else None
+    annotations = d(d(obj, "metadata"), "annotations")
+    if (
+        _TOPOLOGY_MODE in annotations
+        and _TOPOLOGY_HINTS in annotations
+        and annotations[_TOPOLOGY_MODE] != annotations[_TOPOLOGY_HINTS]
+    ):
+        causes.append(
+            fe.invalid(
+                f"metadata.annotations[{_TOPOLOGY_MODE}]",
+                annotations[_TOPOLOGY_MODE],
+                f"must match annotations[{_TOPOLOGY_HINTS}] when both are specified",
+            )
+        )
     stype = s(spec, "type") if "type" in spec else "ClusterIP"
     ports = lst(spec, "ports")
     headless = _is_headless(spec)
@@ -1651,12 +1866,24 @@ def _service_spec(obj: dict[str, Any]) -> list[Cause]:
         causes.append(fe.required("spec.sessionAffinity"))
     elif affinity not in ("ClientIP", "None"):
         causes.append(fe.not_supported("spec.sessionAffinity", affinity, ("ClientIP", "None")))
-    if affinity == "None" and opt(spec, "sessionAffinityConfig") is not None:
+    if affinity == "ClientIP":
+        causes.extend(
+            _client_ip_affinity(opt(spec, "sessionAffinityConfig"), "spec.sessionAffinityConfig")
+        )
+    elif affinity == "None" and opt(spec, "sessionAffinityConfig") is not None:
         causes.append(
             fe.forbidden(
                 "spec.sessionAffinityConfig", "must not be set when session affinity is None"
             )
         )
+    causes.extend(_cluster_ips_related(spec, old_spec))
+    existing_external = (
+        [str(ip) for ip in lst(old_spec, "externalIPs")] if old_spec is not None else []
+    )
+    for i, ip in enumerate(lst(spec, "externalIPs")):
+        ep = f"spec.externalIPs[{i}]"
+        errs = netaddr.is_valid_ip_for_legacy_field(ep, str(ip), existing_external)
+        causes.extend(errs or netaddr.validate_endpoint_ip(str(ip), ep))
     if not stype:
         causes.append(fe.required("spec.type"))
     elif stype not in _SERVICE_TYPES:
@@ -1689,18 +1916,82 @@ def _service_spec(obj: dict[str, Any]) -> list[Cause]:
                 )
             )
         seen.add(pkey)
-    if opt(spec, "allocateLoadBalancerNodePorts") is not None and stype != "LoadBalancer":
+    ranges = lst(spec, "loadBalancerSourceRanges")
+    if ranges:
+        rp = "spec.LoadBalancerSourceRanges"
+        if stype != "LoadBalancer":
+            causes.append(fe.forbidden(rp, "may only be used when `type` is 'LoadBalancer'"))
+        existing = (
+            [str(v).strip() for v in lst(old_spec, "loadBalancerSourceRanges")]
+            if old_spec is not None
+            else []
+        )
+        for i, value in enumerate(ranges):
+            causes.extend(
+                netaddr.is_valid_cidr_for_legacy_field(f"{rp}[{i}]", str(value).strip(), existing)
+            )
+    elif _SOURCE_RANGES in annotations:
+        ap = f"metadata.annotations[{_SOURCE_RANGES}]"
+        if stype != "LoadBalancer":
+            causes.append(fe.forbidden(ap, "may only be used when `type` is 'LoadBalancer'"))
+        value = str(annotations[_SOURCE_RANGES])
+        old_value = d(d(old, "metadata"), "annotations").get(_SOURCE_RANGES) if old else None
+        if old is None or old_value != value:
+            value = value.strip()
+            if value:
+                for cidr in value.split(","):
+                    causes.extend(netaddr.is_valid_cidr_for_legacy_field(ap, cidr.strip()))
+    allocate = opt(spec, "allocateLoadBalancerNodePorts")
+    if allocate is not None and stype != "LoadBalancer":
         causes.append(
             fe.forbidden(
                 "spec.allocateLoadBalancerNodePorts",
                 "may only be used when `type` is 'LoadBalancer'",
             )
         )
+    if stype == "LoadBalancer" and allocate is None:
+        causes.append(fe.required("allocateLoadBalancerNodePorts"))
+    causes.extend(_load_balancer_class(spec, None))
+    causes.extend(_traffic_policies(spec))
+    return causes
+
+
+def _ip_families_update(ns: Any, os_: Any) -> list[Cause]:
+    """validateUpgradeDowngradeIPFamilies."""
+    if "ExternalName" in (s(ns, "type"), s(os_, "type")):
+        return []
+    if _is_headless(ns) or _is_headless(os_):
+        return []
+    causes: list[Cause] = []
+    new_f, old_f = lst(ns, "ipFamilies"), lst(os_, "ipFamilies")
+    ips = lst(ns, "clusterIPs")
+    path = "spec.ipFamilies[0]"
+    if len(old_f) == len(new_f):
+        for i, family in enumerate(old_f):
+            if family != new_f[i]:
+                causes.append(fe.invalid(path, new_f, "may not change once set"))
+    elif len(old_f) > len(new_f):
+        if not ips:
+            causes.append(fe.invalid(path, new_f, "primary ipFamily can not be unset"))
+        if new_f and new_f[0] != old_f[0]:
+            causes.append(fe.invalid(path, ips, "may not change once set"))
+        if len(new_f) == 1 and opt(ns, "ipFamilyPolicy") != "SingleStack":
+            causes.append(
+                fe.invalid(
+                    "spec.ipFamilyPolicy",
+                    opt(ns, "ipFamilyPolicy"),
+                    "must be set to 'SingleStack' when releasing the secondary ipFamily",
+                )
+            )
+    elif old_f and new_f and new_f[0] != old_f[0]:
+        causes.append(fe.invalid(path, ips, "may not change once set"))
     return causes
 
 
 def validate_service_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
-    """ValidateServiceUpdate: validateUpgradeDowngradeClusterIPs, then validateService."""
+    """ValidateServiceUpdate: validateUpgradeDowngradeClusterIPs, ...IPFamilies,
+    validateLoadBalancerClassField, validateServiceExternalTrafficFieldsUpdate, then
+    validateService."""
     causes = m.validate_object_meta_update(new, old)
     ns, os_ = d(new, "spec"), d(old, "spec")
     new_ips, old_ips = lst(ns, "clusterIPs"), lst(os_, "clusterIPs")
@@ -1721,9 +2012,25 @@ def validate_service_update(new: dict[str, Any], old: dict[str, Any]) -> list[Ca
                 causes.append(fe.invalid(path, new_ips, "primary clusterIP can not be unset"))
             elif new_ips[0] != old_ips[0]:
                 causes.append(fe.invalid(path, new_ips, "may not change once set"))
+            if len(new_ips) == 1 and opt(ns, "ipFamilyPolicy") != "SingleStack":
+                causes.append(
+                    fe.invalid(
+                        "spec.ipFamilyPolicy",
+                        opt(ns, "ipFamilyPolicy"),
+                        "must be set to 'SingleStack' when releasing the secondary clusterIP",
+                    )
+                )
         elif old_ips and new_ips[0] != old_ips[0]:
             causes.append(fe.invalid(path, new_ips, "may not change once set"))
-    return causes + _service_spec(new)
+    causes.extend(_ip_families_update(ns, os_))
+    causes.extend(_load_balancer_class(ns, os_))  # and again (old=nil) in validateService
+    if (
+        _needs_health_check(os_)
+        and _needs_health_check(ns)
+        and n(ns, "healthCheckNodePort") != n(os_, "healthCheckNodePort")
+    ):
+        causes.append(fe.forbidden("spec.healthCheckNodePort", "field is immutable"))
+    return causes + _service_spec(new, old)
 
 
 # -- config maps and secrets -----------------------------------------------------------------
@@ -2269,3 +2576,76 @@ def validate_persistent_volume(obj: dict[str, Any]) -> list[Cause]:
     if isinstance(vmode, str) and vmode not in ("Block", "Filesystem"):
         causes.append(fe.not_supported(f"{path}.volumeMode", vmode, ("Block", "Filesystem")))
     return causes
+
+
+# -- endpoints -----------------------------------------------------------------------------------
+
+
+def _endpoint_address(address: Any, path: str) -> list[Cause]:
+    """validateEndpointAddress."""
+    ip = s(address, "ip")
+    causes = netaddr.is_valid_ip_for_legacy_field(f"{path}.ip", ip)
+    hostname = s(address, "hostname")
+    if hostname:
+        causes.extend(m.validate_dns1123_label(hostname, f"{path}.hostname"))
+    node = opt(address, "nodeName")
+    if isinstance(node, str):
+        causes.extend(
+            fe.invalid(f"{path}.nodeName", node, msg)
+            for msg in m.name_is_dns_subdomain(node, False)
+        )
+    causes.extend(netaddr.validate_endpoint_ip(ip, f"{path}.ip"))
+    return causes
+
+
+def _endpoint_port(port: Any, require_name: bool, path: str) -> list[Cause]:
+    """validateEndpointPort."""
+    causes: list[Cause] = []
+    name = s(port, "name")
+    if require_name and not name:
+        causes.append(fe.required(f"{path}.name"))
+    elif name:
+        causes.extend(m.validate_dns1123_label(name, f"{path}.name"))
+    number = n(port, "port")
+    causes.extend(fe.invalid(f"{path}.port", number, msg) for msg in m.is_valid_port_num(number))
+    protocol = s(port, "protocol")
+    if not protocol:
+        causes.append(fe.required(f"{path}.protocol"))
+    elif protocol not in PORT_PROTOCOLS:
+        causes.append(fe.not_supported(f"{path}.protocol", protocol, PORT_PROTOCOLS))
+    app = opt(port, "appProtocol")
+    if isinstance(app, str):
+        causes.extend(m.validate_qualified_name(app, f"{path}.appProtocol"))
+    return causes
+
+
+def _endpoint_subsets(subsets: list[Any]) -> list[Cause]:
+    """validateEndpointSubsets."""
+    causes: list[Cause] = []
+    for i, subset in enumerate(subsets):
+        sp = f"subsets[{i}]"
+        addresses, not_ready = lst(subset, "addresses"), lst(subset, "notReadyAddresses")
+        if not addresses and not not_ready:
+            causes.append(fe.required(sp, "must specify `addresses` or `notReadyAddresses`"))
+        for j, address in enumerate(addresses):
+            causes.extend(_endpoint_address(address, f"{sp}.addresses[{j}]"))
+        for j, address in enumerate(not_ready):
+            causes.extend(_endpoint_address(address, f"{sp}.notReadyAddresses[{j}]"))
+        ports = lst(subset, "ports")
+        for j, port in enumerate(ports):
+            causes.extend(_endpoint_port(port, len(ports) > 1, f"{sp}.ports[{j}]"))
+    return causes
+
+
+def validate_endpoints(obj: dict[str, Any], old: dict[str, Any] | None = None) -> list[Cause]:
+    """ValidateEndpoints: subset errors are ignored on an update that keeps the subsets."""
+    causes = m.validate_object_meta(obj, True, m.name_is_dns_subdomain)
+    subset_causes = _endpoint_subsets(lst(obj, "subsets"))
+    if subset_causes and old is not None and lst(old, "subsets") == lst(obj, "subsets"):
+        subset_causes = []
+    return causes + subset_causes
+
+
+def validate_endpoints_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
+    """ValidateEndpointsUpdate."""
+    return m.validate_object_meta_update(new, old) + validate_endpoints(new, old)

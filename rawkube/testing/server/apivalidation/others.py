@@ -13,7 +13,7 @@ import ipaddress
 import re
 from typing import Any
 
-from rawkube.testing.server.apivalidation import apps, internal
+from rawkube.testing.server.apivalidation import apps, internal, netaddr
 from rawkube.testing.server.apivalidation import fielderrors as fe
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
@@ -63,28 +63,7 @@ def _network_policy_port(port: Any, path: str) -> list[Cause]:
     return causes
 
 
-def _cidr(value: str, path: str) -> tuple[list[Cause], Any]:
-    """IsValidCIDRForLegacyField (the common cases): an invalid CIDR, or the parsed network."""
-    try:
-        net = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return [
-            fe.invalid(
-                path,
-                value,
-                "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)",
-            )
-        ], None
-    if "/" not in value:
-        return [
-            fe.invalid(
-                path, value, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
-            )
-        ], None
-    return [], net
-
-
-def _network_policy_peer(peer: Any, path: str) -> list[Cause]:
+def _network_policy_peer(peer: Any, path: str, old_cidrs: list[str]) -> list[Cause]:
     causes: list[Cause] = []
     count = 0
     for key in ("podSelector", "namespaceSelector"):
@@ -99,17 +78,21 @@ def _network_policy_peer(peer: Any, path: str) -> list[Cause]:
         if not cidr:
             causes.append(fe.required(f"{bp}.cidr"))
         else:
-            errs, net = _cidr(cidr, f"{bp}.cidr")
-            causes.extend(errs)
-            if net is not None:
+            causes.extend(netaddr.is_valid_cidr_for_legacy_field(f"{bp}.cidr", cidr, old_cidrs))
+            parsed = netaddr.parse_cidr_sloppy(cidr)
+            if parsed is not None:
+                net = parsed[1]
                 for i, text in enumerate(lst(block, "except")):
                     ep = f"{bp}.except[{i}]"
-                    errs, exc = _cidr(str(text), ep)
-                    causes.extend(errs)
-                    if exc is not None and (
-                        exc.version != net.version
-                        or exc.network_address not in net
-                        or net.prefixlen >= exc.prefixlen
+                    causes.extend(netaddr.is_valid_cidr_for_legacy_field(ep, str(text), old_cidrs))
+                    exc = netaddr.parse_cidr_sloppy(str(text))
+                    if exc is None:
+                        continue
+                    exc_net = exc[1]
+                    if (
+                        exc_net.version != net.version
+                        or exc_net.network_address not in net
+                        or net.prefixlen >= exc_net.prefixlen
                     ):
                         causes.append(fe.invalid(ep, text, "must be a strict subset of `cidr`"))
     if count == 0:
@@ -126,6 +109,15 @@ def validate_network_policy(obj: Obj, old: Obj | None = None) -> list[Cause]:
     else:
         causes = m.validate_object_meta_update(obj, old)
     spec = d(obj, "spec")
+    old_cidrs: list[str] = []  # ValidateNetworkPolicyUpdate: the old CIDRs stay allowed
+    if old is not None:
+        for direction, peers in (("ingress", "from"), ("egress", "to")):
+            for rule in lst(d(old, "spec"), direction):
+                for peer in lst(rule, peers):
+                    block = opt(peer, "ipBlock")
+                    if isinstance(block, dict):
+                        old_cidrs.append(s(block, "cidr"))
+                        old_cidrs.extend(str(x) for x in lst(block, "except"))
     causes.extend(m.validate_label_selector(d(spec, "podSelector"), "spec.podSelector"))
     for direction, peers in (("ingress", "from"), ("egress", "to")):
         for i, rule in enumerate(lst(spec, direction)):
@@ -133,7 +125,7 @@ def validate_network_policy(obj: Obj, old: Obj | None = None) -> list[Cause]:
             for j, port in enumerate(lst(rule, "ports")):
                 causes.extend(_network_policy_port(port, f"{rp}.ports[{j}]"))
             for j, peer in enumerate(lst(rule, peers)):
-                causes.extend(_network_policy_peer(peer, f"{rp}.{peers}[{j}]"))
+                causes.extend(_network_policy_peer(peer, f"{rp}.{peers}[{j}]", old_cidrs))
     types = lst(spec, "policyTypes")
     if len(types) > 2:
         causes.append(
@@ -502,3 +494,142 @@ def validate_storage_class(obj: Obj, old: Obj | None = None) -> list[Cause]:
             )
         )
     return causes
+
+
+# -- discovery ---------------------------------------------------------------------------------
+
+_ADDRESS_TYPES = ("FQDN", "IPv4", "IPv6")
+_MAX_ADDRESSES, _MAX_PORTS, _MAX_ENDPOINTS = 100, 20000, 1000
+_MAX_ZONE_HINTS = _MAX_NODE_HINTS = 8
+
+
+def _slice_address(address: str, address_type: str, path: str, index: str) -> list[Cause]:
+    if address_type == "IPv4":
+        errs = netaddr.is_valid_ip_for_legacy_field(index, address)
+        if errs:
+            return errs
+        causes: list[Cause] = []
+        if not netaddr.is_ipv4_string(address):
+            causes.append(fe.invalid(path, address, "must be an IPv4 address"))
+        return causes + netaddr.validate_endpoint_ip(address, index)
+    if address_type == "IPv6":
+        errs = netaddr.is_valid_ip(index, address)
+        if errs:
+            return errs
+        causes = []
+        if not netaddr.is_ipv6_string(address):
+            causes.append(fe.invalid(path, address, "must be an IPv6 address"))
+        return causes + netaddr.validate_endpoint_ip(address, index)
+    if address_type == "FQDN":
+        return netaddr.is_fully_qualified_domain_name(index, address)
+    return []
+
+
+def _slice_hints(hints: Any, path: str) -> list[Cause]:
+    """validateHints."""
+    causes: list[Cause] = []
+    zones = lst(hints, "forZones")
+    if len(zones) > _MAX_ZONE_HINTS:
+        return [fe.too_many(f"{path}.forZones", len(zones), _MAX_ZONE_HINTS)]
+    seen: list[str] = []
+    for i, zone in enumerate(zones):
+        zp = f"{path}.forZones[{i}].name"
+        name = s(zone, "name")
+        if name in seen:
+            causes.append(fe.duplicate(zp, name))
+        else:
+            seen.append(name)
+        causes.extend(fe.invalid(zp, name, msg) for msg in m.is_label_value(name))
+    nodes = lst(hints, "forNodes")
+    if len(nodes) > _MAX_NODE_HINTS:
+        return causes + [fe.too_many(f"{path}.forNodes", len(nodes), _MAX_NODE_HINTS)]
+    seen = []
+    for i, node in enumerate(nodes):
+        np_ = f"{path}.forNodes[{i}].name"
+        name = s(node, "name")
+        if name in seen:
+            causes.append(fe.duplicate(np_, name))
+        else:
+            seen.append(name)
+        causes.extend(fe.invalid(np_, name, msg) for msg in m.name_is_dns_subdomain(name, False))
+    return causes
+
+
+def _slice_endpoints(endpoints: list[Any], address_type: str) -> list[Cause]:
+    """validateEndpoints (discovery)."""
+    if len(endpoints) > _MAX_ENDPOINTS:
+        return [fe.too_many("endpoints", len(endpoints), _MAX_ENDPOINTS)]
+    causes: list[Cause] = []
+    for i, endpoint in enumerate(endpoints):
+        ep = f"endpoints[{i}]"
+        ap = f"{ep}.addresses"
+        addresses = lst(endpoint, "addresses")
+        if not addresses:
+            causes.append(fe.required(ap, "must contain at least 1 address"))
+        elif len(addresses) > _MAX_ADDRESSES:
+            causes.append(fe.too_many(ap, len(addresses), _MAX_ADDRESSES))
+        for j, address in enumerate(addresses):
+            causes.extend(_slice_address(str(address), address_type, ap, f"{ap}[{j}]"))
+        node = opt(endpoint, "nodeName")
+        if isinstance(node, str):
+            causes.extend(
+                fe.invalid(f"{ep}.nodeName", node, msg)
+                for msg in m.name_is_dns_subdomain(node, False)
+            )
+        # deprecatedTopology: dropped from v1 writes before validation (dropTopologyOnV1).
+        hostname = opt(endpoint, "hostname")
+        if isinstance(hostname, str):
+            causes.extend(m.validate_dns1123_label(hostname, f"{ep}.hostname"))
+        hints = opt(endpoint, "hints")
+        if isinstance(hints, dict):
+            causes.extend(_slice_hints(hints, f"{ep}.hints"))
+    return causes
+
+
+def _slice_ports(ports: list[Any]) -> list[Cause]:
+    """validatePorts (discovery)."""
+    if len(ports) > _MAX_PORTS:
+        return [fe.too_many("ports", len(ports), _MAX_PORTS)]
+    causes: list[Cause] = []
+    names: list[str] = []
+    for i, port in enumerate(ports):
+        pp = f"ports[{i}]"
+        name = s(port, "name")
+        if name:
+            causes.extend(m.validate_dns1123_label(name, f"{pp}.name"))
+        if name in names:
+            causes.append(fe.duplicate(f"{pp}.name", name))
+        else:
+            names.append(name)
+        protocol = opt(port, "protocol")
+        if protocol is None:
+            causes.append(fe.required(f"{pp}.protocol"))
+        elif protocol not in ("SCTP", "TCP", "UDP"):
+            causes.append(fe.not_supported(f"{pp}.protocol", protocol, ("SCTP", "TCP", "UDP")))
+        app = opt(port, "appProtocol")
+        if isinstance(app, str):
+            causes.extend(m.validate_qualified_name(app, f"{pp}.appProtocol"))
+    return causes
+
+
+def validate_endpoint_slice(obj: Obj, old: Obj | None = None) -> list[Cause]:
+    """ValidateEndpointSlice (pkg/apis/discovery/validation): endpoint errors are ignored on an
+    update that keeps the endpoints; the update also keeps addressType."""
+    causes = m.validate_object_meta(obj, True, m.name_is_dns_subdomain)
+    address_type = s(obj, "addressType")
+    if not address_type:
+        causes.append(fe.required("addressType"))
+    elif address_type not in _ADDRESS_TYPES:
+        causes.append(fe.not_supported("addressType", address_type, _ADDRESS_TYPES))
+    causes.extend(_slice_ports(lst(obj, "ports")))
+    endpoint_causes = _slice_endpoints(lst(obj, "endpoints"), address_type)
+    if endpoint_causes and old is not None and lst(old, "endpoints") == lst(obj, "endpoints"):
+        endpoint_causes = []
+    causes.extend(endpoint_causes)
+    if old is not None:
+        causes.extend(m.validate_immutable(address_type, s(old, "addressType"), "addressType"))
+    return causes
+
+
+def validate_endpoint_slice_update(new: Obj, old: Obj) -> list[Cause]:
+    return validate_endpoint_slice(new, old)

@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server.apivalidation import admission, apps, batch, core, others, rbac
+from rawkube.testing.server.apivalidation import (
+    admission,
+    apps,
+    batch,
+    core,
+    events,
+    others,
+    rbac,
+)
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 
@@ -118,6 +126,11 @@ _KINDS: dict[tuple[str, str], tuple[CreateFn, UpdateFn]] = {
         admission.validate_mutating_webhook_configuration,
         admission.validate_mutating_webhook_configuration,
     ),
+    ("", "Endpoints"): (core.validate_endpoints, core.validate_endpoints_update),
+    ("discovery.k8s.io", "EndpointSlice"): (
+        others.validate_endpoint_slice,
+        others.validate_endpoint_slice_update,
+    ),
     ("storage.k8s.io", "StorageClass"): (
         others.validate_storage_class,
         others.validate_storage_class,
@@ -127,8 +140,6 @@ _KINDS: dict[tuple[str, str], tuple[CreateFn, UpdateFn]] = {
 # Kinds whose names follow another rule than a DNS subdomain and that we do not model: only the
 # name-or-generateName check is made for them.
 _OTHER_NAMES = {
-    ("", "Event"),
-    ("events.k8s.io", "Event"),
     ("networking.k8s.io", "IPAddress"),
     ("certificates.k8s.io", "CertificateSigningRequest"),
     ("apiextensions.k8s.io", "CustomResourceDefinition"),
@@ -143,23 +154,32 @@ _VIRTUAL = {
 }
 
 
+# Kinds whose Validate depends on the request's group-version.
+_EVENTS = {("", "Event"), ("events.k8s.io", "Event")}
+
+
 def validate(info: ResourceInfo, obj: Obj) -> list[Cause]:
     if info.crd or info.group in _VIRTUAL:
         return []
     entry = _KINDS.get((info.group, info.kind))
     if entry is not None:
         return entry[0](obj)
+    if (info.group, info.kind) in _EVENTS:
+        return _accessor(info, obj, events.validate_event(info.api_version, obj))
     return _generic(info, obj)
+
+
+def _accessor(info: ResourceInfo, obj: Obj, causes: list[Cause]) -> list[Cause]:
+    """BeforeCreate's second step: when the strategy's Validate passed, the generic
+    ValidateObjectMetaAccessor (path-segment names) runs and makes a 422 of its own."""
+    if causes:
+        return causes
+    return m.validate_object_meta(obj, info.namespaced, m.path_segment_name, kube=False)
 
 
 def _generic(info: ResourceInfo, obj: Obj) -> list[Cause]:
     if (info.group, info.kind) in _OTHER_NAMES:
-        meta = m.d(obj, "metadata")
-        if not m.s(meta, "name"):
-            from rawkube.testing.server.apivalidation import fielderrors as fe
-
-            return [fe.required("metadata.name", "name or generateName is required")]
-        return []
+        return _accessor(info, obj, [])
     return m.validate_object_meta(obj, info.namespaced, m.name_is_dns_subdomain)
 
 
@@ -171,6 +191,8 @@ def validate_update(info: ResourceInfo, new: Obj, old: Obj) -> list[Cause]:
     entry = _KINDS.get((info.group, info.kind))
     if entry is not None:
         return common + entry[1](new, old)
+    if (info.group, info.kind) in _EVENTS:
+        return common + events.validate_event_update(info.api_version, new, old)
     if (info.group, info.kind) in _OTHER_NAMES:
         return common
     return common + m.validate_object_meta_update(new, old)

@@ -34,6 +34,10 @@ class RequestContext:
     # An in-process control-plane component (a controller) rather than a client request:
     # admission lookups that would refuse a client do not refuse it.
     trusted: bool = False
+    # Written without the strategy's Validate: only the simulated kube-apiserver's own
+    # kubernetes Endpoints/EndpointSlice, whose loopback address a real apiserver never
+    # advertises (ValidateEndpointIP refuses 127.0.0.0/8).
+    unvalidated: bool = False
 
     @property
     def key(self) -> ResourceKey:

@@ -208,7 +208,7 @@ class GenericStore:
         if ctx is not None:
             ctx.store = self
             strategy.prepare_for_create(ctx, obj)
-            causes = strategy.validate(ctx, obj)
+            causes = [] if ctx.unvalidated else strategy.validate(ctx, obj)
             if causes:
                 raise validation.invalid_error(ctx.info, str(meta.get("name") or ""), causes)
             strategy.canonicalize(obj)

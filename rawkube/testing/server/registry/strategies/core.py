@@ -234,6 +234,13 @@ class ServiceStrategy(Strategy):
         del status
         if not _needs_cluster_ip(spec):
             return
+        from rawkube.testing.server import validation
+        from rawkube.testing.server.apivalidation.core import service_allocation_precheck
+
+        causes = service_allocation_precheck(obj)  # alloc.go: nothing is allocated for these
+        if causes:
+            name = str((obj.get("metadata") or {}).get("name") or "")
+            raise validation.invalid_error(ctx.info, name, causes)
         ips, ports = _used(ctx.store)
         meta = obj.get("metadata") or {}
         if spec.get("clusterIP") and not spec.get("clusterIPs"):
@@ -248,6 +255,12 @@ class ServiceStrategy(Strategy):
             for port in spec.get("ports") or []:
                 if isinstance(port, dict) and not port.get("nodePort"):
                     port["nodePort"] = allocate_node_port(ports)
+        if (
+            spec.get("type") == "LoadBalancer"
+            and spec.get("externalTrafficPolicy") == "Local"
+            and not spec.get("healthCheckNodePort")
+        ):
+            spec["healthCheckNodePort"] = allocate_node_port(ports)  # alloc.go allocHealthCheckNodePort
 
     def prepare_for_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> None:
         super().prepare_for_update(ctx, obj, old)
