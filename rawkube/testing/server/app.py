@@ -248,6 +248,12 @@ class LocalAPIServer:
     ``anonymous_auth=False`` answers 401 to requests without credentials (kube-apiserver's
     ``--anonymous-auth=false``); by default they are served as ``system:anonymous``, whom the
     bootstrap RBAC policy lets read /version, /healthz, /livez and /readyz only.
+    ``compaction_interval`` (seconds, None: never) is etcd's compaction schedule
+    (``--etcd-compaction-interval``, 5 minutes): lists and continue tokens at revisions older
+    than the last compaction are 410 Expired; ``history_limit`` is the watch cache's size.
+    ``watch_list=True`` serves watch-list requests (``sendInitialEvents=true`` with bookmarks)
+    as kube-apiserver does over an etcd with RequestWatchProgress (3.5.13+); by default they are
+    refused as by the recorded server (etcd 3.5.1), and clients fall back to LIST + WATCH.
     Containers are simulated: what exec, attach and port-forward reach is up to the handlers
     below (server/streams.py says what each gets and what happens without one).
     """
@@ -269,6 +275,8 @@ class LocalAPIServer:
         history_limit: int = 1000,
         bookmark_interval: float = 60.0,
         anonymous_auth: bool = True,
+        compaction_interval: float | None = 300.0,
+        watch_list: bool = False,
     ) -> None:
         if not _is_loopback(host):
             # A test server with a well-known admin identity must never face a network.
@@ -285,6 +293,7 @@ class LocalAPIServer:
         self.data_dir = data_dir
         self._want_controllers = controllers
         self._history_limit = history_limit
+        self._compaction_interval = compaction_interval
         self._bookmark_interval = bookmark_interval
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
@@ -293,10 +302,13 @@ class LocalAPIServer:
         self._pki: PKI | None = None
         self._client: CertPair | None = None
         self._controllers: Any = None
-        self.store: Store = Store(history_limit=history_limit)
+        self.store: Store = Store(
+            history_limit=history_limit, compaction_interval=compaction_interval
+        )
         self.resources = ResourceTable()
         self.api = API(self.store, self.resources, stopping=self._stopping)
         self.api.authn = self.authenticators
+        self.api.watch_list = watch_list
         self._impersonator = Impersonator(lambda u, a: self._authorizer.authorize(u, a))
 
     @property
@@ -315,6 +327,11 @@ class LocalAPIServer:
             return self
         self._stopping.clear()
         self._load_state()
+        # What no client of this server can have seen is history: revisions before it serves
+        # are compacted and its watch cache starts now, as on a cluster running for longer
+        # than the compaction interval (lists and watches at older versions are 410).
+        self.store.storage.compact()
+        self.store.storage.mark_watch_start()
         if self.tls:
             self._ssl_context = self._make_ssl_context()
         self._httpd = _HTTPServer((self.host, self.port), self)
@@ -364,7 +381,12 @@ class LocalAPIServer:
             return
         os.makedirs(self.data_dir, exist_ok=True)
         path = os.path.join(self.data_dir, "state.json")
-        self.store = Store.load(path, history_limit=self._history_limit, data_dir=self.data_dir)
+        self.store = Store.load(
+            path,
+            history_limit=self._history_limit,
+            data_dir=self.data_dir,
+            compaction_interval=self._compaction_interval,
+        )
         self.api.store = self.store
         crds, _ = self.store.list(ResourceKey("apiextensions.k8s.io", "customresourcedefinitions"))
         for crd in crds:

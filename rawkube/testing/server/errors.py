@@ -40,13 +40,14 @@ class APIError(Exception):
         self.reason = reason
         self.message = message
         self.details = details
+        self.list_meta: dict[str, Any] | None = None  # the Status's ListMeta (a 410's continue)
 
     def status(self) -> Obj:
         """The metav1.Status body, with fields in the order the real server writes them."""
         body: Obj = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": dict(self.list_meta or {}),
             "status": "Failure",
             "message": self.message,
         }

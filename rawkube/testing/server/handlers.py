@@ -33,6 +33,7 @@ from rawkube.testing.server.admission import CREATE, DELETE, UPDATE, Attributes,
 from rawkube.testing.server.auth import Attributes as AuthAttributes
 from rawkube.testing.server.auth import Authorizer, forbidden
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey, not_found_path
+from rawkube.testing.server.listing import list_options, serve_list
 from rawkube.testing.server.negotiation import (
     check_acceptable,
     decode_body,
@@ -57,14 +58,8 @@ from rawkube.testing.server.request import (
     success_status,
 )
 from rawkube.testing.server.resources import ResourceInfo, ResourceTable
-from rawkube.testing.server.selectors import (
-    field_labels,
-    parse_field_selector,
-    parse_label_selector,
-)
-from rawkube.testing.server.storage import decode_continue, encode_continue
 from rawkube.testing.server.streams import Streams
-from rawkube.testing.server.watch import MAX_WATCH_SECONDS, ident, open_watch
+from rawkube.testing.server.watch import MAX_WATCH_SECONDS, open_watch
 
 # Modules whose import registers endpoints (the review APIs and serviceaccounts/token).
 ENDPOINT_MODULES = (reviews,)
@@ -98,6 +93,9 @@ class API:
         self.server_address = server_address
         self.stopping = stopping or threading.Event()
         self.bookmark_interval = bookmark_interval
+        # Watch-list requests (sendInitialEvents with bookmarks) are refused as by the recorded
+        # server, whose etcd lacks RequestWatchProgress; True serves them (watch.py).
+        self.watch_list = False
         self.log_lines = log_lines
         self.store = store
         # The server's token authenticators (authenticators.Authenticators), for TokenReview
@@ -189,7 +187,15 @@ class API:
             if doc is None:
                 raise not_found_path()
             return render_json(doc)
+        legacy_watch = rest[0] == "watch" and len(rest) > 1
+        if legacy_watch:  # /api/v1/watch/...: the deprecated watch prefix (installer.go)
+            rest = rest[1:]
         target = self._target(group, version, rest)
+        if legacy_watch:
+            if req.method != "GET" or (target.subresource and target.subresource != "status"):
+                raise not_found_path()
+            self._authorize(req, _attributes(req, target))
+            return self.watch(req, target)
         if target.info.crd:  # no protobuf form: refused before acting (negotiation.py)
             check_acceptable(req.accept, protobuf_ok=False)
         self._authorize(req, _attributes(req, target))
@@ -240,7 +246,7 @@ class API:
             return endpoint(self, req, t)
         if not t.name:
             if m == "GET":
-                if req.flag("watch"):
+                if _watch_verb(req):
                     return self.watch(req, t)
                 return self.list_collection(req, t)
             if m == "POST":
@@ -257,9 +263,6 @@ class API:
                 f"the {t.subresource} subresource is not served by LocalAPIServer",
             )
         elif m == "GET":
-            if req.flag("watch"):
-                req.query["fieldSelector"] = [f"metadata.name={t.name}"]
-                return self.watch(req, t)
             return self.get(req, t)
         elif m == "PUT":
             return self.update(req, t)
@@ -341,30 +344,24 @@ class API:
         return render(obj, req, t.info)
 
     def matching(self, req: Request, t: Target) -> tuple[list[Obj], int]:
-        labels = parse_label_selector(req.param("labelSelector"))
-        fields = parse_field_selector(req.param("fieldSelector"), field_labels(t.info))
-        # No copies: stored objects are never changed in place (the store replaces them), and
-        # lists are only read and serialised here. Copying every object made a paged list of a
-        # large collection cost as much as the whole list.
+        """The current objects a request's selectors select (deletecollection), and the RV."""
+        opts = list_options(req.query, t.info)
         items, rv = self.store.list(t.key, t.namespace or None, copy_objects=False)
         if t.info.custom is not None:
             items = [t.info.custom.read(o) for o in items]
-        return [o for o in items if labels(o["metadata"].get("labels") or {}) and fields(o)], rv
+        return [o for o in items if opts.matches(o)], rv
 
     def list_collection(self, req: Request, t: Target) -> Response:
-        items, rv = self.matching(req, t)
-        list_rv = rv
-        token = req.param("continue")
-        if token:
-            list_rv, start = decode_continue(token)
-            items = [o for o in items if _sort_key(o, bool(t.namespace)) > start]
-        meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
-        limit = int(req.param("limit") or 0)
-        if limit > 0 and len(items) > limit:
-            remaining = len(items) - limit
-            items = items[:limit]
-            meta["continue"] = encode_continue(list_rv, _sort_key(items[-1], bool(t.namespace)))
-            meta["remainingItemCount"] = remaining
+        """get.go ListResource for a LIST (listing.py: options, consistency, pages)."""
+        opts = list_options(req.query, t.info)
+        read = t.info.custom.read if t.info.custom is not None else None
+        result = serve_list(self.store.storage, t.info, t.namespace, opts, read)
+        meta: dict[str, Any] = {"resourceVersion": str(result.resource_version)}
+        if result.continue_token:
+            meta["continue"] = result.continue_token
+        if result.remaining is not None:
+            meta["remainingItemCount"] = result.remaining
+        items = result.items
         if wants_table(req.accept):
             return render_json(
                 table.to_table(t.info, items, meta, req.param("includeObject") or "Metadata")
@@ -643,7 +640,12 @@ class API:
     def watch(self, req: Request, t: Target) -> Response:
         """A watch request: the stream itself lives in watch.py."""
         stream = open_watch(
-            self.store, t, req, stopping=self.stopping, bookmark_interval=self.bookmark_interval
+            self.store,
+            t,
+            req,
+            stopping=self.stopping,
+            bookmark_interval=self.bookmark_interval,
+            watch_list=self.watch_list,
         )
         return Response(200, stream=stream)
 
@@ -701,10 +703,16 @@ def _is_resource_path(parts: list[str]) -> bool:
     return (parts[:1] == ["api"] and len(parts) > 2) or (parts[:1] == ["apis"] and len(parts) > 3)
 
 
+def _watch_verb(req: Request) -> bool:
+    """requestinfo.go: ?watch= with any first value but "false" or "0" makes a watch."""
+    values = req.query.get("watch") or []
+    return bool(values) and values[0].lower() not in ("false", "0")
+
+
 def _verb(req: Request, t: Target) -> str:
     """The authorization verb of a resource request (requestinfo.go)."""
     if req.method == "GET":
-        if req.flag("watch"):
+        if _watch_verb(req):
             return "watch"
         return "get" if t.name else "list"
     if req.method == "DELETE":
@@ -722,13 +730,6 @@ def _attributes(req: Request, t: Target) -> AuthAttributes:
         name=t.name,
         path=req.path,
     )
-
-
-def _sort_key(obj: Obj, scoped: bool) -> str:
-    """The key a continue token resumes after, relative to the list's etcd prefix:
-    ``name`` within one namespace (recording 015), ``namespace/name`` across namespaces."""
-    ns, name = ident(obj)
-    return f"{ns}/{name}" if ns and not scoped else name
 
 
 def _patch_sets_rv(patch_body: Any) -> bool:

@@ -19,9 +19,18 @@ kinds, no strategies, no deletion semantics. The registry (registry/generic.py) 
   conflict to retry (etcd's compare-and-swap loop collapses to one pass); an unchanged object is
   not written (no new resourceVersion, no event), as etcd3's store skips identical data.
 * Watching: `watch(key, namespace=None, since=None)` returns a `Subscription` whose `get(timeout)`
-  yields `Event` values in resourceVersion order. With ``since`` it first replays the bounded
-  history (``history_limit`` events) newer than ``since``; a ``since`` older than that window raises
-  `APIError` Expired (410), like a compacted etcd. ``key=None`` watches every resource (controllers).
+  yields `Event` values in resourceVersion order. With ``since`` it first replays the history
+  newer than ``since``, as the apiserver's watch cache does: its window is the last
+  ``history_limit`` events and nothing older than the watch cache's start (`mark_watch_start`);
+  a ``since`` older than that raises `APIError` Expired (410) "too old resource version".
+  ``key=None`` watches every resource (controllers). Every event carries the object's previous
+  state (``prev_object``), which the cacher uses for selector transitions (cache_watcher.go).
+* History (etcd's MVCC): `list_at(key, namespace, revision)` is the state of a resource at an
+  older revision, rebuilt from the events since the last compaction; `compact(revision)` drops
+  it, as etcd's compaction does. With ``compaction_interval`` (seconds; kube-apiserver's
+  ``--etcd-compaction-interval``, 5 minutes) the storage compacts itself on that schedule, as
+  the apiserver's compactor does (storage/etcd3/compact.go): each tick writes one revision of
+  its own (the compact_rev_key) and compacts to the revision of the tick before.
 * `save(path)` / `Storage.load(path)` persist the state atomically (temp file, then
   ``os.replace``); when ``data_dir`` is given the storage saves after every write.
 """
@@ -36,6 +45,7 @@ import os
 import queue
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -109,12 +119,15 @@ def ident_of(obj: Obj) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Event:
-    """One change: ``type`` is ADDED, MODIFIED or DELETED; ``object`` is the new (or last) state."""
+    """One change: ``type`` is ADDED, MODIFIED or DELETED; ``object`` is the new (or last) state,
+    ``prev_object`` the state before the change (None for ADDED). Both are shared with the
+    storage: never change them in place."""
 
     type: str
     key: ResourceKey
     object: Obj
     resource_version: int
+    prev_object: Obj | None = None
 
     @property
     def namespace(self) -> str:
@@ -168,14 +181,46 @@ class Remove(NamedTuple):
 UpdateFunc = Callable[[Obj | None], "Obj | Remove"]
 
 
+class Compacted(Exception):
+    """A read at a revision older than the last compaction (etcd's ErrCompacted)."""
+
+
+class FutureRevision(Exception):
+    """A read at a revision newer than the current one (etcd's ErrFutureRev)."""
+
+
+# kube-apiserver --etcd-compaction-interval default (storagebackend.DefaultCompactInterval).
+DEFAULT_COMPACTION_INTERVAL = 300.0
+# History kept however long the compaction interval: beyond this many events the oldest are
+# compacted early (a bound on memory; etcd has its space quota).
+MAX_HISTORY = 200_000
+
+
 class Storage:
     """A thread-safe, in-memory, versionless object store with a global resourceVersion."""
 
-    def __init__(self, *, history_limit: int = 1000, data_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        history_limit: int = 1000,
+        data_dir: str | None = None,
+        compaction_interval: float | None = DEFAULT_COMPACTION_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._lock = threading.RLock()
         self._objects: dict[ResourceKey, dict[tuple[str, str], Obj]] = {}
         self._rv = 0
-        self._history: deque[Event] = deque(maxlen=history_limit)
+        self._history_limit = history_limit
+        self._history: deque[Event] = deque()
+        self._dropped_rv = 0  # the newest event no longer in the history
+        self._compacted = 0  # etcd's compact revision: older revisions cannot be read
+        self._watch_start = 0  # the watch cache holds nothing older (its initial list)
+        self._compaction_interval = compaction_interval
+        self._clock = clock
+        self._compact_mark = 0  # the revision at the compactor's previous tick
+        self._next_compaction = (
+            clock() + compaction_interval if compaction_interval else float("inf")
+        )
         self._subs: list[Subscription] = []
         self._data_dir = data_dir
         self.lock = self._lock  # exposed so a caller can group several operations atomically
@@ -192,9 +237,19 @@ class Storage:
     def oldest_watchable(self) -> int:
         """The oldest resourceVersion a watch may start from without a 410."""
         with self._lock:
-            if len(self._history) < (self._history.maxlen or 0):
-                return 0
-            return self._history[0].resource_version - 1
+            n = len(self._history)
+            if n > self._history_limit:
+                gone = self._history[n - self._history_limit - 1].resource_version
+            else:
+                gone = self._dropped_rv
+            return max(self._watch_start, gone)
+
+    @property
+    def compacted_revision(self) -> int:
+        """The revision of the last compaction (0: none yet)."""
+        with self._lock:
+            self._maybe_compact()
+            return self._compacted
 
     def get(self, key: KeyLike, namespace: str, name: str) -> Obj | None:
         """A copy of the stored object, or None."""
@@ -225,6 +280,32 @@ class Storage:
             if copy_objects:
                 items = copy.deepcopy(items)
             return items, self._rv
+
+    def list_at(self, key: KeyLike, namespace: str | None, revision: int) -> builtins.list[Obj]:
+        """Objects of one resource as they were at ``revision`` (read-only views, sorted like
+        `list`): etcd's range read at a revision. Raises `Compacted` for a revision older than
+        the last compaction and `FutureRevision` for one not reached yet."""
+        rkey = as_key(key)
+        with self._lock:
+            self._maybe_compact()
+            if revision > self._rv:
+                raise FutureRevision(revision)
+            if revision < self._compacted:
+                raise Compacted(revision)
+            bucket = dict(self._objects.get(rkey, {}))
+            for event in reversed(self._history):
+                if event.resource_version <= revision:
+                    break
+                if event.key != rkey:
+                    continue
+                ident = ident_of(event.object)
+                if event.prev_object is None:
+                    bucket.pop(ident, None)
+                else:
+                    bucket[ident] = event.prev_object
+            return [
+                bucket[k] for k in sorted(bucket) if namespace in (None, "") or k[0] == namespace
+            ]
 
     def keys(self) -> builtins.list[ResourceKey]:
         """Every resource that has (or had) stored objects."""
@@ -307,15 +388,74 @@ class Storage:
         """Subscribe to changes, replaying history newer than ``since`` first (410 if too old)."""
         rkey = as_key(key) if key is not None else None
         with self._lock:
+            self._maybe_compact()
             sub = Subscription(rkey, namespace or None, self)
             if since is not None and since < self._rv:
-                if since < self.oldest_watchable:
-                    raise expired(f"too old resource version: {since} ({self.oldest_watchable})")
+                oldest = self.oldest_watchable
+                if since < oldest:
+                    # watch_cache.go getAllEventsSinceLocked
+                    raise expired(f"too old resource version: {since} ({oldest})")
                 for event in self._history:
                     if event.resource_version > since and sub.matches(event):
                         sub._queue.put(event)
             self._subs.append(sub)
             return sub
+
+    # -- history ---------------------------------------------------------------------------------
+
+    def compact(self, revision: int | None = None) -> int:
+        """Compact the history up to ``revision`` (default: the current one), as etcd's
+        Compact: reads at older revisions fail from now on. Returns the compact revision."""
+        with self._lock:
+            target = self._rv if revision is None else min(revision, self._rv)
+            self._compacted = max(self._compacted, target)
+            self._trim()
+            return self._compacted
+
+    def mark_watch_start(self) -> None:
+        """The watch cache starts here (the apiserver initialises it from a list when it
+        starts): a watch from an older resourceVersion is 410 "too old resource version"."""
+        with self._lock:
+            self._watch_start = self._rv
+
+    def run_compactor(self) -> None:
+        """One tick of the apiserver's compactor (etcd3/compact.go Compact): a write of its
+        compact_rev_key (one revision of its own), then compaction to the revision its previous
+        tick saw. Called on the ``compaction_interval`` schedule; tests may call it directly."""
+        with self._lock:
+            self._rv += 1
+            previous, self._compact_mark = self._compact_mark, self._rv
+            if previous:
+                self._compacted = max(self._compacted, previous)
+                self._trim()
+
+    def _maybe_compact(self) -> None:
+        """Run the compactor ticks that are due (lock held). The ticks are taken when the
+        storage is next used, which nothing can tell apart from ticks on time."""
+        if self._compaction_interval is None:
+            return
+        now = self._clock()
+        ticks = 0
+        while now >= self._next_compaction and ticks < 3:
+            self.run_compactor()
+            self._next_compaction += self._compaction_interval
+            ticks += 1
+        if now >= self._next_compaction:  # idle for long: later ticks change nothing more
+            missed = (now - self._next_compaction) // self._compaction_interval + 1
+            self._next_compaction += missed * self._compaction_interval
+
+    def _trim(self) -> None:
+        """Drop the events no reader can need: older than the compaction and outside the
+        watch cache's window (lock held)."""
+        history = self._history
+        while (
+            history
+            and history[0].resource_version <= self._compacted
+            and len(history) > self._history_limit
+        ) or len(history) > MAX_HISTORY:
+            event = history.popleft()
+            self._dropped_rv = event.resource_version
+            self._compacted = max(self._compacted, event.resource_version)
 
     def events(self, sub: Subscription, timeout: float) -> Iterator[Event]:
         """Drain a subscription until ``timeout`` seconds pass without an event."""
@@ -382,6 +522,9 @@ class Storage:
         with self._lock:
             self._rv = rv
             self._objects = objects
+            # No history survives a restart: older revisions are gone, as if compacted.
+            self._history.clear()
+            self._compacted = self._watch_start = rv
 
     @property
     def state_path(self) -> str | None:
@@ -390,26 +533,33 @@ class Storage:
     # -- internals (lock held) -----------------------------------------------------------------
 
     def _commit(self, key: ResourceKey, kind: str, obj: Obj) -> Obj:
+        self._maybe_compact()
         self._rv += 1
         meta = obj["metadata"]
         meta["resourceVersion"] = str(self._rv)
         obj["metadata"] = order_metadata(meta)
-        self._objects.setdefault(key, {})[ident_of(obj)] = obj
-        self._publish(Event(kind, key, copy.deepcopy(obj), self._rv))
+        bucket = self._objects.setdefault(key, {})
+        ident = ident_of(obj)
+        previous = bucket.get(ident)
+        bucket[ident] = obj
+        # The stored dict itself: stored objects are never changed in place.
+        self._publish(Event(kind, key, obj, self._rv, previous))
         return copy.deepcopy(obj)
 
     def _remove(self, key: ResourceKey, obj: Obj) -> Obj:
+        self._maybe_compact()
         self._rv += 1
         meta = obj["metadata"]
         # The DELETED event carries the last state with the deletion's resourceVersion.
         meta["resourceVersion"] = str(self._rv)
         obj["metadata"] = order_metadata(meta)
-        self._objects.get(key, {}).pop(ident_of(obj), None)
-        self._publish(Event("DELETED", key, copy.deepcopy(obj), self._rv))
+        previous = self._objects.get(key, {}).pop(ident_of(obj), None)
+        self._publish(Event("DELETED", key, obj, self._rv, previous))
         return copy.deepcopy(obj)
 
     def _publish(self, event: Event) -> None:
         self._history.append(event)
+        self._trim()
         for sub in self._subs:
             if sub.matches(event):
                 sub._queue.put(event)
@@ -439,7 +589,10 @@ def decode_continue(token: str) -> tuple[int, str]:
 
 
 __all__ = [
+    "Compacted",
+    "DEFAULT_COMPACTION_INTERVAL",
     "Event",
+    "FutureRevision",
     "GVR",
     "KeyLike",
     "Remove",

@@ -1,14 +1,20 @@
 """Watch: one JSON event per line, streamed until timeoutSeconds, the client leaving, or stop().
 
 What the apiserver's watch handler and watch cache do (k8s.io/apiserver/pkg/endpoints/handlers/
-watch.go, .../storage/cacher/):
-* no ``resourceVersion`` (or "0"): synthetic ADDED events for the current objects, then changes;
-* a ``resourceVersion``: the changes after it, from a bounded history; older than the history ->
+get.go + watch.go, .../storage/cacher/cacher.go Watch, cache_watcher.go):
+* the options are a LIST's (listing.list_options: 400/422 as the real server), with the
+  WatchList defaults: a watch from "" or "0" asks for the initial events;
+* initial events (``sendInitialEvents``): synthetic ADDED events for the current objects, then
+  the changes; with ``allowWatchBookmarks`` too it is a watch-list request, which the recorded
+  server refuses with one ERROR event because its etcd cannot do RequestWatchProgress;
+  ``LocalAPIServer(watch_list=True)`` serves it as a newer etcd lets kube-apiserver do: the
+  initial events end with a BOOKMARK annotated ``k8s.io/initial-events-end: "true"``;
+* a ``resourceVersion``: the changes after it, from the watch cache; older than the cache ->
   one ERROR event carrying a 410 Expired Status (HTTP status stays 200: the stream has begun);
-* label/field selectors: an object entering the selection is ADDED, one leaving it is DELETED;
+* label/field selectors, judged on the new and the previous state of each change
+  (convertToWatchEvent): entering the selection is ADDED, leaving it is DELETED carrying the
+  *previous* state with the change's resourceVersion;
 * ``allowWatchBookmarks``: BOOKMARK events (only a resourceVersion) while idle and at the end;
-* ``sendInitialEvents=true``: refused with an ERROR event, as the recorded 1.36 server did
-  (recording 040), so clients fall back to LIST + WATCH like against that server;
 * ``Accept: ...;as=Table``: each object becomes a one-row Table (``kubectl get -w``).
 """
 
@@ -23,11 +29,6 @@ from typing import TYPE_CHECKING
 from rawkube.testing.server import table
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.errors import APIError, Obj
-from rawkube.testing.server.selectors import (
-    field_labels,
-    parse_field_selector,
-    parse_label_selector,
-)
 from rawkube.testing.server.storage import Event, Subscription
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +60,8 @@ WATCH_LIST_UNSUPPORTED = APIError(
     "a watch stream was requested by the client but the required storage feature "
     "RequestWatchProgress is disabled",
 )
+# storage.InitialEventsAnnotationKey
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
 @dataclass
@@ -74,45 +77,43 @@ class WatchStream:
     timeout: float
     stopping: threading.Event
     bookmark_interval: float
+    bookmarks: bool = False
+    initial_events_end: int | None = None  # the watch-list bookmark's resourceVersion
+    since: int = 0  # only changes after this resourceVersion are sent
 
     def __iter__(self) -> Iterator[bytes]:
-        visible = self._initially_visible()
-        bookmarks = self.req.flag("allowWatchBookmarks")
-        last_rv = self.store.resource_version
         try:
             for obj in self.initial:
                 yield self._line("ADDED", obj)
+            if self.initial_events_end is not None:
+                yield self._bookmark(self.initial_events_end, initial_events_end=True)
             deadline = time.monotonic() + self.timeout
-            next_bookmark = time.monotonic() + self.bookmark_interval
+            next_bookmark = self._next_bookmark(time.monotonic(), deadline)
             while not self.stopping.is_set() and time.monotonic() < deadline:
-                event = self.subscription.get(
-                    timeout=min(POLL_SECONDS, deadline - time.monotonic())
-                )
-                if event is None:
-                    if self.subscription.closed:
-                        break
-                    if bookmarks and time.monotonic() >= next_bookmark:
-                        next_bookmark = time.monotonic() + self.bookmark_interval
-                        yield self._bookmark(self.store.resource_version)
-                    continue
-                last_rv = event.resource_version
-                line = self._filtered(event, visible)
-                if line:
-                    yield line
-            if bookmarks and not self.stopping.is_set():
-                # Like the watch cache, a bookmark just before the timeout tells the client
-                # where to resume (recording 039 ends with one).
-                yield self._bookmark(max(last_rv, self.store.resource_version))
+                wait = min(POLL_SECONDS, deadline - time.monotonic())
+                if next_bookmark is not None:
+                    wait = max(0.0, min(wait, next_bookmark - time.monotonic()))
+                event = self.subscription.get(timeout=wait)
+                if event is None and self.subscription.closed:
+                    break
+                if event is not None and event.resource_version > self.since:
+                    line = self._filtered(event)
+                    if line:
+                        yield line
+                now = time.monotonic()
+                if next_bookmark is not None and now >= next_bookmark:
+                    yield self._bookmark(self.store.resource_version)
+                    next_bookmark = self._next_bookmark(now, deadline)
         finally:
             self.subscription.close()
 
-    def _initially_visible(self) -> set[Ident] | None:
-        """Objects the client is taken to know, for selector transitions (None: no selector)."""
-        if not (self.req.param("labelSelector") or self.req.param("fieldSelector")):
+    def _next_bookmark(self, now: float, deadline: float) -> float | None:
+        """cache_watcher.go nextBookmarkTime: every bookmark interval (a minute), and once 2 s
+        before the watch times out (so a client resumes from close to now); never in the past."""
+        if not self.bookmarks:
             return None
-        t = self.target
-        current = self.initial or self.store.list(t.key, t.namespace or None, copy_objects=False)[0]
-        return {ident(o) for o in current if self.matches(o)}
+        due = min(now + self.bookmark_interval, deadline - 2.0)
+        return None if due < now else due
 
     def _line(self, kind: str, obj: Obj) -> bytes:
         info = self.target.info
@@ -125,35 +126,31 @@ class WatchStream:
             )
         return encode({"type": kind, "object": obj}, sort_keys=info.crd)
 
-    def _bookmark(self, rv: int) -> bytes:
+    def _bookmark(self, rv: int, initial_events_end: bool = False) -> bytes:
         info = self.target.info
-        obj = {
-            "kind": info.kind,
-            "apiVersion": info.api_version,
-            "metadata": {"resourceVersion": str(rv)},
-        }
+        meta: Obj = {"resourceVersion": str(rv)}
+        if initial_events_end:
+            meta["annotations"] = {INITIAL_EVENTS_END: "true"}
+        obj = {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
         return encode({"type": "BOOKMARK", "object": obj})
 
-    def _filtered(self, event: Event, visible: set[Ident] | None) -> bytes | None:
-        """The line for one change, after selector transitions (None: nothing to send)."""
-        if visible is None:
-            return self._line(event.type, event.object)
-        key = ident(event.object)
-        selected = self.matches(event.object)
-        if event.type == "DELETED":
-            if key in visible or selected:
-                visible.discard(key)
-                return self._line("DELETED", event.object)
-            return None
-        if selected:
-            # A created object was never visible before, even if the stream's first list
-            # already saw it: its ADDED stays ADDED.
-            kind = "MODIFIED" if key in visible and event.type != "ADDED" else "ADDED"
-            visible.add(key)
-            return self._line(kind, event.object)
-        if key in visible:
-            visible.discard(key)
-            return self._line("DELETED", event.object)
+    def _filtered(self, event: Event) -> bytes | None:
+        """cache_watcher.go convertToWatchEvent: the line for one change (None: not shown)."""
+        current = event.type != "DELETED" and self.matches(event.object)
+        previous = event.prev_object is not None and self.matches(event.prev_object)
+        if current and not previous:
+            return self._line("ADDED", event.object)
+        if current:
+            return self._line("MODIFIED", event.object)
+        if previous:
+            assert event.prev_object is not None
+            # The previous state, with the change's resourceVersion.
+            old = dict(event.prev_object)
+            old["metadata"] = {
+                **event.prev_object["metadata"],
+                "resourceVersion": str(event.resource_version),
+            }
+            return self._line("DELETED", old)
         return None
 
 
@@ -164,39 +161,67 @@ def open_watch(
     *,
     stopping: threading.Event,
     bookmark_interval: float,
+    watch_list: bool = False,
 ) -> Iterator[bytes]:
-    """Subscribe for a watch request and return the stream of lines to send."""
-    if req.flag("sendInitialEvents"):
+    """Subscribe for a watch request and return the stream of lines to send (the options
+    were decoded and validated by the caller: listing.list_options)."""
+    from rawkube.testing.server.listing import list_options, parse_resource_version, too_large
+
+    opts = list_options(req.query, t.info, name=t.name)
+    if opts.send_initial_events and opts.allow_watch_bookmarks and not watch_list:
+        # cacher.go Watch: client-go falls back to LIST + WATCH on this error.
         return iter([error_line(WATCH_LIST_UNSUPPORTED)])
-    labels = parse_label_selector(req.param("labelSelector"))
-    fields = parse_field_selector(req.param("fieldSelector"), field_labels(t.info))
-
-    def matches(obj: Obj) -> bool:
-        return labels(obj["metadata"].get("labels") or {}) and fields(obj)
-
-    rv_param = req.param("resourceVersion") or ""
+    try:
+        since = parse_resource_version(opts.resource_version)
+    except APIError:
+        # The cacher's Watch returns the versioner's error as it is: not an API status, so
+        # the handler answers 500 with its text (responsewriters.ErrorToAPIStatus).
+        rv = opts.resource_version
+        raise APIError(
+            500,
+            "",
+            f'resourceVersion: Invalid value: "{rv}": strconv.ParseUint: parsing "{rv}": '
+            "invalid syntax",
+        ) from None
     initial: list[Obj] = []
+    end_bookmark: int | None = None
+    namespace = t.namespace or None
     # The list and the subscription are taken under the store's lock, so no change falls
     # between the synthetic ADDED events and the first real one.
     with store.lock:
-        if rv_param in ("", "0"):
-            initial = [
-                o
-                for o in store.list(t.key, t.namespace or None, copy_objects=False)[0]
-                if matches(o)
-            ]
-            sub = store.watch(t.key, t.namespace or None)
+        current = store.resource_version
+        if opts.send_initial_events or (opts.send_initial_events is None and since == 0):
+            if since > current:
+                # waitUntilWatchCacheFreshAndForceAllEvents: not fresh within 3 s.
+                return iter([error_line(too_large(since, current, retry_seconds=1))])
+            items = store.list(t.key, namespace, copy_objects=False)[0]
+            initial = [o for o in items if opts.matches(o)]
+            sub = store.watch(t.key, namespace)
+            if opts.send_initial_events and opts.allow_watch_bookmarks:
+                end_bookmark = current  # setInitialEventsEndBookmarkIfRequested
+        elif since == 0:  # sendInitialEvents=false from "" or "0": from now on
+            sub = store.watch(t.key, namespace)
         else:
             try:
-                since = int(rv_param)
-            except ValueError:
-                raise APIError(400, "BadRequest", f"invalid resource version: {rv_param}") from None
-            try:
-                sub = store.watch(t.key, t.namespace or None, since=since)
+                sub = store.watch(t.key, namespace, since=since)
             except APIError as err:
                 return iter([error_line(err)])
-    timeout = min(float(req.param("timeoutSeconds") or MAX_WATCH_SECONDS), MAX_WATCH_SECONDS)
-    stream = WatchStream(store, t, req, sub, initial, matches, timeout, stopping, bookmark_interval)
+    timeout = float(opts.timeout_seconds or MAX_WATCH_SECONDS)
+    timeout = min(timeout, MAX_WATCH_SECONDS) if timeout > 0 else MAX_WATCH_SECONDS
+    stream = WatchStream(
+        store,
+        t,
+        req,
+        sub,
+        initial,
+        opts.matches,
+        timeout,
+        stopping,
+        bookmark_interval,
+        bookmarks=opts.allow_watch_bookmarks,
+        initial_events_end=end_bookmark,
+        since=since,
+    )
     return _Lines(iter(stream), sub)
 
 

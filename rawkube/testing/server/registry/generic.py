@@ -45,6 +45,7 @@ from rawkube.testing.server.registry.context import RequestContext
 from rawkube.testing.server.registry.strategies import strategy_for
 from rawkube.testing.server.registry.strategy import Strategy
 from rawkube.testing.server.storage import (
+    DEFAULT_COMPACTION_INTERVAL,
     Event,
     KeyLike,
     Remove,
@@ -101,8 +102,13 @@ class GenericStore:
         *,
         history_limit: int = 1000,
         data_dir: str | None = None,
+        compaction_interval: float | None = DEFAULT_COMPACTION_INTERVAL,
     ) -> None:
-        self.storage = storage or Storage(history_limit=history_limit, data_dir=data_dir)
+        self.storage = storage or Storage(
+            history_limit=history_limit,
+            data_dir=data_dir,
+            compaction_interval=compaction_interval,
+        )
         self.lock = self.storage.lock
 
     @classmethod
