@@ -41,7 +41,7 @@ def test_list_at_an_old_revision_rebuilds_that_state() -> None:
     storage.create(SECRETS, secret("a", "1"))
     rv_one = storage.resource_version
     storage.create(SECRETS, secret("b"))
-    storage.guaranteed_update(SECRETS, "ns", "a", lambda o: {**o, "data": {"k": "2"}})
+    storage.guaranteed_update(SECRETS, "ns", "a", lambda o: {**(o or {}), "data": {"k": "2"}})
     storage.delete(SECRETS, "ns", "b")
     then = storage.list_at(SECRETS, "ns", rv_one)
     assert [(o["metadata"]["name"], o["data"]["k"]) for o in then] == [("a", "1")]
