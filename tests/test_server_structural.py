@@ -171,6 +171,8 @@ class Replayer:
                 body["metadata"]["uid"] = current.json()["metadata"]["uid"]
         if "resourceVersion=" in query and "watch=1" in query:
             query = self._translate_rv(query)
+        if "continue=" in query:
+            query = self._translate_continue(query)
         content = json.dumps(body).encode() if body is not None else None
         url = req["path"] + (f"?{query}" if query else "")
         auth = self.client.headers["Authorization"]
@@ -192,6 +194,22 @@ class Replayer:
                 if real < min(self.rv_map, default=real + 1):
                     ours = 1  # older than anything we saw: our history is long enough
                 value = str(ours)
+            parts.append(f"{key}={value}")
+        return "&".join(parts)
+
+    def _translate_continue(self, query: str) -> str:
+        """A recorded continue token names the real server's revision: ours, for our server
+        (a token's pages come from its revision's snapshot, storage/etcd3 GetList)."""
+        parts = []
+        for part in query.split("&"):
+            key, _, value = part.partition("=")
+            if key == "continue" and value:
+                token = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+                real = int(token["rv"])
+                known = [r for r in self.rv_map if r <= real]
+                token["rv"] = self.rv_map[max(known)] if known else 1
+                raw = json.dumps(token, separators=(",", ":")).encode()
+                value = base64.urlsafe_b64encode(raw).decode().rstrip("=")
             parts.append(f"{key}={value}")
         return "&".join(parts)
 

@@ -327,11 +327,6 @@ class LocalAPIServer:
             return self
         self._stopping.clear()
         self._load_state()
-        # What no client of this server can have seen is history: revisions before it serves
-        # are compacted and its watch cache starts now, as on a cluster running for longer
-        # than the compaction interval (lists and watches at older versions are 410).
-        self.store.storage.compact()
-        self.store.storage.mark_watch_start()
         if self.tls:
             self._ssl_context = self._make_ssl_context()
         self._httpd = _HTTPServer((self.host, self.port), self)
