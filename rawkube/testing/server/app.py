@@ -36,6 +36,7 @@ from rawkube.testing.server.auth import (
     request_attributes,
 )
 from rawkube.testing.server.authenticators import Authenticators
+from rawkube.testing.server.clock import SimulatedClock
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.errors import APIError, ResourceKey
 from rawkube.testing.server.handlers import API, new_audit_id
@@ -254,6 +255,8 @@ class LocalAPIServer:
     ``watch_list=True`` serves watch-list requests (``sendInitialEvents=true`` with bookmarks)
     as kube-apiserver does over an etcd with RequestWatchProgress (3.5.13+); by default they are
     refused as by the recorded server (etcd 3.5.1), and clients fall back to LIST + WATCH.
+    ``clock`` is the wall clock CronJobs are scheduled by and Jobs' times are read from:
+    ``server.clock.advance(3600)`` makes an hourly CronJob fire within a controller tick.
     Containers are simulated: what exec, attach and port-forward reach is up to the handlers
     below (server/streams.py says what each gets and what happens without one).
     """
@@ -310,6 +313,7 @@ class LocalAPIServer:
         self.api.authn = self.authenticators
         self.api.watch_list = watch_list
         self._impersonator = Impersonator(lambda u, a: self._authorizer.authorize(u, a))
+        self.clock = SimulatedClock()
 
     @property
     def _authorizer(self) -> Authorizer:
@@ -419,6 +423,7 @@ class LocalAPIServer:
             ca_pem=self.ca_pem,
             apiserver=(self.host, self.port),
             workloads=self._want_controllers,
+            wall_clock=self.clock,
         )
         if self._want_controllers:
             ca = self._pki.ca.cert_pem if self._pki is not None else None

@@ -68,6 +68,7 @@ REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 DESIRED_REPLICAS_ANNOTATION = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS_ANNOTATION = "deployment.kubernetes.io/max-replicas"
 NODE_NAME = "rawkube-node"
+MANAGER = "kube-controller-manager"  # the field manager of kube-controller-manager's writes
 NODE_IP = "10.0.0.10"
 NODES = ResourceKey("", "nodes")
 
@@ -521,9 +522,12 @@ class ReplicaSetController:
     """Keeps `spec.replicas` Pods alive for every ReplicaSet, and reports their status."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = now_utc) -> None:
+        from rawkube.testing.server.events import EventRecorder
+
         self.store = store
         self.clock = clock
         self.guard = Guard("replicaset")
+        self.events = EventRecorder(store, "replicaset-controller", manager=MANAGER)
 
     def tick(self) -> int:
         replicasets, _ = self.store.list(REPLICASETS, copy_objects=False)
@@ -564,13 +568,27 @@ class ReplicaSetController:
                 log.debug(
                     "replicaset %s created pod %s", rs["metadata"]["name"], pod["metadata"]["name"]
                 )
+                # controller_utils.go RealPodControl: SuccessfulCreatePodReason
+                self.events.event(
+                    _with_kind(rs, "apps/v1", "ReplicaSet"),
+                    "Normal",
+                    "SuccessfulCreate",
+                    f"Created pod: {pod['metadata']['name']}",
+                )
                 writes += 1
         elif diff > 0:
             for pod in deletion_order(active)[:diff]:
                 log.debug(
                     "replicaset %s deletes pod %s", rs["metadata"]["name"], pod["metadata"]["name"]
                 )
-                writes += delete_object(self.store, PODS, pod)
+                if delete_object(self.store, PODS, pod):
+                    self.events.event(
+                        _with_kind(rs, "apps/v1", "ReplicaSet"),
+                        "Normal",
+                        "SuccessfulDelete",
+                        f"Deleted pod: {pod['metadata']['name']}",
+                    )
+                    writes += 1
         return writes
 
 
@@ -964,8 +982,11 @@ class DeploymentController:
     """Turns each Deployment into ReplicaSets: one per template, rolled by the strategy."""
 
     def __init__(self, store: Store) -> None:
+        from rawkube.testing.server.events import EventRecorder
+
         self.store = store
         self.guard = Guard("deployment")
+        self.events = EventRecorder(store, "deployment-controller", manager=MANAGER)
 
     def tick(self) -> int:
         deployments, _ = self.store.list(DEPLOYMENTS, copy_objects=False)
@@ -1036,6 +1057,13 @@ class DeploymentController:
             name,
             revision,
         )
+        if replicas > 0:  # sync.go getNewReplicaSet
+            self.events.event(
+                _with_kind(d, "apps/v1", "Deployment"),
+                "Normal",
+                "ScalingReplicaSet",
+                f"Scaled up replica set {name} from 0 to {replicas}",
+            )
 
         def record(draft: Obj) -> None:
             draft["metadata"].setdefault("annotations", {})[REVISION_ANNOTATION] = str(revision)
@@ -1088,7 +1116,18 @@ class DeploymentController:
             _annotate(annotations)(draft)
             draft.setdefault("spec", {})["replicas"] = replicas
 
-        return int(apply_change(self.store, REPLICASETS, rs, change))
+        before = spec_replicas(rs)
+        if not apply_change(self.store, REPLICASETS, rs, change):
+            return 0
+        # sync.go scaleReplicaSet
+        self.events.event(
+            _with_kind(d, "apps/v1", "Deployment"),
+            "Normal",
+            "ScalingReplicaSet",
+            f"Scaled {'up' if replicas > before else 'down'} replica set "
+            f"{rs['metadata']['name']} from {before} to {replicas}",
+        )
+        return 1
 
     def rollout_rolling(self, d: Obj, new_rs: Obj, old: list[Obj]) -> int:
         """rolloutRolling: scale the new ReplicaSet up first; only when it cannot grow this
@@ -1192,6 +1231,14 @@ class Kubelet:
         self._bound_at: dict[str, float] = {}
         self._stopping_at: dict[str, float] = {}
         self.guard = Guard("kubelet")
+        from rawkube.testing.server.events import EventRecorder, SeriesRecorder
+
+        # The kubelet's events (source.host = its node) and the scheduler's (events.k8s.io).
+        self.events = EventRecorder(store, "kubelet", manager="kubelet", host=NODE_NAME)
+        self.scheduler_events = SeriesRecorder(
+            store, "default-scheduler", f"default-scheduler-{NODE_NAME}", manager="kube-scheduler"
+        )
+        self._images: set[str] = set()  # images present on the node
 
     def tick(self) -> int:
         pods, _ = self.store.list(PODS, copy_objects=False)
@@ -1206,11 +1253,14 @@ class Kubelet:
     def sync(self, pod: Obj, now: float) -> int:
         uid = str(pod["metadata"].get("uid"))
         phase = (pod.get("status") or {}).get("phase", "Pending")
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node and node != NODE_NAME:
+            return 0  # bound to another node: its kubelet's business (there is none here)
         if is_being_deleted(pod):
             return self.stop(pod, uid, now)
         if phase in ("Succeeded", "Failed"):
             return 0
-        if not (pod.get("spec") or {}).get("nodeName"):
+        if not node:
             if not self.schedulable(pod):
                 return 0
             return self.bind(pod, uid, now)
@@ -1219,8 +1269,43 @@ class Kubelet:
             return 0
         if now - self._bound_at.setdefault(uid, now) >= self.start_seconds:
             log.debug("kubelet: pod %s is running", pod["metadata"]["name"])
-            return int(apply_change(self.store, PODS, pod, _set_status(running_pod_status)))
+            started = apply_change(self.store, PODS, pod, _set_status(running_pod_status))
+            if started:
+                self.container_events(pod)
+            return int(started)
         return 0
+
+    def container_events(self, pod: Obj) -> None:
+        """What a kubelet reports starting each container (images/image_manager.go,
+        kuberuntime/kuberuntime_container.go): the image pull, then created and started."""
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            image = str(container.get("image", ""))
+            path = f"spec.containers{{{container.get('name', '')}}}"
+            policy = container.get("imagePullPolicy", "IfNotPresent")
+            if policy == "Always" or image not in self._images:
+                self.events.event(
+                    pod, "Normal", "Pulling", f'Pulling image "{image}"', field_path=path
+                )
+                self.events.event(
+                    pod,
+                    "Normal",
+                    "Pulled",
+                    f'Successfully pulled image "{image}" in 100ms (100ms including waiting). '
+                    f"Image size: {_image_size(image)} bytes.",
+                    field_path=path,
+                )
+                self._images.add(image)
+            else:
+                self.events.event(
+                    pod,
+                    "Normal",
+                    "Pulled",
+                    f'Container image "{image}" already present on machine and can be accessed '
+                    "by the pod",
+                    field_path=path,
+                )
+            self.events.event(pod, "Normal", "Created", "Container created", field_path=path)
+            self.events.event(pod, "Normal", "Started", "Container started", field_path=path)
 
     def register_node(self) -> int:
         """A kubelet registers its Node (kubelet_node_status.go registerWithAPIServer) and
@@ -1248,9 +1333,30 @@ class Kubelet:
             draft["status"] = scheduled_pod_status(draft, rfc3339(now_utc()))
 
         self._bound_at[uid] = now
-        return int(apply_change(self.store, PODS, pod, change))
+        bound = apply_change(self.store, PODS, pod, change)
+        if bound:  # schedule_one.go: the scheduler's event after the binding
+            meta = pod["metadata"]
+            self.scheduler_events.eventf(
+                {**pod, "kind": "Pod", "apiVersion": "v1"},
+                "Normal",
+                "Scheduled",
+                "Binding",
+                f"Successfully assigned {meta.get('namespace')}/{meta['name']} to {NODE_NAME}",
+            )
+        return int(bound)
 
     def stop(self, pod: Obj, uid: str, now: float) -> int:
+        if uid not in self._stopping_at and (pod.get("status") or {}).get("phase") == "Running":
+            # kuberuntime_container.go killContainer: "Stopping container <name>"
+            for container in (pod.get("spec") or {}).get("containers") or []:
+                name = container.get("name", "")
+                self.events.event(
+                    pod,
+                    "Normal",
+                    "Killing",
+                    f"Stopping container {name}",
+                    field_path=f"spec.containers{{{name}}}",
+                )
         since = self._stopping_at.setdefault(uid, now)
         grace = pod["metadata"].get("deletionGracePeriodSeconds")
         wait = self.stop_seconds if grace is None else min(self.stop_seconds, float(grace))
@@ -1267,6 +1373,11 @@ class Kubelet:
         due += [t + self.stop_seconds for t in self._stopping_at.values()]
         future = [t - now for t in due if t > now]
         return min(future) if future else None
+
+
+def _image_size(image: str) -> int:
+    """A stable simulated image size (the real one comes from the registry)."""
+    return 10_000_000 + _fnv32a(image.encode()) % 90_000_000
 
 
 def _set_status(make: Callable[[Obj, str], Obj]) -> Callable[[Obj], None]:
@@ -1304,7 +1415,10 @@ class ControllerManager:
         ca_pem: bytes | None = None,
         apiserver: tuple[str, int] | None = None,
         workloads: bool = True,
+        wall_clock: Callable[[], datetime] | None = None,
+        pod_run_seconds: float = 1.0,
     ) -> None:
+        from rawkube.testing.server.controllers_workloads import workload_controllers
         from rawkube.testing.server.furniture import KubernetesService, NamespaceFurniture
 
         self.store = store
@@ -1328,6 +1442,7 @@ class ControllerManager:
                 ("garbagecollector", GarbageCollector(store)),
                 ("deployment", DeploymentController(store)),
                 ("replicaset", ReplicaSetController(store)),
+                *workload_controllers(store, wall_clock or now_utc, pod_run_seconds),
                 ("clusterrole-aggregation", ClusterRoleAggregationController(store)),
                 ("kubelet", self.kubelet),
             ]

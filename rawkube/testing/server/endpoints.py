@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rawkube.testing.server import fieldmanager, validation
 from rawkube.testing.server.admission import UPDATE
@@ -91,9 +91,23 @@ def scale_of(obj: Obj) -> Obj:
         "spec": {"replicas": spec.get("replicas", 0)},
         "status": {
             "replicas": status.get("replicas", 0),
-            "selector": selector_to_string(spec.get("selector")).replace("<none>", ""),
+            "selector": selector_to_string(_label_selector(spec.get("selector"))).replace(
+                "<none>", ""
+            ),
         },
     }
+
+
+def _label_selector(selector: Any) -> Any:
+    """A ReplicationController's selector is a plain label map: as a LabelSelector, its
+    matchLabels (replicationcontroller/storage ScaleREST: labels.SelectorFromSet)."""
+    if (
+        isinstance(selector, dict)
+        and selector
+        and not ("matchLabels" in selector or "matchExpressions" in selector)
+    ):
+        return {"matchLabels": selector}
+    return selector
 
 
 def _scale_view(t: Target, obj: Obj) -> Obj:
@@ -185,16 +199,7 @@ def update_scale(api: API, req: Request, t: Target) -> Response:
     return render_json(_scale_view(t, result))
 
 
-# -- pods/eviction (registry/core/pod/storage/eviction.go) --------------------------------------
-
-
-@endpoint("", "pods", "eviction", "POST")
-def evict(api: API, req: Request, t: Target) -> Response:
-    api.delete_one(req, Target(t.info, t.namespace, t.name, ""), t.name, {})
-    return render_json(
-        {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
-        201,
-    )
+# pods/eviction and namespaces/finalize: deletion.py
 
 
 # -- pods/log (registry/core/pod/rest/log.go) ----------------------------------------------------

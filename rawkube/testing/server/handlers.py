@@ -18,15 +18,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from rawkube.testing.server import (
+    bindings,
     decode,
     defaults,
+    deletion,
     discovery,
     endpoints,
+    events_api,
     fieldmanager,
     oidc,
     openapi,
     openapi_proto,
     reviews,
+    routes,
     table,
 )
 from rawkube.testing.server.admission import CREATE, DELETE, UPDATE, Attributes, Chain
@@ -37,7 +41,9 @@ from rawkube.testing.server.listing import list_options, serve_list
 from rawkube.testing.server.negotiation import (
     check_acceptable,
     decode_body,
+    discovery_choice,
     negotiated,
+    not_acceptable,
     render,
     render_json,
     wants_table,
@@ -55,14 +61,13 @@ from rawkube.testing.server.request import (
     Response,
     Target,
     status_response,
-    success_status,
 )
 from rawkube.testing.server.resources import ResourceInfo, ResourceTable
 from rawkube.testing.server.streams import Streams
 from rawkube.testing.server.watch import MAX_WATCH_SECONDS, open_watch
 
 # Modules whose import registers endpoints (the review APIs and serviceaccounts/token).
-ENDPOINT_MODULES = (reviews,)
+ENDPOINT_MODULES = (reviews, events_api, deletion, bindings)
 NAMESPACES = ResourceKey("", "namespaces")
 
 _UNSUPPORTED_PATCH = (
@@ -161,7 +166,10 @@ class API:
     # -- discovery and OpenAPI -----------------------------------------------------------------
 
     def _discovery_root(self, req: Request, legacy: bool) -> Response:
-        if "as=APIGroupDiscoveryList" in req.accept and "v=v2" in req.accept:
+        choice = discovery_choice(req.accept)
+        if choice is None:
+            raise not_acceptable()
+        if choice == "aggregated":
             doc = discovery.aggregated(self.resources, legacy)
             return render_json(doc, content_type=discovery.AGGREGATED_CONTENT_TYPE)
         if legacy:
@@ -195,10 +203,12 @@ class API:
             if req.method != "GET" or (target.subresource and target.subresource != "status"):
                 raise not_found_path()
             self._authorize(req, _attributes(req, target))
+            routes.check(req, target, watch_path=True)
             return self.watch(req, target)
         if target.info.crd:  # no protobuf form: refused before acting (negotiation.py)
             check_acceptable(req.accept, protobuf_ok=False)
         self._authorize(req, _attributes(req, target))
+        routes.check(req, target)  # go-restful's route selection: 405, 406
         notices = target.info.custom.warnings if target.info.custom is not None else ()
         if not notices:
             return self._dispatch(req, target)
@@ -225,6 +235,8 @@ class API:
         # the rest unless it is the namespaces resource itself (/api/v1/namespaces/{name}).
         namespace = ""
         scoped = rest[0] == "namespaces" and len(rest) >= 3
+        if scoped and len(rest) == 3 and rest[2] in ("status", "finalize"):
+            scoped = False  # /api/v1/namespaces/{name}/status|finalize: the namespace's own
         if scoped:
             namespace, rest = rest[1], rest[2:]
         info = self.resources.get(group, version, rest[0])
@@ -334,11 +346,8 @@ class API:
             obj = t.info.custom.read(obj)  # decoded again: defaults added to the CRD show
         if wants_table(req.accept):
             return render_json(
-                table.to_table(
-                    t.info,
-                    [obj],
-                    {"resourceVersion": obj["metadata"]["resourceVersion"]},
-                    req.param("includeObject") or "Metadata",
+                table.table_for(
+                    req, t.info, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}
                 )
             )
         return render(obj, req, t.info)
@@ -363,9 +372,7 @@ class API:
             meta["remainingItemCount"] = result.remaining
         items = result.items
         if wants_table(req.accept):
-            return render_json(
-                table.to_table(t.info, items, meta, req.param("includeObject") or "Metadata")
-            )
+            return render_json(table.table_for(req, t.info, items, meta))
         return render(list_body(t.info, items, meta), req, t.info)
 
     # -- create / update -----------------------------------------------------------------------
@@ -556,17 +563,8 @@ class API:
     # -- delete --------------------------------------------------------------------------------
 
     def delete_options(self, req: Request) -> dict[str, Any]:
-        body = self.body(req) if req.body else None
-        options: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
-        for name in ("propagationPolicy", "gracePeriodSeconds"):
-            value = req.param(name)
-            if value is not None and name not in options:
-                options[name] = int(value) if name == "gracePeriodSeconds" else value
-        if req.query.get("dryRun"):
-            options.setdefault("dryRun", req.query["dryRun"])
-        if req.flag("orphanDependents") or options.get("orphanDependents") is True:
-            options.setdefault("propagationPolicy", "Orphan")
-        return options
+        """delete.go: the DeleteOptions of a DELETE (deletion.py)."""
+        return deletion.delete_options(self, req)
 
     def delete_one(
         self, req: Request, t: Target, name: str, options: dict[str, Any]
@@ -589,14 +587,7 @@ class API:
 
     def delete(self, req: Request, t: Target) -> Response:
         obj, removed = self.delete_one(req, t, t.name, self.delete_options(req))
-        if removed and not self.store.strategy(t.key).return_deleted_object:
-            details: dict[str, Any] = {"name": t.name}
-            if t.info.group:
-                details["group"] = t.info.group
-            details["kind"] = t.info.resource
-            details["uid"] = obj["metadata"].get("uid")
-            return render_json(success_status(details))
-        return render(obj, req, t.info)
+        return deletion.deleted_response(self, req, t, obj, removed)
 
     def delete_collection(self, req: Request, t: Target) -> Response:
         options = self.delete_options(req)
@@ -638,7 +629,11 @@ class API:
     # -- watch ---------------------------------------------------------------------------------
 
     def watch(self, req: Request, t: Target) -> Response:
-        """A watch request: the stream itself lives in watch.py."""
+        """A watch request: the stream itself lives in watch.py (a resource with a REST of its
+        own registers a "WATCH" endpoint: events.k8s.io's)."""
+        custom = endpoints.lookup(t, "WATCH")
+        if custom is not None:
+            return custom(self, req, t)
         stream = open_watch(
             self.store,
             t,

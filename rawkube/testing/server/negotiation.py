@@ -72,11 +72,105 @@ def wants_yaml(accept: str) -> bool:
 
 
 def render(obj: Any, req: Request, info: ResourceInfo | None = None, status: int = 200) -> Response:
-    """Encode a response body the way the client's Accept header asks (protobuf: `negotiated`)."""
+    """Encode a response body the way the client's Accept header asks (protobuf: `negotiated`),
+    as PartialObjectMetadata[List] when asked (handlers/response.go transformObject)."""
+    obj = partial_metadata(obj, req.accept, info)
     if wants_yaml(req.accept):
         text = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
         return Response(status, text.encode(), YAML)
     return Response(status, encode(obj, sort_keys=bool(info and info.crd)))
+
+
+def _go_type(info: ResourceInfo | None, kind: str) -> str:
+    """The Go type a transform error names (%T): the internal type of a built-in kind
+    (``*core.Secret``), ``*unstructured.Unstructured`` for a custom resource."""
+    if info is None or info.crd:
+        return (
+            "*unstructured.UnstructuredList"
+            if kind.endswith("List")
+            else ("*unstructured.Unstructured")
+        )
+    group = info.group
+    package = {
+        "": "core",
+        "events.k8s.io": "core",
+        "internal.apiserver.k8s.io": "apiserverinternal",
+    }
+    name = package.get(group, group.split(".", 1)[0])
+    return f"*{name}.{kind}"
+
+
+def partial_metadata(obj: Any, accept: str, info: ResourceInfo | None = None) -> Any:
+    """asPartialObjectMetadata / asPartialObjectMetadataList (handlers/response.go) when the
+    Accept header asked for one (406 for an object vs list mismatch)."""
+    chosen = choose(accept)
+    wanted = chosen.convert if chosen is not None else None
+    if wanted not in ("PartialObjectMetadata", "PartialObjectMetadataList") or not isinstance(
+        obj, dict
+    ):
+        return obj
+    assert chosen is not None
+    api_version = "meta.k8s.io/" + chosen.params.get("v", "v1")
+    kind = str(obj.get("kind") or (info.kind if info else ""))
+    is_list = isinstance(obj.get("items"), list)
+    if is_list and info is not None and not kind.endswith("List"):
+        kind = info.list_kind
+    if wanted == "PartialObjectMetadata":
+        if is_list:
+            raise APIError(
+                406,
+                "NotAcceptable",
+                "you requested PartialObjectMetadata, but the requested object is a list "
+                f"({_go_type(info, kind)})",
+            )
+        return {
+            "kind": "PartialObjectMetadata",
+            "apiVersion": api_version,
+            "metadata": obj["metadata"],
+        }
+    if not is_list:
+        raise APIError(
+            406,
+            "NotAcceptable",
+            "you requested PartialObjectMetadataList, but the requested object is not a list "
+            f"({_go_type(info, kind)})",
+        )
+    return {
+        "kind": "PartialObjectMetadataList",
+        "apiVersion": api_version,
+        "metadata": obj.get("metadata") or {},
+        "items": [
+            {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": api_version,
+                "metadata": i.get("metadata"),
+            }
+            for i in obj["items"]
+        ],
+    }
+
+
+def discovery_choice(accept: str) -> str | None:
+    """The aggregated discovery handler's negotiation (endpoints/discovery/aggregated):
+    "aggregated" for apidiscovery.k8s.io/v2 APIGroupDiscoveryList, "legacy" for the plain
+    documents, None (406) for anything else (v2beta1 is no longer served)."""
+    if not accept:
+        return "legacy"
+    for clause in parse_accept(accept):
+        ctype, _, csub = clause.type.partition("/")
+        if not any(
+            (ctype, csub) in ((t, sub), (t, "*"), ("*", "*"))
+            for t, _, sub in (m.partition("/") for m in _SERVED)
+        ):
+            continue
+        params = clause.params
+        if params.get("as") == "APIGroupDiscoveryList":
+            if params.get("g") == "apidiscovery.k8s.io" and params.get("v") == "v2":
+                return "aggregated"
+            continue
+        if not any(k in params for k in ("as", "g", "v")):
+            return "legacy"
+    return None
 
 
 def render_json(obj: Any, status: int = 200, **kw: Any) -> Response:
@@ -93,11 +187,20 @@ class MediaType:
 
     @property
     def table(self) -> bool:
-        return self.params.get("as") == "Table"
+        return self.convert == "Table"
+
+    @property
+    def convert(self) -> str | None:
+        """The kind asked for with ``as=`` (Table, PartialObjectMetadata[List]), if any."""
+        return self.params.get("as") or None
+
+
+_META_GROUP_VERSIONS = (("meta.k8s.io", "v1"), ("meta.k8s.io", "v1beta1"))
 
 
 def parse_accept(accept: str) -> list[MediaType]:
-    """The Accept header's media types, most preferred first (q-value, then position)."""
+    """The Accept header's media types, most preferred first (goautoneg.ParseAccept: q-value,
+    then position)."""
     entries: list[tuple[float, int, MediaType]] = []
     for position, part in enumerate(accept.split(",")):
         pieces = [p.strip() for p in part.split(";")]
@@ -118,18 +221,66 @@ def parse_accept(accept: str) -> list[MediaType]:
     return [m for _, _, m in sorted(entries, key=lambda e: (e[0], e[1]))]
 
 
+def _allowed(media: str, params: dict[str, str], protobuf_ok: bool) -> bool:
+    """negotiate.go acceptMediaTypeOptions + RequestScope.AllowsMediaTypeTransform: the
+    clause's parameters for one served media type."""
+    if media == PROTOBUF and not protobuf_ok:
+        return False
+    stream = params.get("stream")
+    if stream and stream != "watch":
+        return False
+    if params.get("sv") and params["sv"] != "v1":
+        return False
+    kind = params.get("as")
+    if "as" in params or "g" in params or "v" in params:
+        group_version = (params.get("g", ""), params.get("v", ""))
+        if group_version not in _META_GROUP_VERSIONS:
+            return False
+        if kind == "Table":
+            return media in (JSON, YAML)
+        return kind in ("PartialObjectMetadata", "PartialObjectMetadataList")
+    return True
+
+
 def choose(accept: str, *, protobuf_ok: bool = True) -> MediaType | None:
-    """The media type to answer with, or None (406)."""
-    for media in parse_accept(accept or "*/*"):
-        if media.type == "*/*":
-            return MediaType(JSON)
-        if media.type not in _SERVED:
-            continue
-        if media.type == PROTOBUF and (not protobuf_ok or media.params.get("as")):
-            # protobuf;as=Table, as=APIGroupDiscoveryList: not served in protobuf here
-            continue
-        return media
+    """NegotiateMediaTypeOptions: the first clause (by preference) that one of the served types
+    (JSON, YAML, protobuf, in that order) matches exactly, by ``type/*`` or ``*/*``, with
+    parameters the endpoint allows; None: 406."""
+    if not accept:
+        return MediaType(JSON)
+    for clause in parse_accept(accept):
+        ctype, _, csub = clause.type.partition("/")
+        for served in _SERVED:
+            stype, _, ssub = served.partition("/")
+            matches = (ctype, csub) in ((stype, ssub), (stype, "*"), ("*", "*"))
+            if matches and _allowed(served, clause.params, protobuf_ok):
+                return MediaType(served, clause.params)
     return None
+
+
+# go-restful's route selection (jsr311.go detectRoute) runs before any handler: an Accept header
+# none of whose types (parameters dropped, no wildcard but */*) a route produces is 406 there.
+_STREAM_TYPES = (JSON + ";stream=watch", PROTOBUF + ";stream=watch")
+
+
+def route_produces(list_route: bool) -> tuple[str, ...]:
+    """What a resource route produces (installer.go): the serializers' media types, and for
+    the LIST/WATCH routes their watch-stream forms too."""
+    return _SERVED + _STREAM_TYPES if list_route else _SERVED
+
+
+def check_route(accept: str, produces: tuple[str, ...]) -> None:
+    """RouterJSR311: 406 "Available representations" unless a listed type matches."""
+    for part in (accept or "*/*").split(","):
+        media = part.split(";", 1)[0].strip()
+        if media == "*/*" or media in produces:
+            return
+    raise APIError(
+        406,
+        "NotAcceptable",
+        "406: Not Acceptable\n\nAvailable representations: " + ", ".join(produces),
+        {},
+    )
 
 
 def wants_protobuf(accept: str, *, protobuf_ok: bool = True) -> bool:
@@ -173,6 +324,9 @@ def to_protobuf(accept: str, status: int, content_type: str, body: bytes) -> tup
     if content_type != JSON:
         return status, content_type, body
     chosen = choose(accept)
+    if chosen is None and status >= 400:
+        # responsewriters.ErrorNegotiated: an error nothing acceptable can carry goes as JSON.
+        return status, content_type, body
     if chosen is not None and chosen.type != PROTOBUF:
         return status, content_type, body
     if chosen is not None:

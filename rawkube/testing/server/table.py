@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from rawkube.testing.server.resources import ResourceInfo
-from rawkube.testing.server.selectors import field_value, selector_to_string
+from rawkube.testing.server.selectors import field_value
 
 Column = tuple[str, str, str, int]  # name, type, description, priority
 Row = Callable[[dict[str, Any]], list[Any]]
@@ -52,165 +53,6 @@ def _meta(obj: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    template = (obj.get("spec") or {}).get("template") or {}
-    containers: list[dict[str, Any]] = (template.get("spec") or {}).get("containers") or []
-    return containers
-
-
-def _deployment_row(obj: dict[str, Any]) -> list[Any]:
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    return [
-        _meta(obj).get("name"),
-        f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
-        status.get("updatedReplicas", 0),
-        status.get("availableReplicas", 0),
-        age(_meta(obj).get("creationTimestamp")),
-        ",".join(c.get("name", "") for c in _containers(obj)),
-        ",".join(c.get("image", "") for c in _containers(obj)),
-        selector_to_string(spec.get("selector")),
-    ]
-
-
-def _replicaset_row(obj: dict[str, Any]) -> list[Any]:
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    return [
-        _meta(obj).get("name"),
-        spec.get("replicas", 0),
-        status.get("replicas", 0),
-        status.get("readyReplicas", 0),
-        age(_meta(obj).get("creationTimestamp")),
-        ",".join(c.get("name", "") for c in _containers(obj)),
-        ",".join(c.get("image", "") for c in _containers(obj)),
-        selector_to_string(spec.get("selector")),
-    ]
-
-
-def _pod_row(obj: dict[str, Any]) -> list[Any]:
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    statuses = status.get("containerStatuses") or []
-    ready = sum(1 for s in statuses if s.get("ready"))
-    phase = status.get("phase", "")
-    if _meta(obj).get("deletionTimestamp"):
-        phase = "Terminating"
-    restarts = sum(int(s.get("restartCount", 0)) for s in statuses)
-    return [
-        _meta(obj).get("name"),
-        f"{ready}/{len(spec.get('containers') or [])}",
-        phase,
-        restarts,
-        age(_meta(obj).get("creationTimestamp")),
-        status.get("podIP") or "<none>",
-        spec.get("nodeName") or "<none>",
-        "<none>",
-        "<none>",
-    ]
-
-
-def _namespace_row(obj: dict[str, Any]) -> list[Any]:
-    return [
-        _meta(obj).get("name"),
-        (obj.get("status") or {}).get("phase", ""),
-        age(_meta(obj).get("creationTimestamp")),
-    ]
-
-
-def _configmap_row(obj: dict[str, Any]) -> list[Any]:
-    data = len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
-    return [_meta(obj).get("name"), data, age(_meta(obj).get("creationTimestamp"))]
-
-
-def _service_row(obj: dict[str, Any]) -> list[Any]:
-    spec = obj.get("spec") or {}
-    ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-    external = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress)
-    ports = ",".join(
-        f"{p.get('port')}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol', 'TCP')}"
-        for p in spec.get("ports") or []
-    )
-    return [
-        _meta(obj).get("name"),
-        spec.get("type", ""),
-        spec.get("clusterIP") or "<none>",
-        external or ("<pending>" if spec.get("type") == "LoadBalancer" else "<none>"),
-        ports or "<none>",
-        age(_meta(obj).get("creationTimestamp")),
-        selector_to_string({"matchLabels": spec.get("selector")} if spec.get("selector") else None),
-    ]
-
-
-def _secret_row(obj: dict[str, Any]) -> list[Any]:
-    return [
-        _meta(obj).get("name"),
-        obj.get("type", "Opaque"),
-        len(obj.get("data") or {}),
-        age(_meta(obj).get("creationTimestamp")),
-    ]
-
-
-def _col(name: str, priority: int = 0, kind: str = "string") -> Column:
-    return (name, kind, "", priority)
-
-
-_PRINTERS: dict[tuple[str, str], tuple[list[Column], Row]] = {
-    ("apps", "deployments"): (
-        [
-            _NAME,
-            _col("Ready"),
-            _col("Up-to-date", kind="integer"),
-            _col("Available", kind="integer"),
-            _AGE,
-            _col("Containers", 1),
-            _col("Images", 1),
-            _col("Selector", 1),
-        ],
-        _deployment_row,
-    ),
-    ("apps", "replicasets"): (
-        [
-            _NAME,
-            _col("Desired", kind="integer"),
-            _col("Current", kind="integer"),
-            _col("Ready", kind="integer"),
-            _AGE,
-            _col("Containers", 1),
-            _col("Images", 1),
-            _col("Selector", 1),
-        ],
-        _replicaset_row,
-    ),
-    ("", "pods"): (
-        [
-            _NAME,
-            _col("Ready"),
-            _col("Status"),
-            _col("Restarts", kind="string"),
-            _AGE,
-            _col("IP", 1),
-            _col("Node", 1),
-            _col("Nominated Node", 1),
-            _col("Readiness Gates", 1),
-        ],
-        _pod_row,
-    ),
-    ("", "namespaces"): ([_NAME, _col("Status"), _AGE], _namespace_row),
-    ("", "configmaps"): ([_NAME, _col("Data", kind="integer"), _AGE], _configmap_row),
-    ("", "services"): (
-        [
-            _NAME,
-            _col("Type"),
-            _col("Cluster-IP"),
-            _col("External-IP"),
-            _col("Port(s)"),
-            _AGE,
-            _col("Selector", 1),
-        ],
-        _service_row,
-    ),
-    ("", "secrets"): ([_NAME, _col("Type"), _col("Data", kind="integer"), _AGE], _secret_row),
-}
-
-
 def _crd_printer(info: ResourceInfo) -> tuple[list[Column], Row]:
     columns: list[Column] = [_NAME]
     paths: list[str] = []
@@ -235,17 +77,54 @@ def _crd_printer(info: ResourceInfo) -> tuple[list[Column], Row]:
     return columns, row
 
 
-def _default_printer() -> tuple[list[Column], Row]:
-    created = (
-        "Created At",
-        "date",
-        "CreationTimestamp is a timestamp representing the server time when this object was created.",
-        0,
-    )
-    return [_NAME, created], lambda obj: [
-        _meta(obj).get("name"),
-        _meta(obj).get("creationTimestamp"),
-    ]
+@lru_cache(maxsize=1)
+def _recorded_columns() -> dict[str, list[dict[str, Any]]]:
+    """The real server's column definitions of each built-in resource
+    (data/table-columns.json.gz, scripts/record_table_columns.py)."""
+    from rawkube.testing.server.resources import load_data
+
+    data: dict[str, list[dict[str, Any]]] = load_data("table-columns.json.gz")
+    return data
+
+
+_DEFAULT_COLUMNS = [
+    {
+        "name": "Name",
+        "type": "string",
+        "format": "name",
+        "description": "Name must be unique within a namespace. Is required when creating "
+        "resources, although some resources may allow a client to request the generation of "
+        "an appropriate name automatically. Name is primarily intended for creation "
+        "idempotence and configuration definition. Cannot be updated. More info: "
+        "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+        "priority": 0,
+    },
+    {
+        "name": "Created At",
+        "type": "date",
+        "format": "",
+        "description": "CreationTimestamp is a timestamp representing the server time when "
+        "this object was created. It is not guaranteed to be set in happens-before order "
+        "across separate operations. Clients may not set this value. It is represented in "
+        "RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. "
+        "More info: https://git.k8s.io/community/contributors/devel/sig-architecture/"
+        "api-conventions.md#metadata",
+        "priority": 0,
+    },
+]
+
+
+def table_for(
+    req: Any, info: ResourceInfo, items: list[dict[str, Any]], list_meta: dict[str, Any]
+) -> dict[str, Any]:
+    """The Table a request asked for: its includeObject and the Table's version (meta.k8s.io
+    v1 or v1beta1, from the Accept header's ``v``)."""
+    from rawkube.testing.server.negotiation import choose
+
+    chosen = choose(req.accept)
+    version = chosen.params.get("v", "v1") if chosen is not None else "v1"
+    include = req.param("includeObject") or "Metadata"
+    return to_table(info, items, list_meta, include, f"meta.k8s.io/{version}")
 
 
 def to_table(
@@ -253,33 +132,17 @@ def to_table(
     items: list[dict[str, Any]],
     list_meta: dict[str, Any],
     include_object: str = "Metadata",
+    api_version: str = "meta.k8s.io/v1",
 ) -> dict[str, Any]:
-    """A meta.k8s.io/v1 Table of ``items`` (recording 033's shape)."""
+    """A meta.k8s.io/v1 Table of ``items``: the kind's printer (printers.py) under the real
+    server's column definitions, or the default Name/Created At table."""
+    from rawkube.testing.server import printers
+
     if info.custom is not None:
         return _custom_table(info, items, list_meta, include_object)
-    if info.key in _PRINTERS:
-        columns, row = _PRINTERS[info.key]
-    elif info.crd:
+    if info.crd:
         columns, row = _crd_printer(info)
-    else:
-        columns, row = _default_printer()
-    rows = []
-    for obj in items:
-        entry: dict[str, Any] = {"cells": row(obj)}
-        if include_object == "Object":
-            entry["object"] = obj
-        elif include_object != "None":
-            entry["object"] = {
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": _meta(obj),
-            }
-        rows.append(entry)
-    return {
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": list_meta,
-        "columnDefinitions": [
+        definitions = [
             {
                 "name": n,
                 "type": t,
@@ -288,19 +151,44 @@ def to_table(
                 "priority": p,
             }
             for n, t, d, p in columns
-        ],
-        "rows": rows,
+        ]
+        make: Row = row
+    else:
+        definitions = _recorded_columns().get(f"{info.group}/{info.resource}", _DEFAULT_COLUMNS)
+
+        def make(obj: dict[str, Any]) -> list[Any]:
+            return printers.cells(info.group, info.resource, obj)
+
+    rows = []
+    for obj in items:
+        entry: dict[str, Any] = {"cells": make(obj)}
+        conditions = printers.pod_row_conditions(obj) if info.key == ("", "pods") else None
+        if conditions:
+            entry["conditions"] = conditions
+        entry["object"] = _row_object(obj, include_object, api_version)
+        rows.append(entry)
+    # printers.go's list printers make their rows (an empty list is []); the default
+    # convertor (registry/rest/table.go) appends to nil (null).
+    printed = info.crd or (info.group, info.resource) in printers.PRINTERS
+    return {
+        "kind": "Table",
+        "apiVersion": api_version,
+        "metadata": list_meta,
+        "columnDefinitions": [dict(c) for c in definitions],
+        "rows": rows if rows or printed else None,
     }
 
 
-def _row_object(obj: dict[str, Any], include_object: str) -> dict[str, Any] | None:
+def _row_object(
+    obj: dict[str, Any], include_object: str, api_version: str = "meta.k8s.io/v1"
+) -> dict[str, Any] | None:
     if include_object == "Object":
         return obj
     if include_object == "None":
         return None
     return {
         "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
+        "apiVersion": api_version,
         "metadata": _meta(obj),
     }
 

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rawkube.testing.server import table
 from rawkube.testing.server.encoding import encode
@@ -80,6 +80,9 @@ class WatchStream:
     bookmarks: bool = False
     initial_events_end: int | None = None  # the watch-list bookmark's resourceVersion
     since: int = 0  # only changes after this resourceVersion are sent
+    # Another API's view of the stored objects (events.k8s.io over core Events) and its info.
+    view: Callable[[Obj], Obj] | None = None
+    view_info: Any = None
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -116,18 +119,20 @@ class WatchStream:
         return None if due < now else due
 
     def _line(self, kind: str, obj: Obj) -> bytes:
-        info = self.target.info
+        info = self.view_info or self.target.info
+        if self.view is not None:
+            obj = self.view(obj)
         if "as=Table" in self.req.accept:
-            obj = table.to_table(
+            obj = table.table_for(
+                self.req,
                 info,
                 [obj],
                 {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
-                self.req.param("includeObject") or "Metadata",
             )
         return encode({"type": kind, "object": obj}, sort_keys=info.crd)
 
     def _bookmark(self, rv: int, initial_events_end: bool = False) -> bytes:
-        info = self.target.info
+        info = self.view_info or self.target.info
         meta: Obj = {"resourceVersion": str(rv)}
         if initial_events_end:
             meta["annotations"] = {INITIAL_EVENTS_END: "true"}
@@ -162,6 +167,8 @@ def open_watch(
     stopping: threading.Event,
     bookmark_interval: float,
     watch_list: bool = False,
+    view: Callable[[Obj], Obj] | None = None,
+    view_info: Any = None,
 ) -> Iterator[bytes]:
     """Subscribe for a watch request and return the stream of lines to send (the options
     were decoded and validated by the caller: listing.list_options)."""
@@ -221,6 +228,8 @@ def open_watch(
         bookmarks=opts.allow_watch_bookmarks,
         initial_events_end=end_bookmark,
         since=since,
+        view=view,
+        view_info=view_info,
     )
     return _Lines(iter(stream), sub)
 

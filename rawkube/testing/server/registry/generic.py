@@ -412,6 +412,17 @@ class GenericStore:
                 keep = _gc_finalizers(propagation_policy)[0]
                 finalizers = [f for f in finalizers if f != unwanted[keep]]
             grace = strategy.check_graceful_delete(current, grace_period_seconds)
+            first_graceful = strategy.graceful_delete and not meta.get("deletionTimestamp")
+            if first_graceful and meta.get("generation"):
+                # rest.BeforeDelete: a graceful deletion bumps the generation.
+                meta["generation"] = int(meta["generation"]) + 1
+            if first_graceful and grace == 0 and not finalizers:
+                # Store.Delete with a zero grace period: updateForGracefulDeletion writes the
+                # object marked (deletionTimestamp now, grace 0), then it is deleted.
+                meta["deletionTimestamp"] = now_rfc3339()
+                meta["deletionGracePeriodSeconds"] = 0
+                marked.append(copy.deepcopy(obj))
+                return obj
             if finalizers or grace > 0 or strategy.deletion_pending(obj):
                 if finalizers:
                     meta["finalizers"] = finalizers
@@ -429,7 +440,17 @@ class GenericStore:
             removed = True
             return Remove(obj)
 
-        result = self.storage.guaranteed_update(rkey, namespace, name, try_delete, dry_run=dry_run)
+        marked: list[Obj] = []
+        with self.storage.lock:
+            result = self.storage.guaranteed_update(
+                rkey, namespace, name, try_delete, dry_run=dry_run
+            )
+            if marked:  # the second half of an immediate graceful deletion
+                removed = True
+                final = result if not dry_run else marked[0]
+                result = self.storage.guaranteed_update(
+                    rkey, namespace, name, lambda _cur: Remove(final), dry_run=dry_run
+                )
         strategy.after_delete(self, ctx, result, removed)
         return result, removed
 

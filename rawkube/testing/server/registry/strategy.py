@@ -48,6 +48,8 @@ class Strategy:
     tracks_generation: bool = False
     # registry.Store.ReturnDeletedObject: DELETE answers with the object, not a Status (pods).
     return_deleted_object: bool = False
+    # RESTGracefulDeleteStrategy (pods): a deletion passes through a marked state first.
+    graceful_delete: bool = False
     # rest.RESTUpdateStrategy.AllowCreateOnUpdate: PUT may create.
     create_on_update: bool = False
     # rest.RESTUpdateStrategy.AllowUnconditionalUpdate: PUT without a resourceVersion is fine.

@@ -66,6 +66,7 @@ class PodStrategy(Strategy):
 
     tracks_generation = True
     return_deleted_object = True
+    graceful_delete = True
 
     def update_generation(self, obj: Obj, old: Obj | None) -> None:
         """updatePodGeneration: a spec change counts; the scheduler's binding (spec.nodeName,
