@@ -1,4 +1,5 @@
-"""The `rawkube` command: demo, serve, get, api-resources, version, config view.
+"""The `rawkube` command: demo, serve, get, exec, logs, port-forward, api-resources, version,
+config view.
 
 Commands are registered in `COMMANDS` (name -> module). A command module provides `HELP`
 (optionally `DESCRIPTION`), `add_arguments(parser)` and `run(args) -> int`; adding a command is
@@ -29,6 +30,9 @@ EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, str] = {
     "demo": "demo",
     "get": "get",
+    "exec": "exec",
+    "logs": "logs",
+    "port-forward": "portforward",
     "api-resources": "apiresources",
     "version": "version",
     "config": "configview",

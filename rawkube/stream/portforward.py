@@ -28,7 +28,7 @@ import selectors
 import socket
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -393,6 +393,8 @@ class _Forwarder:
         self.address = address
         self.mappings = parse_port_mappings(ports)  # (local, remote); local 0 until bound
         self.errors: list[Exception] = []
+        self.on_connection: Callable[[int, int], None] | None = None
+        self.on_error: Callable[[int, int, Exception], None] | None = None
 
     def local_port(self, remote: int) -> int:
         """The local port that forwards to `remote` (the first, if several do)."""
@@ -406,8 +408,12 @@ class _Forwarder:
         """(local, remote) pairs, local ports as bound."""
         return list(self.mappings)
 
-    def _failed(self, remote: int, error: Exception) -> None:
+    def _failed(self, remote: int, error: Exception, local: int = 0) -> None:
         # kubectl: "an error occurred forwarding 8080 -> 80: ..."
+        self.errors.append(error)
+        if self.on_error is not None:
+            self.on_error(local, remote, error)
+            return
         log.warning(
             "an error occurred forwarding to %s/%s port %d: %s",
             self.namespace,
@@ -415,7 +421,6 @@ class _Forwarder:
             remote,
             error,
         )
-        self.errors.append(error)
 
 
 class PortForward(_Forwarder):
@@ -431,10 +436,14 @@ class PortForward(_Forwarder):
         self, client: httpx.Client, namespace: str, name: str,
         ports: Mapping[int, int] | Iterable[int | str | tuple[int, int]] | int | str,
         *, address: str = "127.0.0.1",
+        on_connection: Callable[[int, int], None] | None = None,
+        on_error: Callable[[int, int, Exception], None] | None = None,
     ) -> None:  # fmt: skip
         super().__init__(namespace, name, ports, address)
+        self.on_connection = on_connection  # (local port, remote port) per accepted connection
+        self.on_error = on_error  # (local port, remote port, error) per failed connection
         self.client = client
-        self._listeners: list[tuple[socket.socket, int]] = []
+        self._listeners: list[tuple[socket.socket, tuple[int, int]]] = []
         self._wake_r, self._wake_w = socket.socketpair()
         self._lock = threading.Lock()
         self._live: set[Any] = set()
@@ -449,7 +458,7 @@ class PortForward(_Forwarder):
             for i, (local, remote) in enumerate(self.mappings):
                 sock = socket.create_server((self.address, local), reuse_port=False)
                 sock.setblocking(False)
-                self._listeners.append((sock, remote))
+                self._listeners.append((sock, (sock.getsockname()[1], remote)))
                 self.mappings[i] = (sock.getsockname()[1], remote)
         except OSError:
             self._close_listeners()
@@ -463,8 +472,8 @@ class PortForward(_Forwarder):
     def _accept_loop(self) -> None:
         with selectors.DefaultSelector() as sel:
             sel.register(self._wake_r, selectors.EVENT_READ)
-            for sock, remote in self._listeners:
-                sel.register(sock, selectors.EVENT_READ, remote)
+            for sock, ports in self._listeners:
+                sel.register(sock, selectors.EVENT_READ, ports)
             while not self._stopped:
                 for key, _ in sel.select():
                     if key.fileobj is self._wake_r:
@@ -494,7 +503,10 @@ class PortForward(_Forwarder):
             with self._lock:
                 self._threads.discard(threading.current_thread())
 
-    def _serve(self, conn: socket.socket, remote: int) -> None:
+    def _serve(self, conn: socket.socket, ports: tuple[int, int]) -> None:
+        local_port, remote = ports
+        if self.on_connection is not None:
+            self.on_connection(local_port, remote)
         local = SocketEndpoint(conn)
         tunnel: TunnelSocket | None = None
         with self._lock:
@@ -503,7 +515,7 @@ class PortForward(_Forwarder):
             try:
                 tunnel = TunnelSocket.open(self.client, self.namespace, self.name, remote)
             except Exception as err:
-                self._failed(remote, err)
+                self._failed(remote, err, local_port)
                 return
             with self._lock:
                 self._live.add(tunnel)
@@ -513,7 +525,7 @@ class PortForward(_Forwarder):
             self._spawn(run_sync, pump_to_pod(local, tunnel._core, tunnel._endpoint))
             failure = run_sync(pump_to_local(tunnel._core, tunnel._endpoint, local))
             if failure is not None:
-                self._failed(remote, failure)
+                self._failed(remote, failure, local_port)
         finally:
             if tunnel is not None:
                 tunnel.close()
