@@ -229,3 +229,18 @@ def test_tunnel_refuses_a_prefix_for_another_port() -> None:
     core = Tunnel(ch.V4, 80)
     core.receive(wire)
     assert core.finished and core.closed is not None and core.closed.code == 1002
+
+
+def test_wsproto_is_imported_only_when_a_connection_is_made() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rawkube, rawkube.stream.remotecommand, rawkube.stream.portforward\n"
+        "assert 'wsproto' not in sys.modules, 'imported too early'\n"
+        "from rawkube.stream.websocket import WebSocket\n"
+        "WebSocket(client=True)\n"
+        "assert 'wsproto' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
