@@ -15,6 +15,7 @@ import pytest
 from rawkube import load_config
 from rawkube.errors import BadRequest, ExitCodeError, Forbidden, InternalError, NotFound
 from rawkube.stream import channel as ch
+from rawkube.stream._io import run_sync
 from rawkube.stream.remotecommand import (
     ExecStream,
     aconnect_attach,
@@ -23,8 +24,7 @@ from rawkube.stream.remotecommand import (
     connect_attach,
     connect_exec,
     exec_command,
-    pod_path,
-    remote_command_params,
+    session_flow,
 )
 from rawkube.transport import build_async_client, build_client
 from tests.helpers.stream_server import POD, Served, serve
@@ -135,11 +135,10 @@ def test_rbac_refusal_on_pods_exec_is_forbidden() -> None:
 
 
 def test_v4_servers_work_too(client: httpx.Client) -> None:
-    params = remote_command_params(["echo", "v4"], None, False, True, True, False)
-    stream = ExecStream.open(
-        client, pod_path("default", POD, "exec"), params, POD,
+    stream: ExecStream = run_sync(session_flow(
+        client, "default", POD, "exec", ["echo", "v4"], container=None,
         stdin=False, stdout=True, stderr=True, tty=False, protocols=(ch.V4,),
-    )  # fmt: skip
+    ))  # fmt: skip
     with stream:
         assert stream.protocol == ch.V4
         assert stream.stdout.read() == b"v4\n"

@@ -2,10 +2,10 @@
 
 Every loop of exec, attach and port-forward (open the connection, read until a channel has
 data, write stdin, pump bytes between a local socket and a tunnel) is written ONCE, as a
-generator that yields steps (`Send`, `ReadBody`, `Read`, `Write`, `Close` ...) and receives
-their results, as httpx's auth flows and rawkube/auth.py do. `run_sync` performs each step
-with blocking calls, `run_async` awaits it; nothing else differs between the sync and the
-async clients.
+flow of rawkube.flow: a generator that yields steps (`Send`, `ReadBody`, `Read`, `Write`,
+`Close` ...) and receives their results. `run_sync` (rawkube.flow.run) performs each step with
+blocking calls, `run_async` (rawkube.flow.arun) awaits it; a step's `run` and `arun` are the
+only places where the sync and the async clients differ.
 
 Endpoints are what steps read from and write to: `DuplexSocket` (sync; a socket, TLS or not,
 that several threads may read and write at once) and `AsyncStream` (an httpcore/anyio network
@@ -24,22 +24,14 @@ from typing import Any, TypeVar
 
 import httpx
 
+from rawkube.flow import Step, arun, run
+
 T = TypeVar("T")
 
 READ_SIZE = 64 * 1024
 
 
 # -- steps ------------------------------------------------------------------------------------------
-
-
-class Step:
-    """One I/O action; `sync()` does it blocking, `run_async()` awaits it."""
-
-    def sync(self) -> Any:  # pragma: no cover - every step overrides both
-        raise NotImplementedError
-
-    async def run_async(self) -> Any:  # pragma: no cover
-        raise NotImplementedError
 
 
 class Send(Step):
@@ -50,10 +42,10 @@ class Send(Step):
         self.client = client
         self.request = request
 
-    def sync(self) -> httpx.Response:
+    def run(self, rt: Any = None) -> httpx.Response:
         return self.client.send(self.request, stream=True)
 
-    async def run_async(self) -> httpx.Response:
+    async def arun(self, rt: Any = None) -> httpx.Response:
         return await self.client.send(self.request, stream=True)
 
 
@@ -61,13 +53,13 @@ class ReadBody(Step):
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
 
-    def sync(self) -> bytes:
+    def run(self, rt: Any = None) -> bytes:
         try:
             return self.response.read()
         finally:
             self.response.close()
 
-    async def run_async(self) -> bytes:
+    async def arun(self, rt: Any = None) -> bytes:
         try:
             return await self.response.aread()
         finally:
@@ -78,10 +70,10 @@ class CloseResponse(Step):
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
 
-    def sync(self) -> None:
+    def run(self, rt: Any = None) -> None:
         self.response.close()
 
-    async def run_async(self) -> None:
+    async def arun(self, rt: Any = None) -> None:
         await self.response.aclose()
 
 
@@ -97,10 +89,10 @@ class Read(Step):
         self.size = size
         self.unless = unless
 
-    def sync(self) -> bytes | None:
+    def run(self, rt: Any = None) -> bytes | None:
         return self.endpoint.read(self.size, self.unless)
 
-    async def run_async(self) -> bytes | None:
+    async def arun(self, rt: Any = None) -> bytes | None:
         return await self.endpoint.read(self.size, self.unless)
 
 
@@ -109,10 +101,10 @@ class Write(Step):
         self.endpoint = endpoint
         self.data = data
 
-    def sync(self) -> None:
+    def run(self, rt: Any = None) -> None:
         self.endpoint.write(self.data)
 
-    async def run_async(self) -> None:
+    async def arun(self, rt: Any = None) -> None:
         await self.endpoint.write(self.data)
 
 
@@ -123,10 +115,10 @@ class Close(Step):
         self.endpoint = endpoint
         self.write_only = write_only
 
-    def sync(self) -> None:
+    def run(self, rt: Any = None) -> None:
         self.endpoint.close(self.write_only)
 
-    async def run_async(self) -> None:
+    async def arun(self, rt: Any = None) -> None:
         await self.endpoint.close(self.write_only)
 
 
@@ -134,36 +126,14 @@ Steps = Generator[Step, Any, T]
 
 
 def run_sync(steps: Steps[T]) -> T:
-    """Drive a step generator with blocking calls. A failed step is thrown into the generator,
-    so its `finally` blocks and handlers run as in plain code."""
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = steps.throw(error) if error is not None else steps.send(value)
-        except StopIteration as stop:
-            return stop.value
-        error = None
-        try:
-            value = step.sync()
-        except BaseException as exc:
-            value, error = None, exc
+    """Drive a step generator with blocking calls (rawkube.flow.run). A failed step is thrown
+    into the generator, so its `finally` blocks and handlers run as in plain code."""
+    return run(steps)
 
 
 async def run_async(steps: Steps[T]) -> T:
-    """Drive a step generator in an event loop (the same steps, awaited)."""
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            step = steps.throw(error) if error is not None else steps.send(value)
-        except StopIteration as stop:
-            return stop.value
-        error = None
-        try:
-            value = await step.run_async()
-        except BaseException as exc:
-            value, error = None, exc
+    """Drive a step generator in an event loop (rawkube.flow.arun: the same steps, awaited)."""
+    return await arun(steps)
 
 
 # -- sync endpoints -----------------------------------------------------------------------------

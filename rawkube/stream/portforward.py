@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 
 from rawkube.errors import PortForwardError, StreamError
+from rawkube.flow import Step
 from rawkube.stream import channel as ch
 from rawkube.stream import websocket as ws
 from rawkube.stream._io import (
@@ -269,6 +270,54 @@ def _open_request(client: Any, namespace: str, name: str, port: int) -> tuple[ht
     )
 
 
+class OpenTunnel(Step):
+    """Wrap the 101 response in a socket-like tunnel: TunnelSocket (sync) or AsyncTunnel."""
+
+    def __init__(self, response: httpx.Response, protocol: str, port: int) -> None:
+        self.response = response
+        self.protocol = protocol
+        self.port = port
+
+    def run(self, rt: Any = None) -> TunnelSocket:
+        try:
+            endpoint = duplex_from_network_stream(self.response.extensions["network_stream"])
+        except Exception:
+            self.response.close()
+            raise
+        return TunnelSocket(Tunnel(self.protocol, self.port), endpoint, self.response)
+
+    async def arun(self, rt: Any = None) -> AsyncTunnel:
+        endpoint = AsyncStream(self.response.extensions["network_stream"])
+        return AsyncTunnel(Tunnel(self.protocol, self.port), endpoint, self.response)
+
+
+def tunnel_flow(client: Any, namespace: str, name: str, port: int) -> Steps[Any]:
+    """One forwarded connection to `port` of the pod: a TunnelSocket or an AsyncTunnel."""
+    request, key = _open_request(client, namespace, name, port)
+    response, protocol = yield from open_steps(client, request, key, PROTOCOLS, name)
+    tunnel = yield OpenTunnel(response, protocol, port)
+    return tunnel
+
+
+class StartForward(Step):
+    """Listen on the local ports: a started PortForward (threads) or AsyncPortForward."""
+
+    def __init__(self, client: Any, namespace: str, name: str, ports: Any, address: str) -> None:
+        self.args = (client, namespace, name, ports)
+        self.address = address
+
+    def run(self, rt: Any = None) -> PortForward:
+        return PortForward(*self.args, address=self.address).start()
+
+    async def arun(self, rt: Any = None) -> AsyncPortForward:
+        return await AsyncPortForward(*self.args, address=self.address).start()
+
+
+def forward_flow(client: Any, namespace: str, name: str, ports: Any, address: str) -> Steps[Any]:
+    forward = yield StartForward(client, namespace, name, ports, address)
+    return forward
+
+
 # -- socket-like tunnels -------------------------------------------------------------------------
 
 
@@ -283,14 +332,7 @@ class TunnelSocket:
 
     @classmethod
     def open(cls, client: httpx.Client, namespace: str, name: str, port: int) -> TunnelSocket:
-        request, key = _open_request(client, namespace, name, port)
-        response, protocol = run_sync(open_steps(client, request, key, PROTOCOLS, name))
-        try:
-            endpoint = duplex_from_network_stream(response.extensions["network_stream"])
-        except Exception:
-            response.close()
-            raise
-        return cls(Tunnel(protocol, port), endpoint, response)
+        return run_sync(tunnel_flow(client, namespace, name, port))
 
     @property
     def port(self) -> int:
@@ -338,11 +380,7 @@ class AsyncTunnel:
     async def open(
         cls, client: httpx.AsyncClient, namespace: str, name: str, port: int
     ) -> AsyncTunnel:
-        request, key = _open_request(client, namespace, name, port)
-        response, protocol = await run_async(open_steps(client, request, key, PROTOCOLS, name))
-        return cls(
-            Tunnel(protocol, port), AsyncStream(response.extensions["network_stream"]), response
-        )
+        return await run_async(tunnel_flow(client, namespace, name, port))
 
     @property
     def port(self) -> int:

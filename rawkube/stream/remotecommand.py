@@ -35,6 +35,7 @@ from urllib.parse import quote
 import httpx
 
 from rawkube.errors import ExitCodeError, StreamError, from_status
+from rawkube.flow import Step
 from rawkube.stream import channel as ch
 from rawkube.stream import websocket as ws
 from rawkube.stream._io import (
@@ -422,22 +423,6 @@ class ExecStream(_Base):
         self.stdout = OutputReader(self, ch.STDOUT)
         self.stderr = OutputReader(self, ch.STDERR)
 
-    @classmethod
-    def open(
-        cls, client: httpx.Client, path: str, params: Sequence[tuple[str, str]], name: str,
-        *, stdin: bool, stdout: bool, stderr: bool, tty: bool,
-        protocols: Sequence[str] = ch.REMOTE_COMMAND_PROTOCOLS,
-    ) -> ExecStream:  # fmt: skip
-        request, key = upgrade_request(client, path, params, protocols)
-        response, protocol = run_sync(open_steps(client, request, key, protocols, name))
-        try:
-            endpoint = duplex_from_network_stream(response.extensions["network_stream"])
-        except Exception:
-            response.close()
-            raise
-        core = RemoteCommand(protocol, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
-        return cls(core, endpoint, response)
-
     def _read(self, channel: int) -> bytes | None:
         return run_sync(read_chunk(self._core, self._endpoint, channel))
 
@@ -558,18 +543,6 @@ class AsyncExecStream(_Base):
         self.stdout = AsyncOutputReader(self, ch.STDOUT)
         self.stderr = AsyncOutputReader(self, ch.STDERR)
 
-    @classmethod
-    async def open(
-        cls, client: httpx.AsyncClient, path: str, params: Sequence[tuple[str, str]], name: str,
-        *, stdin: bool, stdout: bool, stderr: bool, tty: bool,
-        protocols: Sequence[str] = ch.REMOTE_COMMAND_PROTOCOLS,
-    ) -> AsyncExecStream:  # fmt: skip
-        request, key = upgrade_request(client, path, params, protocols)
-        response, protocol = await run_async(open_steps(client, request, key, protocols, name))
-        endpoint = AsyncStream(response.extensions["network_stream"])
-        core = RemoteCommand(protocol, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
-        return cls(core, endpoint, response)
-
     async def _read(self, channel: int) -> bytes | None:
         return await run_async(read_chunk(self._core, self._endpoint, channel))
 
@@ -644,6 +617,76 @@ class AsyncOutputReader:
         return b"".join([chunk async for chunk in self])
 
 
+# -- flows that open a session: the sync or async shell is made by the step -----------------
+
+
+class OpenSession(Step):
+    """Wrap the 101 response in a session: an ExecStream (sync; the socket taken over as a
+    DuplexSocket) or an AsyncExecStream (async)."""
+
+    def __init__(self, response: httpx.Response, protocol: str, flags: dict[str, bool]) -> None:
+        self.response = response
+        self.protocol = protocol
+        self.flags = flags
+
+    def run(self, rt: Any = None) -> ExecStream:
+        try:
+            endpoint = duplex_from_network_stream(self.response.extensions["network_stream"])
+        except Exception:
+            self.response.close()
+            raise
+        return ExecStream(RemoteCommand(self.protocol, **self.flags), endpoint, self.response)
+
+    async def arun(self, rt: Any = None) -> AsyncExecStream:
+        endpoint = AsyncStream(self.response.extensions["network_stream"])
+        return AsyncExecStream(RemoteCommand(self.protocol, **self.flags), endpoint, self.response)
+
+
+class RunToEnd(Step):
+    """`stream.run(stdin)`: stdin written beside the reading (a thread, or a task)."""
+
+    def __init__(self, stream: Any, stdin: bytes | str | None) -> None:
+        self.stream = stream
+        self.stdin = stdin
+
+    def run(self, rt: Any = None) -> ExecResult:
+        return self.stream.run(self.stdin)
+
+    async def arun(self, rt: Any = None) -> ExecResult:
+        return await self.stream.run(self.stdin)
+
+
+def session_flow(
+    client: Any, namespace: str, name: str, subresource: str, command: Sequence[str] | str | None,
+    *, container: str | None, stdin: bool, stdout: bool, stderr: bool, tty: bool,
+    protocols: Sequence[str] = ch.REMOTE_COMMAND_PROTOCOLS,
+) -> Steps[Any]:  # fmt: skip
+    """Open an exec (with `command`) or attach session: the sync or async session object."""
+    if subresource == "exec":
+        params = _exec_args(command or [], container, stdin, stdout, stderr, tty)
+    else:
+        params = remote_command_params(None, container, stdin, stdout, stderr, tty)
+    path = pod_path(namespace, name, subresource)
+    request, key = upgrade_request(client, path, params, protocols)
+    response, protocol = yield from open_steps(client, request, key, protocols, name)
+    flags = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "tty": tty}
+    session = yield OpenSession(response, protocol, flags)
+    return session
+
+
+def exec_flow(
+    client: Any, namespace: str, name: str, command: Sequence[str] | str,
+    *, container: str | None, stdin: bytes | str | None, tty: bool, check: bool,
+) -> Steps[ExecResult]:  # fmt: skip
+    """Run a command to its end (exec_command, pods.exec)."""
+    session = yield from session_flow(
+        client, namespace, name, "exec", command, container=container,
+        stdin=stdin is not None, stdout=True, stderr=True, tty=tty,
+    )  # fmt: skip
+    result: ExecResult = yield RunToEnd(session, stdin)
+    return result.check_returncode() if check else result
+
+
 # -- entry points -------------------------------------------------------------------------------
 
 
@@ -667,12 +710,11 @@ def connect_exec(
     *, container: str | None = None, stdin: bool = False, stdout: bool = True,
     stderr: bool = True, tty: bool = False,
 ) -> ExecStream:  # fmt: skip
-    """Start `command` in a container of pod `namespace/name` (POST pods/exec, upgraded)."""
-    params = _exec_args(command, container, stdin, stdout, stderr, tty)
-    return ExecStream.open(
-        client, pod_path(namespace, name, "exec"), params, name,
+    """Start `command` in a container of pod `namespace/name` (pods/exec, upgraded)."""
+    return run_sync(session_flow(
+        client, namespace, name, "exec", command, container=container,
         stdin=stdin, stdout=stdout, stderr=stderr, tty=tty,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def connect_attach(
@@ -680,11 +722,10 @@ def connect_attach(
     stdin: bool = False, stdout: bool = True, stderr: bool = True, tty: bool = False,
 ) -> ExecStream:  # fmt: skip
     """Attach to the main process of a container (pods/attach)."""
-    params = remote_command_params(None, container, stdin, stdout, stderr, tty)
-    return ExecStream.open(
-        client, pod_path(namespace, name, "attach"), params, name,
+    return run_sync(session_flow(
+        client, namespace, name, "attach", None, container=container,
         stdin=stdin, stdout=stdout, stderr=stderr, tty=tty,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def exec_command(
@@ -694,11 +735,9 @@ def exec_command(
 ) -> ExecResult:  # fmt: skip
     """Run `command` to its end: its stdout, stderr and exit code. `stdin` (bytes or text) is
     sent and then closed. `check=True` raises ExitCodeError for a non-zero exit code."""
-    stream = connect_exec(
-        client, namespace, name, command, container=container, stdin=stdin is not None, tty=tty
-    )
-    result = stream.run(stdin)
-    return result.check_returncode() if check else result
+    return run_sync(exec_flow(
+        client, namespace, name, command, container=container, stdin=stdin, tty=tty, check=check
+    ))  # fmt: skip
 
 
 async def aconnect_exec(
@@ -706,22 +745,20 @@ async def aconnect_exec(
     *, container: str | None = None, stdin: bool = False, stdout: bool = True,
     stderr: bool = True, tty: bool = False,
 ) -> AsyncExecStream:  # fmt: skip
-    params = _exec_args(command, container, stdin, stdout, stderr, tty)
-    return await AsyncExecStream.open(
-        client, pod_path(namespace, name, "exec"), params, name,
+    return await run_async(session_flow(
+        client, namespace, name, "exec", command, container=container,
         stdin=stdin, stdout=stdout, stderr=stderr, tty=tty,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 async def aconnect_attach(
     client: httpx.AsyncClient, namespace: str, name: str, *, container: str | None = None,
     stdin: bool = False, stdout: bool = True, stderr: bool = True, tty: bool = False,
 ) -> AsyncExecStream:  # fmt: skip
-    params = remote_command_params(None, container, stdin, stdout, stderr, tty)
-    return await AsyncExecStream.open(
-        client, pod_path(namespace, name, "attach"), params, name,
+    return await run_async(session_flow(
+        client, namespace, name, "attach", None, container=container,
         stdin=stdin, stdout=stdout, stderr=stderr, tty=tty,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 async def aexec_command(
@@ -729,8 +766,6 @@ async def aexec_command(
     *, container: str | None = None, stdin: bytes | str | None = None, tty: bool = False,
     check: bool = False,
 ) -> ExecResult:  # fmt: skip
-    stream = await aconnect_exec(
-        client, namespace, name, command, container=container, stdin=stdin is not None, tty=tty
-    )
-    result = await stream.run(stdin)
-    return result.check_returncode() if check else result
+    return await run_async(exec_flow(
+        client, namespace, name, command, container=container, stdin=stdin, tty=tty, check=check
+    ))  # fmt: skip

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -48,6 +48,15 @@ if TYPE_CHECKING:
     from rawkube.rest.request import Request
     from rawkube.rest.result import Result
 
+    # the session types of exec/attach/port-forward (named in strings in the class bases)
+    from rawkube.stream.portforward import (  # noqa: F401
+        AsyncPortForward,
+        AsyncTunnel,
+        PortForward,
+        TunnelSocket,
+    )
+    from rawkube.stream.remotecommand import AsyncExecStream, ExecResult, ExecStream  # noqa: F401
+
 T = TypeVar("T")
 # What the verbs of `_ResourceClientBase` return: the value (sync) or an awaitable (async).
 InT = TypeVar("InT")  # the model the verbs accept (T for both kinds of client)
@@ -58,6 +67,10 @@ StrT = TypeVar("StrT")  # get_log
 DictT = TypeVar("DictT")  # evict
 WatchT = TypeVar("WatchT")  # watch: Watch or AsyncWatch
 LinesT = TypeVar("LinesT")  # stream_log: Iterator[str] or AsyncIterator[str]
+ExecT = TypeVar("ExecT")  # exec: ExecResult
+SessionT = TypeVar("SessionT")  # exec_stream, attach: ExecStream or AsyncExecStream
+ForwardT = TypeVar("ForwardT")  # port_forward: PortForward or AsyncPortForward (started)
+TunnelT = TypeVar("TunnelT")  # open_port: TunnelSocket or AsyncTunnel
 
 # Where `"module:Class"` strings point when the module has no package part.
 _MODELS_PACKAGE = "rawkube.models"
@@ -216,7 +229,9 @@ def _call(rest: Any, req: Request, read: Callable[[Result], Any]) -> Flow[Any]:
     return read(result)
 
 
-class _ResourceClientBase(Generic[InT, ObjT, AnyT, DelT, StrT, DictT, WatchT, LinesT]):
+class _ResourceClientBase(
+    Generic[InT, ObjT, AnyT, DelT, StrT, DictT, WatchT, LinesT, ExecT, SessionT, ForwardT, TunnelT]
+):
     """Every verb of a resource, written once for both kinds of RESTClient.
 
     `rest` is the group/version's `RESTClient` or `AsyncRESTClient`: a verb builds its
@@ -695,10 +710,134 @@ class _ResourceClientBase(Generic[InT, ObjT, AnyT, DelT, StrT, DictT, WatchT, Li
         result: DictT = self._send(req.body(body), self._read_json, timeout)
         return result
 
+    # -- exec, attach, port-forward (pods; rawkube.stream: client-go tools/remotecommand and
+    # tools/portforward). Each opens a WebSocket; the flow's last step makes the sync or the
+    # async session object.
+
+    def _stream_namespace(self, subresource: str) -> str:
+        self._check("get", subresource)
+        if (self.info.group, self.info.resource) != ("", "pods"):
+            raise UnsupportedVerb(f"{self.info.resource} has no {subresource!r} subresource")
+        if not self._namespace:
+            from rawkube.errors import RequestError
+
+            raise RequestError(f"pods/{subresource} needs a namespace")
+        return self._namespace
+
+    def exec(
+        self,
+        name: str,
+        command: Sequence[str] | str,
+        *,
+        container: str | None = None,
+        stdin: bytes | str | None = None,
+        tty: bool = False,
+        check: bool = False,
+    ) -> ExecT:
+        """Run `command` in a container of pod `name` to its end: an ExecResult (stdout,
+        stderr, exit_code). `stdin` is sent, then closed; `check=True` raises ExitCodeError
+        for a non-zero exit code. Refusals are StatusErrors (Forbidden, BadRequest, NotFound)."""
+        from rawkube.stream.remotecommand import exec_flow
+
+        ns = self._stream_namespace("exec")
+        result: ExecT = self._rest.run(
+            exec_flow(
+                self._rest.client,
+                ns,
+                name,
+                command,
+                container=container,
+                stdin=stdin,
+                tty=tty,
+                check=check,
+            )
+        )
+        return result
+
+    def exec_stream(
+        self,
+        name: str,
+        command: Sequence[str] | str,
+        *,
+        container: str | None = None,
+        stdin: bool = False,
+        stdout: bool = True,
+        stderr: bool = True,
+        tty: bool = False,
+    ) -> SessionT:
+        """Start `command` and return the running session: `stdin.write()` / `close()`,
+        `stdout` / `stderr` iterators, `resize(w, h)`, `wait()` -> exit code; a context
+        manager (async: awaited, then `async with`)."""
+        from rawkube.stream.remotecommand import session_flow
+
+        ns = self._stream_namespace("exec")
+        session: SessionT = self._rest.run(
+            session_flow(
+                self._rest.client, ns, name, "exec", command, container=container,
+                stdin=stdin, stdout=stdout, stderr=stderr, tty=tty,
+            )
+        )  # fmt: skip
+        return session
+
+    def attach(
+        self,
+        name: str,
+        *,
+        container: str | None = None,
+        stdin: bool = False,
+        stdout: bool = True,
+        stderr: bool = True,
+        tty: bool = False,
+    ) -> SessionT:
+        """Attach to the main process of a container: the same session object as exec."""
+        from rawkube.stream.remotecommand import session_flow
+
+        ns = self._stream_namespace("attach")
+        session: SessionT = self._rest.run(
+            session_flow(
+                self._rest.client, ns, name, "attach", None, container=container,
+                stdin=stdin, stdout=stdout, stderr=stderr, tty=tty,
+            )
+        )  # fmt: skip
+        return session
+
+    def port_forward(self, name: str, ports: Any, *, address: str = "127.0.0.1") -> ForwardT:
+        """Listen on local ports and forward each connection to the pod, started:
+        `with pods.port_forward(name, {8080: 80}) as pf:` (async: `async with await ...`).
+        Ports: `{local: remote}`, `[remote, ...]` (free local ports) or kubectl's "8080:80";
+        `pf.local_port(remote)` says where to connect."""
+        from rawkube.stream.portforward import forward_flow
+
+        ns = self._stream_namespace("portforward")
+        forward: ForwardT = self._rest.run(
+            forward_flow(self._rest.client, ns, name, ports, address)
+        )
+        return forward
+
+    def open_port(self, name: str, port: int) -> TunnelT:
+        """One socket-like connection to `port` of the pod (`sendall`/`recv`/`close`; async
+        `write`/`read`/`close`)."""
+        from rawkube.stream.portforward import tunnel_flow
+
+        ns = self._stream_namespace("portforward")
+        tunnel: TunnelT = self._rest.run(tunnel_flow(self._rest.client, ns, name, port))
+        return tunnel
+
 
 class ResourceClient(
     _ResourceClientBase[
-        T, T, Any, "T | dict[str, Any]", str, "dict[str, Any]", Watch, Iterator[str]
+        T,
+        T,
+        Any,
+        "T | dict[str, Any]",
+        str,
+        "dict[str, Any]",
+        Watch,
+        Iterator[str],
+        "ExecResult",
+        "ExecStream",
+        "PortForward",
+        "TunnelSocket",
     ],
     Generic[T],
 ):
@@ -723,6 +862,10 @@ class AsyncResourceClient(
         "Awaitable[dict[str, Any]]",
         AsyncWatch,
         AsyncIterator[str],
+        "Awaitable[ExecResult]",
+        "Awaitable[AsyncExecStream]",
+        "Awaitable[AsyncPortForward]",
+        "Awaitable[AsyncTunnel]",
     ],
     Generic[T],
 ):

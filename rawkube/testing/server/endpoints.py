@@ -227,6 +227,3 @@ def pod_log(api: API, req: Request, t: Target) -> Response:
 
 
 __all__ = ["endpoint", "lookup", "register", "scale_of", "serves"]
-
-# pods/exec, pods/attach, pods/portforward register themselves (server/streams.py)
-from rawkube.testing.server import streams as _streams  # noqa: E402, F401

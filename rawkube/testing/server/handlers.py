@@ -63,12 +63,19 @@ from rawkube.testing.server.request import (
     status_response,
 )
 from rawkube.testing.server.resources import ResourceInfo, ResourceTable
-from rawkube.testing.server.streams import Streams
+from rawkube.testing.server.streams import STREAM_SUBRESOURCES, Streams
+from rawkube.testing.server.streams import connect as stream_connect
 from rawkube.testing.server.watch import MAX_WATCH_SECONDS, open_watch
 
 # Modules whose import registers endpoints (the review APIs and serviceaccounts/token).
 ENDPOINT_MODULES = (reviews, events_api, deletion, bindings)
 NAMESPACES = ResourceKey("", "namespaces")
+
+# pods/exec, pods/attach, pods/portforward (server/streams.py): the API server's checks, then
+# the upgraded connection.
+for _sub in STREAM_SUBRESOURCES:
+    endpoints.register("", "pods", _sub, "GET", stream_connect)
+    endpoints.register("", "pods", _sub, "POST", stream_connect)
 
 _UNSUPPORTED_PATCH = (
     "the body of the request was in an unknown format - accepted media types include: "

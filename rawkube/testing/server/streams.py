@@ -49,7 +49,6 @@ from rawkube.stream import channel as ch
 from rawkube.stream import spdy
 from rawkube.stream import websocket as ws
 from rawkube.stream._io import DuplexSocket
-from rawkube.testing.server.endpoints import endpoint
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey
 from rawkube.testing.server.request import Request, Response, Target
 
@@ -325,11 +324,9 @@ class Upgrade:
     run: Callable[[UpgradedConnection], None]
 
 
-@endpoint("", "pods", "exec", "GET", "POST")
-@endpoint("", "pods", "attach", "GET", "POST")
-@endpoint("", "pods", "portforward", "GET", "POST")
 def connect(api: Any, req: Request, t: Target) -> Response:
-    """registry/core/pod/rest/subresources.go ExecREST/AttachREST/PortForwardREST Connect."""
+    """registry/core/pod/rest/subresources.go ExecREST/AttachREST/PortForwardREST Connect
+    (registered by handlers.py for GET and POST on each of STREAM_SUBRESOURCES)."""
     answer = api.streams.connect(
         req.method, t.namespace, t.name, t.subresource, req.query, req.headers
     )
