@@ -275,7 +275,7 @@ class API:
         elif t.subresource not in ("", "status"):
             if endpoints.serves(t):
                 raise _method_not_allowed()
-            # exec, attach, portforward, proxy, ...: streaming protocols this server lacks.
+            # proxy, ...: subresources this server does not serve (exec & co.: streams.py).
             raise APIError(
                 405,
                 "MethodNotAllowed",
