@@ -135,3 +135,79 @@ def discovery_bodies() -> dict[tuple[str, bool], tuple[bytes, str]]:
         ctype = fx["response"]["headers"].get("content-type", "application/json")
         out[key] = (compact(fx["response"]["body"]), ctype)
     return out
+
+
+# -- Pods, for the scale scenarios (LIST in pages, informers, many watches) ----------------------
+
+POD_TEMPLATE = Path(__file__).resolve().parent / "pod.json"
+
+
+def template_pod() -> dict[str, Any]:
+    """A Running Pod as kube-apiserver 1.36 returns it (benchmarks/pod.json): created by the
+    ReplicaSet controller for a Deployment, bound to a node through pods/binding and given a
+    kubelet-like status through pods/status (field manager `kubelet`), then read back with GET.
+    So its managedFields (kube-controller-manager + kubelet), defaults, ServiceAccount volume and
+    tolerations are the real server's; ~4.7 KB of compact JSON."""
+    with open(POD_TEMPLATE, encoding="utf-8") as f:
+        pod: dict[str, Any] = json.load(f)
+    return pod
+
+
+def _pod_template(namespace: str) -> bytes:
+    """The compact Pod with placeholders for what differs from one pod to the next: name, uid,
+    resourceVersion, node (100 nodes), pod IP, container ID and the token volume's name."""
+    pod = template_pod()
+    del pod["kind"], pod["apiVersion"]  # list items carry none
+    text = compact(pod).decode()
+    meta = pod["metadata"]
+    replacements = {
+        meta["name"]: "web-74d87d5b-@NAME@",
+        meta["uid"]: "49c455f0-2aca-4e75-a635-@UID@",
+        f'"resourceVersion":"{meta["resourceVersion"]}"': '"resourceVersion":"@RV@"',
+        f'"namespace":"{meta["namespace"]}"': f'"namespace":"{namespace}"',
+        pod["spec"]["nodeName"]: "worker-@NODE@",
+        pod["status"]["hostIP"]: "10.0.3.@NODE@",
+        pod["status"]["podIP"]: "10.244.@IP@",
+        pod["spec"]["volumes"][0]["name"]: "kube-api-access-@VOL@",
+    }
+    container_id = pod["status"]["containerStatuses"][0]["containerID"]
+    replacements[container_id] = container_id[: -len("@CID@")] + "@CID@"
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def _fill_pod(template: bytes, i: int) -> bytes:
+    return (
+        template.replace(b"@NAME@", b"%05x" % i)
+        .replace(b"@UID@", b"%012d" % i)
+        .replace(b"@RV@", b"%d" % (2000 + i))
+        .replace(b"@NODE@", b"%d" % (i % 100))
+        .replace(b"@IP@", b"%d.%d" % (i // 250, i % 250 + 1))
+        .replace(b"@VOL@", b"%05x" % (i * 7919 % 0xFFFFF))
+        .replace(b"@CID@", b"%05d" % (i % 100000))
+    )
+
+
+def pod_items(n: int, namespace: str) -> list[bytes]:
+    """n distinct Pods as list items (no kind/apiVersion), compact JSON."""
+    template = _pod_template(namespace)
+    return [_fill_pod(template, i) for i in range(n)]
+
+
+def pod_list_page(items: list[bytes], size: int, rv: int, start: int, limit: int) -> bytes:
+    """A page of a PodList of the first `size` items as the server sends it with `limit` (and
+    `continue`): the next page's token (here simply its offset) and remainingItemCount while
+    items remain."""
+    end = size if not limit else min(size, start + limit)
+    meta = b'"resourceVersion":"%d"' % rv
+    if end < size:
+        meta += b',"continue":"%d","remainingItemCount":%d' % (end, size - end)
+    head = b'{"kind":"PodList","apiVersion":"v1","metadata":{%s},"items":[' % meta
+    return head + b",".join(items[start:end]) + b"]}"
+
+
+def pod_event(kind: bytes, item: bytes) -> bytes:
+    """A watch event line for a Pod list item."""
+    return b'{"type":"%s","object":{"kind":"Pod","apiVersion":"v1",%s}\n' % (kind, item[1:])

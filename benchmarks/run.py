@@ -88,9 +88,30 @@ FLOOR = "httpx+json"
 class Scenario:
     name: str
     title: str
-    metrics: tuple[str, ...]  # first one is the headline (lower is better for all)
+    metrics: tuple[str, ...]  # first one is the headline (lower is better, but see HIGHER)
     n: int = 1
     list_size: int = 0
+    watches: int = 0  # concurrent watches (watch_many)
+    http: bool = False  # plain HTTP (a diagnostic row); every other scenario runs over HTTPS
+    clients: tuple[str, ...] = ()  # the clients it runs for (empty: all)
+    scale: bool = False  # a row of the scale section (and its chart)
+
+    def runs(self, client: str) -> bool:
+        return not self.clients or client in self.clients
+
+
+# Metrics where more is better (everything else: less is better).
+HIGHER = frozenset({"events_per_s"})
+# The scale rows run for rawkube and the clients that have the feature at that scale: the
+# official client and kr8s decode 100,000 Pods into objects for minutes and have no informer.
+SCALE_CLIENTS = ("rawkube", "rawkube-stdjson", "httpx+json", "lightkube")
+
+
+def scale_sizes(smoke: bool) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """(objects: LIST and informer, concurrent watches, events per watch) of the scale rows."""
+    if smoke:
+        return (20, 50, 100), (2, 5, 10), 5
+    return (1000, 10000, 100000), (10, 100, 1000), 50
 
 
 def scenarios(smoke: bool) -> list[Scenario]:
@@ -98,10 +119,14 @@ def scenarios(smoke: bool) -> list[Scenario]:
     get_n, list_n, watch_n, crud_n = (20, 100, 100, 5) if smoke else (1000, 10000, 10000, 200)
     mid_n, small_loops = (50, 5) if smoke else (1000, 100)
     seconds, listed = ("seconds",), ("seconds", "peak_delta_mb")
-    return [
+    main = [
         Scenario("import", "cold import", ("seconds", "rss_mb")),
         Scenario("first_request", "import + construct + first GET", ("seconds", "construct_get_s")),
-        Scenario("first_request_kubeconfig", "same, config from a kubeconfig file", seconds),
+        Scenario(
+            "first_request_kubeconfig",
+            "import + kubeconfig + construct + first GET",
+            ("seconds", "construct_get_s"),
+        ),
         Scenario("get_loop", f"{get_n} sequential GETs", seconds, n=get_n),
         Scenario("list_typed", f"LIST {list_n} Deployments, typed", listed, list_size=list_n),
         Scenario("list_dynamic", f"LIST {list_n} Deployments, dicts", listed, list_size=list_n),
@@ -121,7 +146,47 @@ def scenarios(smoke: bool) -> list[Scenario]:
             ("seconds", "plugin_runs"),
             n=get_n,
         ),
+        Scenario(
+            "get_loop_http", f"{get_n} sequential GETs, plain HTTP", seconds, n=get_n, http=True
+        ),
+        Scenario("watch_http", f"watch, {watch_n} events, plain HTTP", seconds, n=watch_n, http=True),
     ]
+    objects, watch_counts, events = scale_sizes(smoke)
+    scale = [
+        Scenario(
+            f"list_paged_{n}",
+            f"LIST {n} Pods in pages of 500",
+            ("seconds", "peak_delta_mb"),
+            list_size=n,
+            clients=SCALE_CLIENTS,
+            scale=True,
+        )
+        for n in objects
+    ]
+    scale += [
+        Scenario(
+            f"informer_{n}",
+            f"Informer of {n} Pods",
+            ("seconds", "steady_mb", "kb_per_object", "access_us"),
+            list_size=n,
+            clients=SCALE_CLIENTS,
+            scale=True,
+        )
+        for n in objects
+    ]
+    scale += [
+        Scenario(
+            f"watch_many_{w}",
+            f"{w} async watches x {events} events",
+            ("seconds", "events_per_s", "rss_delta_mb"),
+            n=events,
+            watches=w,
+            clients=SCALE_CLIENTS,
+            scale=True,
+        )
+        for w in watch_counts
+    ]
+    return main + scale
 
 
 # --------------------------------------------------------------------------- environment
@@ -210,7 +275,7 @@ class Server:
     """benchmarks/server.py in a subprocess; its CPU time is read from /proc for each run."""
 
     def __init__(
-        self, python: str, list_sizes: list[int], watch_events: int, tls_dir: Path
+        self, python: str, list_sizes: list[int], watch_events: int, tls_dir: Path, pods: int = 0
     ) -> None:
         cmd = [
             python,
@@ -221,12 +286,14 @@ class Server:
             str(watch_events),
             "--tls-dir",
             str(tls_dir),
+            "--pods",
+            str(pods),
         ]
         self.ca_file = tls_dir / "ca.crt"
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        self.url, self.tls_url = self._wait_ready(timeout=60.0)
+        self.url, self.tls_url = self._wait_ready(timeout=300.0)
         self.complaints: list[str] = []
         threading.Thread(target=self._drain_stderr, daemon=True).start()
 
@@ -272,44 +339,58 @@ class Kubeconfigs:
 def write_kubeconfigs(tmp: Path, server: Server, python: str) -> Kubeconfigs:
     """The kubeconfigs the clients read, and the exec plugin's run counter file.
 
-    Credentials go over HTTPS, since client-go (and so rawkube) sends kubeconfig credentials
-    only to a TLS server. JSON is valid YAML, so no yaml library is needed here.
+    Written as kubectl writes them (YAML, block style; `certificate-authority-data` with the
+    throw-away CA, a bearer token or an exec plugin), so loading one costs what loading a
+    kind/EKS/GKE kubeconfig costs. Credentials go over HTTPS: client-go (and so rawkube) sends
+    kubeconfig credentials only to a TLS server. The plain-HTTP one serves kr8s, which always
+    reads a kubeconfig, in the plain-HTTP diagnostic rows.
     """
     counter = tmp / "exec-runs"
     ca_data = base64.b64encode(server.ca_file.read_bytes()).decode()
 
-    def config(user: dict[str, Any], tls: bool = True) -> dict[str, Any]:
-        cluster: dict[str, Any] = {"server": server.tls_url if tls else server.url}
+    def config(user: list[str], tls: bool = True) -> str:
+        cluster = [f"    server: {server.tls_url if tls else server.url}"]
         if tls:
-            cluster["certificate-authority-data"] = ca_data
-        return {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": "bench", "cluster": cluster}],
-            "users": [{"name": "bench", "user": user}],
-            "contexts": [
-                {
-                    "name": "bench",
-                    "context": {"cluster": "bench", "user": "bench", "namespace": "bench"},
-                }
-            ],
-            "current-context": "bench",
-        }
+            cluster.insert(0, f"    certificate-authority-data: {ca_data}")
+        lines = [
+            "apiVersion: v1",
+            "clusters:",
+            "- cluster:",
+            *cluster,
+            "  name: bench",
+            "contexts:",
+            "- context:",
+            "    cluster: bench",
+            "    namespace: bench",
+            "    user: bench",
+            "  name: bench",
+            "current-context: bench",
+            "kind: Config",
+            "preferences: {}",
+            "users:",
+            "- name: bench",
+            "  user:",
+            *user,
+        ]
+        return "\n".join(lines) + "\n"
 
+    token_user = ["    token: bench-token"]
     token = tmp / "kubeconfig"
-    token.write_text(json.dumps(config({"token": "bench-token"})))
+    token.write_text(config(token_user))
     token_http = tmp / "kubeconfig-http"
-    token_http.write_text(json.dumps(config({"token": "bench-token"}, tls=False)))
-    exec_user = {
-        "exec": {
-            "apiVersion": "client.authentication.k8s.io/v1beta1",
-            "command": python,
-            "args": [str(HERE / "exec_plugin.py"), str(counter)],
-            "interactiveMode": "Never",
-        }
-    }
+    token_http.write_text(config(token_user, tls=False))
+    exec_user = [
+        "    exec:",
+        "      apiVersion: client.authentication.k8s.io/v1beta1",
+        "      args:",
+        f"      - {json.dumps(str(HERE / 'exec_plugin.py'))}",
+        f"      - {json.dumps(str(counter))}",
+        f"      command: {json.dumps(python)}",
+        "      interactiveMode: Never",
+        "      provideClusterInfo: false",
+    ]
     exec_cfg = tmp / "kubeconfig-exec"
-    exec_cfg.write_text(json.dumps(config(exec_user)))
+    exec_cfg.write_text(config(exec_user))
     return Kubeconfigs(token, token_http, exec_cfg, counter)
 
 
@@ -333,7 +414,9 @@ def client_env(client: Client, sc: Scenario, server: Server, kc: Kubeconfigs) ->
     env.update(
         {
             "BENCH_SCENARIO": sc.name,
-            "BENCH_SERVER": server.url,
+            "BENCH_SERVER": server.url if sc.http else server.tls_url,
+            "BENCH_CA": str(server.ca_file),
+            "BENCH_WATCHES": str(sc.watches),
             "BENCH_KUBECONFIG": str(kc.token),
             "BENCH_HTTP_KUBECONFIG": str(kc.token_http),
             "BENCH_EXEC_KUBECONFIG": str(kc.exec),
@@ -424,9 +507,15 @@ def medians(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
 
 def fmt(metric: str, value: float) -> str:
     if metric.endswith("_mb"):
-        return f"{value:.0f} MB"
+        return f"{value:.0f} MB" if abs(value) >= 10 else f"{value:.1f} MB"
     if metric == "plugin_runs":
         return f"{value:.0f} runs"
+    if metric == "kb_per_object":
+        return f"{value:.1f} KB"
+    if metric == "access_us":
+        return f"{value:.1f} us"
+    if metric == "events_per_s":
+        return f"{value / 1000:.1f}k ev/s"
     if value < 1:
         return f"{value * 1000:.1f} ms"
     return f"{value:.2f} s"
@@ -436,7 +525,9 @@ def best_peer(
     cells: dict[str, dict[str, Any]], metric: str, peers: list[str]
 ) -> tuple[str, float] | None:
     vals = [(c, cells[c][metric]) for c in peers if c in cells and metric in cells[c]]
-    return min(vals, key=lambda cv: cv[1]) if vals else None
+    if not vals:
+        return None
+    return (max if metric in HIGHER else min)(vals, key=lambda cv: cv[1])
 
 
 def table(
@@ -521,6 +612,121 @@ def chart_svg(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+# The scale chart: one panel per (family of scale rows, metric), x = the size, log-log.
+SCALE_PANELS = (
+    ("list_paged_", "seconds", "LIST in pages: time"),
+    ("informer_", "seconds", "Informer: initial sync"),
+    ("watch_many_", "seconds", "async watches: all events in"),
+    ("list_paged_", "peak_delta_mb", "LIST in pages: peak RSS"),
+    ("informer_", "steady_mb", "Informer: resident memory"),
+    ("watch_many_", "rss_delta_mb", "async watches: RSS, all open"),
+)
+CHART_COLORS = ("#1f6feb", "#8250df", "#57606a", "#cf222e", "#1a7f37", "#9a6700", "#bf3989")
+
+
+def _scale_points(
+    report: dict[str, Any], prefix: str, metric: str
+) -> tuple[str, dict[str, list[tuple[float, float]]]]:
+    """(x-axis label, {client: [(size, value)...]}) of one family of scale rows."""
+    points: dict[str, list[tuple[float, float]]] = {}
+    label = "watches" if prefix == "watch_many_" else "objects"
+    for sc in report.get("scenarios", []):
+        if not sc.get("scale") or not sc["name"].startswith(prefix):
+            continue
+        size = sc["watches"] if prefix == "watch_many_" else sc["list_size"]
+        for client, cell in report.get("medians", {}).get(sc["name"], {}).items():
+            value = cell.get(metric)
+            if isinstance(value, (int, float)) and value > 0:
+                points.setdefault(client, []).append((float(size), float(value)))
+    return label, {c: sorted(p) for c, p in points.items()}
+
+
+def scale_chart_svg(report: dict[str, Any]) -> str:
+    """How cost grows with the size of the cluster: the scale rows of a saved report
+    (latest.json) as small log-log line charts, one per family and metric, one line per
+    client. Self-contained SVG (no script, no external font), for the README and the docs."""
+    from html import escape
+
+    panel_w, panel_h, pad_l, pad_b, pad_t = 250, 170, 46, 30, 22
+    cols = 3
+    clients: list[str] = []
+    panels = []
+    for prefix, metric, title in SCALE_PANELS:
+        label, points = _scale_points(report, prefix, metric)
+        for c in points:
+            if c not in clients:
+                clients.append(c)
+        panels.append((title, metric, label, points))
+    rows = (len(panels) + cols - 1) // cols
+    width = cols * (panel_w + 20) + 20
+    height = 40 + rows * (panel_h + pad_b + pad_t + 10) + 24 * ((len(clients) + 3) // 4) + 10
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="10">',
+        '<rect width="100%" height="100%" fill="white"/>',
+        '<text x="12" y="20" font-size="13" font-weight="bold">How the cost grows with the '
+        f"cluster (log-log, lower is better): {escape(str(report.get('date', '')))}</text>",
+    ]
+    for i, (title, metric, label, points) in enumerate(panels):
+        x0 = 20 + (i % cols) * (panel_w + 20) + pad_l
+        y0 = 40 + (i // cols) * (panel_h + pad_b + pad_t + 10) + pad_t
+        w, h = panel_w - pad_l, panel_h
+        out.append(f'<text x="{x0}" y="{y0 - 8}" font-weight="bold">{escape(title)}</text>')
+        out.append(f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#d0d7de"/>')
+        values = [v for pts in points.values() for _, v in pts]
+        sizes = sorted({x for pts in points.values() for x, _ in pts})
+        if not values or not sizes:
+            out.append(f'<text x="{x0 + 8}" y="{y0 + 20}">not measured</text>')
+            continue
+        lo_y, hi_y = math.log10(min(values)), math.log10(max(values))
+        if hi_y - lo_y < 1:
+            mid = (hi_y + lo_y) / 2
+            lo_y, hi_y = mid - 0.5, mid + 0.5
+        lo_x, hi_x = math.log10(sizes[0]), math.log10(sizes[-1])
+        if hi_x == lo_x:
+            lo_x, hi_x = lo_x - 0.5, hi_x + 0.5
+
+        def px(x: float, x0: float = x0, w: float = w, lo: float = lo_x, hi: float = hi_x) -> float:
+            return x0 + 8 + (w - 16) * (math.log10(x) - lo) / (hi - lo)
+
+        def py(v: float, y0: float = y0, h: float = h, lo: float = lo_y, hi: float = hi_y) -> float:
+            return y0 + h - 6 - (h - 12) * (math.log10(v) - lo) / (hi - lo)
+
+        for exp in range(math.floor(lo_y), math.ceil(hi_y) + 1):
+            for mant in (1, 3):
+                v = mant * 10.0**exp
+                if lo_y <= math.log10(v) <= hi_y:
+                    y = py(v)
+                    out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + w}" y2="{y:.1f}" stroke="#eaeef2"/>')
+                    out.append(
+                        f'<text x="{x0 - 4}" y="{y + 3:.1f}" text-anchor="end">'
+                        f"{escape(fmt(metric, v))}</text>"
+                    )
+        for x in sizes:
+            out.append(
+                f'<text x="{px(x):.1f}" y="{y0 + h + 14}" text-anchor="middle">{x:,.0f}</text>'
+            )
+        out.append(f'<text x="{x0 + w / 2:.1f}" y="{y0 + h + 26}" text-anchor="middle" fill="#57606a">{label}</text>')
+        for c, pts in points.items():
+            color = CHART_COLORS[clients.index(c) % len(CHART_COLORS)]
+            path = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in pts)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+            for x, v in pts:
+                out.append(
+                    f'<circle cx="{px(x):.1f}" cy="{py(v):.1f}" r="3" fill="{color}">'
+                    f"<title>{escape(c)}: {escape(fmt(metric, v))} at {x:,.0f}</title></circle>"
+                )
+    y = 40 + rows * (panel_h + pad_b + pad_t + 10) + 8
+    for i, c in enumerate(clients):
+        x = 20 + (i % 4) * 200
+        yy = y + (i // 4) * 24
+        color = CHART_COLORS[i % len(CHART_COLORS)]
+        out.append(f'<rect x="{x}" y="{yy - 9}" width="14" height="10" fill="{color}"/>')
+        out.append(f'<text x="{x + 20}" y="{yy}" font-size="11">{escape(c)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def _short_error(error: str) -> str:
     """Table cells stay short; the full text is in latest.json."""
     if error.startswith("n/a"):
@@ -532,9 +738,9 @@ def _short_error(error: str) -> str:
 
 def _ratio(cells: dict[str, dict[str, Any]], a: str, b: str, metric: str) -> str:
     va, vb = cells.get(a, {}).get(metric), cells.get(b, {}).get(metric)
-    if va is None or vb is None or metric == "plugin_runs" or vb == 0:
+    if va is None or vb is None or metric == "plugin_runs" or vb == 0 or va == 0:
         return "-"
-    return f"{va / vb:.2f}x"
+    return f"{(vb / va if metric in HIGHER else va / vb):.2f}x"
 
 
 def targets(med: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -546,10 +752,10 @@ def targets(med: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         cells = med.get(scenario, {})
         mine = cells.get("rawkube", {}).get(metric)
         theirs = cells.get(other, {}).get(metric) if other else None
-        if mine is None or theirs is None or theirs == 0:
+        if mine is None or theirs is None or theirs == 0 or mine == 0:
             checks.append({"target": name, "ratio": None, "met": None})
             return
-        ratio = mine / theirs
+        ratio = theirs / mine if metric in HIGHER else mine / theirs
         checks.append(
             {
                 "target": name,
@@ -561,6 +767,8 @@ def targets(med: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         )
 
     for sc in scenarios(smoke=False):
+        if sc.scale or sc.http:
+            continue  # the scale rows have their own targets below; plain HTTP is a diagnostic
         for metric in sc.metrics:
             if metric in ("construct_get_s", "plugin_runs"):
                 continue  # a part of another figure / a count, not a cost to compare
@@ -570,6 +778,44 @@ def targets(med: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
             )
             check(label, sc.name, metric, bp[0] if bp else None, 1.0)
     check("import + first request within 1.2x of raw httpx", "first_request", "seconds", FLOOR, 1.2)
+    check(
+        "cold start (import + kubeconfig + client + first GET) within 1.2x of raw httpx",
+        "first_request_kubeconfig",
+        "seconds",
+        FLOOR,
+        1.2,
+    )
+    check("typed LIST peak RSS at or below lightkube", "list_typed", "peak_delta_mb", "lightkube", 1.0)
+    check(
+        "dynamic LIST peak RSS at or below lightkube",
+        "list_dynamic",
+        "peak_delta_mb",
+        "lightkube",
+        1.0,
+    )
+    big = max((sc.list_size for sc in scenarios(smoke=False) if sc.scale), default=0)
+    check(
+        f"Informer of {big} Pods: less resident memory than json.loads dicts",
+        f"informer_{big}",
+        "steady_mb",
+        FLOOR,
+        1.0,
+    )
+    check(
+        f"LIST {big} Pods in pages: peak RSS at or below lightkube",
+        f"list_paged_{big}",
+        "peak_delta_mb",
+        "lightkube",
+        1.0,
+    )
+    watches = max((sc.watches for sc in scenarios(smoke=False) if sc.scale), default=0)
+    check(
+        f"{watches} async watches on one client: events/s at or above raw httpx",
+        f"watch_many_{watches}",
+        "events_per_s",
+        FLOOR,
+        1.0,
+    )
     check("GET loop at or above raw httpx", "get_loop", "seconds", FLOOR, 1.0)
     check("CRUD at or above raw httpx", "crud", "seconds", FLOOR, 1.0)
     check("typed LIST at or above lightkube", "list_typed", "seconds", "lightkube", 1.0)
@@ -711,7 +957,7 @@ def main(argv: list[str] | None = None) -> int:
     log: list[str] = []
     install_failures: dict[str, str] = {}
     if args.python:
-        python = args.python
+        python = os.path.abspath(args.python) if os.sep in args.python else args.python
     elif args.smoke:
         python = sys.executable
     else:
@@ -733,11 +979,12 @@ def main(argv: list[str] | None = None) -> int:
         log.append(f"install failed: {line}: {error}")
 
     list_sizes = sorted(
-        {10, 100 if args.smoke else 1000, *(s.list_size for s in scs if s.list_size)}
+        {10, 100 if args.smoke else 1000, *(s.list_size for s in scs if s.list_size and not s.scale)}
     )
     watch_n = max([s.n for s in scs if s.name == "watch"] or [10])
+    pods = max([s.list_size for s in scs if s.scale] or [0])
     tmp = Path(tempfile.mkdtemp(prefix="rawkube-bench-"))
-    server = Server(python, list_sizes, watch_n, tmp / "tls")
+    server = Server(python, list_sizes, watch_n, tmp / "tls", pods)
     runs: list[Run] = []
     rounds_done = 0
     out_dir = Path(args.out) if args.out else RESULTS
@@ -753,7 +1000,7 @@ def main(argv: list[str] | None = None) -> int:
         # Warm-up, not recorded: compiles every client's .pyc files and fills the page cache,
         # so round 1's cold imports are no colder than round 3's.
         for client in available if scs else []:
-            first = next((sc for sc in scs if client.runs(sc.name)), None)
+            first = next((sc for sc in scs if client.runs(sc.name) and sc.runs(client.name)), None)
             if first is not None:
                 run_one(python, client, first, -1, server, kubeconfigs, args.timeout)
         for rnd in range(rounds):
@@ -767,7 +1014,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             for sc in scs:
                 for client in order:
-                    if (client.name, sc.name) in timed_out or not client.runs(sc.name):
+                    if (
+                        (client.name, sc.name) in timed_out
+                        or not client.runs(sc.name)
+                        or not sc.runs(client.name)
+                    ):
                         continue
                     run = run_one(python, client, sc, rnd, server, kubeconfigs, args.timeout)
                     runs.append(run)
@@ -787,7 +1038,8 @@ def main(argv: list[str] | None = None) -> int:
     med = medians(runs)
     for sc in scs:
         for name, why in missing.items():
-            med.setdefault(sc.name, {})[name] = {"error": why}
+            if sc.runs(name):
+                med.setdefault(sc.name, {})[name] = {"error": why}
     checks = targets(med)
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -812,6 +1064,7 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "latest.json").write_text(json.dumps(report, indent=1) + "\n")
     (out_dir / "latest.md").write_text(md)
     (out_dir / "latest.svg").write_text(chart_svg(report))
+    (out_dir / "scale.svg").write_text(scale_chart_svg(report))
     print(md)
     print(f"saved {out_dir / 'latest.json'} and {out_dir / 'latest.md'}")
     if args.readme:
@@ -834,12 +1087,37 @@ def markdown(report: dict[str, Any], scs: list[Scenario], names: list[str]) -> s
         f"Command: `{report['command'].strip()}`; {report['rounds']} round(s), medians shown; "
         f"runtime {report['runtime_s']:.0f} s.",
         "",
-        "Lower is better everywhere. Ratios: rawkube's figure divided by the other's (below 1.00x: rawkube is faster/smaller).",
+        "Every scenario runs over HTTPS (a throw-away CA in the kubeconfig or given as the "
+        "client's CA file, a bearer token), except the rows marked plain HTTP (a diagnostic: "
+        "what TLS costs).",
+        "Lower is better (but events/s). Ratios: rawkube's figure divided by the other's (below "
+        "1.00x: rawkube is faster/smaller; for events/s the inverse, so below 1.00x is still better).",
         "`peak delta` is the peak RSS during the LIST minus the RSS just before it.",
         "",
-        table(report["medians"], scs, names),
+        table(report["medians"], [sc for sc in scs if not sc.scale], names),
         "",
-        "### rawkube's targets (issue 7)",
+    ]
+    scale = [sc for sc in scs if sc.scale]
+    if scale:
+        scale_names = [n for n in names if any(sc.runs(n) for sc in scale)]
+        lines += [
+            "### At cluster scale",
+            "",
+            "Pods (~4.7 KB each, recorded from kube-apiserver 1.36, `benchmarks/pod.json`). LIST: "
+            "every page of 500 kept, as client-go's ListPager does. Informer: `seconds` is the "
+            "initial sync (paged LIST into the cache), `steady` the resident memory the cache "
+            "adds (after a full GC), `access` one typed read of a cached Pod by key; the "
+            "`httpx+json` row holds the same Pods as `json.loads` dicts in a dict. Watches: that "
+            "many concurrent async watches on one client, each receiving its events, then "
+            "still open when RSS is read.",
+            "",
+            table(report["medians"], scale, scale_names),
+            "",
+            "![How the cost grows with the cluster](results/scale.svg)",
+            "",
+        ]
+    lines += [
+        "### rawkube's targets (issues 7 and 15)",
         "",
         targets_md(report["targets"]),
         "",
@@ -866,7 +1144,10 @@ def rerender(path: Path, readme: bool) -> int:
     """Recompute medians, targets and the table from a saved report's raw runs."""
     report = json.loads(path.read_text())
     runs = [Run(**r) for r in report["runs"]]
-    scs = [Scenario(**{**s, "metrics": tuple(s["metrics"])}) for s in report["scenarios"]]
+    scs = [
+        Scenario(**{**s, "metrics": tuple(s["metrics"]), "clients": tuple(s.get("clients", ()))})
+        for s in report["scenarios"]
+    ]
     med = medians(runs)
     for sc, cells in report["medians"].items():  # keep "not installed" cells, which have no runs
         for client, cell in cells.items():
@@ -879,6 +1160,7 @@ def rerender(path: Path, readme: bool) -> int:
     path.write_text(json.dumps(report, indent=1) + "\n")
     path.with_suffix(".md").write_text(md)
     path.with_suffix(".svg").write_text(chart_svg(report))
+    (path.parent / "scale.svg").write_text(scale_chart_svg(report))
     print(md)
     if readme:
         update_readme(md)

@@ -44,6 +44,7 @@ REASONS = {
     405: b"Method Not Allowed",
 }
 DEPLOYMENTS_PREFIX = "/apis/apps/v1/namespaces/"
+PODS_PREFIX = "/api/v1/namespaces/"
 # The static token of the benchmark kubeconfig, and the one benchmarks/exec_plugin.py issues.
 TOKENS = frozenset({"Bearer bench-token", "Bearer bench-exec-token"})
 
@@ -51,8 +52,13 @@ TOKENS = frozenset({"Bearer bench-token", "Bearer bench-exec-token"})
 class Answers:
     """Every response the server can give, serialised once."""
 
-    def __init__(self, list_sizes: list[int], watch_events: int) -> None:
+    def __init__(self, list_sizes: list[int], watch_events: int, pods: int = 0) -> None:
         self.object = data.deployment_bytes(0)
+        # Pods for the scale scenarios: namespace `pods-N` holds the first N (LIST, paged with
+        # limit/continue as kube-apiserver pages; WATCH stays open and idle, as a quiet
+        # cluster's does), namespace `podwatch-E` answers a WATCH with E events, then idles.
+        self.pods = data.pod_items(pods, "pods") if pods else []
+        self.pod_events = [data.pod_event(b"MODIFIED", item) for item in self.pods[:1000]]
         self.lists = {f"list-{n}": data.list_body(n, f"list-{n}") for n in list_sizes}
         self.watch_chunks = [
             b"%x\r\n%s\r\n" % (len(ev), ev) for ev in data.watch_events(watch_events, "watch")
@@ -94,7 +100,17 @@ class Answers:
             }
         )
 
-    def route(self, method: str, path: str, accept: str) -> Response:
+    def pod_list(self, namespace: str, query: str) -> Response:
+        """A page of the first N pods (namespace `pods-N`): `limit` and `continue` (the offset)."""
+        size = _count(namespace, "pods-")
+        if size is None or size > len(self.pods):
+            return 404, b"application/json", self.not_found
+        params = _query(query)
+        start = int(params.get("continue") or 0)
+        limit = int(params.get("limit") or 0)
+        return 200, b"application/json", data.pod_list_page(self.pods, size, 1000, start, limit)
+
+    def route(self, method: str, path: str, accept: str, query: str = "") -> Response:
         """Map a request to a canned response (never a watch: see `is_watch`)."""
         json_type = b"application/json"
         path = path.rstrip("/") or "/"  # kr8s asks for `/version/`
@@ -109,6 +125,8 @@ class Answers:
             # APIResourceList, as a real server has for a group without resources.
             group_version = path[len("/apis/") :]
             return 200, json_type, empty_resource_list(group_version)
+        if path.startswith(PODS_PREFIX) and path.endswith("/pods") and method == "GET":
+            return self.pod_list(path[len(PODS_PREFIX) : -len("/pods")], query)
         if not path.startswith(DEPLOYMENTS_PREFIX):
             return 404, json_type, self.not_found
         parts = path[len(DEPLOYMENTS_PREFIX) :].split("/")
@@ -144,6 +162,19 @@ def empty_resource_list(group_version: str) -> bytes:
             "resources": [],
         }
     )
+
+
+def _query(query: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(query))
+
+
+def _count(namespace: str, prefix: str) -> int | None:
+    """N of a namespace named `<prefix>N`, else None."""
+    if not namespace.startswith(prefix) or not namespace[len(prefix) :].isdigit():
+        return None
+    return int(namespace[len(prefix) :])
 
 
 def wants_protobuf(accept: str) -> bool:
@@ -194,6 +225,28 @@ def send_watch(conn: socket.socket, answers: Answers, in_protobuf: bool = False)
     conn.sendall(b"0\r\n\r\n")
 
 
+def send_pod_watch(conn: socket.socket, answers: Answers, path: str, query: str) -> None:
+    """A Pod watch: `podwatch-E` sends E MODIFIED events, `pods-N` none; then the stream stays
+    open, idle, until the client hangs up (or `timeoutSeconds` passes), as on a quiet cluster."""
+    namespace = path[len(PODS_PREFIX) :].split("/")[0]
+    events = _count(namespace, "podwatch-") or 0
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Cache-Control: no-cache, private\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    pool = answers.pod_events
+    for i in range(events):
+        ev = pool[i % len(pool)]
+        conn.sendall(b"%x\r\n%s\r\n" % (len(ev), ev))
+    timeout = float(_query(query).get("timeoutSeconds") or 600)
+    conn.settimeout(timeout)
+    try:
+        while conn.recv(65536):  # the client sends nothing more; EOF when it hangs up
+            pass
+    except (TimeoutError, socket.timeout):
+        conn.sendall(b"0\r\n\r\n")  # the server's timeoutSeconds: a clean end of stream
+
+
 def serve_connection(conn: socket.socket, answers: Answers) -> None:
     """One keep-alive connection: requests in, canned responses out, until the client closes."""
     buf = bytearray()
@@ -219,10 +272,15 @@ def serve_connection(conn: socket.socket, answers: Answers) -> None:
                     b"Content-Length: %d\r\n\r\n%s"
                     % (len(answers.unauthorized), answers.unauthorized)
                 )
+            elif method == "GET" and is_watch(query) and path.startswith(PODS_PREFIX):
+                send_pod_watch(conn, answers, path, query)
+                return
             elif method == "GET" and is_watch(query):
                 send_watch(conn, answers, wants_protobuf(headers.get("accept", "")))
             else:
-                status, ctype, body = answers.route(method, path, headers.get("accept", ""))
+                status, ctype, body = answers.route(
+                    method, path, headers.get("accept", ""), query
+                )
                 if status >= 400:  # visible in the harness's report: a client asked for more
                     sys.stderr.write(f"benchmark server: {status} for {method} {target}\n")
                 conn.sendall(
@@ -253,7 +311,7 @@ def listen() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
+    sock.listen(2048)  # a thousand watches connect at once in the scale scenarios
     return sock
 
 
@@ -271,9 +329,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tls-dir", default="", help="also serve HTTPS; ca.crt is written here")
     parser.add_argument("--list-sizes", default="10,1000,10000")
     parser.add_argument("--watch-events", type=int, default=10000)
+    parser.add_argument("--pods", type=int, default=0, help="Pods for the scale scenarios")
     parser.add_argument("--max-seconds", type=float, default=900.0)
     args = parser.parse_args(argv)
-    answers = Answers([int(n) for n in args.list_sizes.split(",")], args.watch_events)
+    answers = Answers([int(n) for n in args.list_sizes.split(",")], args.watch_events, args.pods)
     sock = listen()
     threading.Thread(target=serve, args=(sock, answers), daemon=True).start()
     ready = f"READY http://127.0.0.1:{sock.getsockname()[1]}"

@@ -31,19 +31,40 @@ class Settings:
     def __init__(self) -> None:
         env = os.environ
         self.scenario = env["BENCH_SCENARIO"]
-        self.server = env["BENCH_SERVER"]  # http://127.0.0.1:PORT
+        # https://127.0.0.1:PORT (http:// for the plain-HTTP diagnostic rows), its CA's PEM file
+        self.server = env["BENCH_SERVER"]
+        self.ca_file = env.get("BENCH_CA", "") if self.server.startswith("https:") else ""
         self.token = env.get("BENCH_TOKEN", "bench-token")
         self.kubeconfig = env.get("BENCH_KUBECONFIG", "")  # HTTPS + token
         self.http_kubeconfig = env.get("BENCH_HTTP_KUBECONFIG", "")  # plain HTTP + token
         self.exec_kubeconfig = env.get("BENCH_EXEC_KUBECONFIG", "")
         self.n = int(env.get("BENCH_N", "1"))
         self.list_size = int(env.get("BENCH_LIST_SIZE", "10000"))
+        self.watches = int(env.get("BENCH_WATCHES", "0"))  # concurrent watches (watch_many)
+        self.page_size = 500  # client-go's pager default (tools/pager defaultPageSize)
         self.namespace = NAMESPACE
         self.name = NAME
 
     def list_namespace(self) -> str:
         """The benchmark server answers a LIST in namespace `list-N` with N items."""
         return f"list-{self.list_size}"
+
+    def pods_namespace(self) -> str:
+        """Pods: namespace `pods-N` lists N (in pages), and its watch stays open and idle."""
+        return f"pods-{self.list_size}"
+
+    def podwatch_namespace(self) -> str:
+        """A Pod watch in namespace `podwatch-E` sends E events, then stays open and idle."""
+        return f"podwatch-{self.n}"
+
+
+def pod_key(i: int) -> str:
+    """The informer key ("namespace/name") of the i-th benchmark Pod (benchmarks/data.py)."""
+    return "pods/web-74d87d5b-%05x" % i
+
+
+def pod_ip(i: int) -> str:
+    return "10.244.%d.%d" % (i // 250, i % 250 + 1)
 
 
 class Adapter(Protocol):
@@ -61,6 +82,15 @@ class Adapter(Protocol):
     def list_dynamic(self, h: Any, s: Settings) -> Any: ...
     def watch(self, h: Any, s: Settings) -> int: ...
     def crud(self, h: Any, s: Settings, i: int) -> None: ...
+
+
+# The scale scenarios call these when the adapter has them (else the cell reads "n/a"):
+#   list_paged(h, s) -> list            every Pod of pods-N, in pages of s.page_size
+#   informer_start(h, s) -> cache       returns once the cache holds every Pod of pods-N
+#   informer_get(cache, key) -> str     a cached Pod's status.podIP, read the client's way
+#   informer_stop(cache)
+#   async watch_many(s, received) -> int   s.watches watches of s.n events on one client;
+#                                       calls received() once every watch got its events
 
 
 def manifest(i: int, namespace: str = NAMESPACE) -> dict[str, Any]:
@@ -176,6 +206,82 @@ def scenario_crud(a: Adapter, s: Settings) -> dict[str, float]:
     return {"seconds": time.perf_counter() - t0, "ops": s.n}
 
 
+def scenario_list_paged(a: Adapter, s: Settings) -> dict[str, float]:
+    """Every Pod of a big collection, in pages of 500 (client-go's ListPager), all kept."""
+    if not hasattr(a, "list_paged"):
+        raise NotImplementedError("no paged LIST in this adapter")
+    h = _warm(a, s)
+    import gc
+
+    gc.collect()
+    base = rss_mb()
+    reset_peak_rss()
+    t0 = time.perf_counter()
+    items = a.list_paged(h, s)
+    seconds = time.perf_counter() - t0
+    peak = rss_mb("VmHWM")
+    if len(items) != s.list_size:
+        raise RuntimeError(f"listed {len(items)} items, expected {s.list_size}")
+    return {"seconds": seconds, "peak_delta_mb": peak - base}
+
+
+def scenario_informer(a: Adapter, s: Settings) -> dict[str, float]:
+    """An informer's initial sync of N Pods, then what holding them costs: the resident memory
+    added (after a full collection), per object, and the time of one typed read of a cached
+    object (store lookup by key + a few nested fields), which must stay O(1)."""
+    if not hasattr(a, "informer_start"):
+        raise NotImplementedError("no informer in this client")
+    h = _warm(a, s)
+    import gc
+
+    gc.collect()
+    base = rss_mb()
+    t0 = time.perf_counter()
+    cache = a.informer_start(h, s)  # type: ignore[attr-defined]
+    seconds = time.perf_counter() - t0
+    gc.collect()
+    steady = rss_mb() - base
+    probes = [(i * 7919) % s.list_size for i in range(1000)]
+    t1 = time.perf_counter()
+    for i in probes:
+        if a.informer_get(cache, pod_key(i)) != pod_ip(i):  # type: ignore[attr-defined]
+            raise RuntimeError(f"the cached pod {pod_key(i)} has not its pod IP")
+    access = (time.perf_counter() - t1) / len(probes)
+    a.informer_stop(cache)  # type: ignore[attr-defined]
+    return {
+        "seconds": seconds,
+        "steady_mb": steady,
+        "kb_per_object": steady * 1024 / s.list_size,
+        "access_us": access * 1e6,
+    }
+
+
+def scenario_watch_many(a: Adapter, s: Settings) -> dict[str, float]:
+    """s.watches concurrent async watches on one client, s.n events each: the time until every
+    watch got its events, the event rate, and the resident memory with all of them open."""
+    if not hasattr(a, "watch_many"):
+        raise NotImplementedError("no async watch in this client")
+    import asyncio
+
+    a.imports()
+    base = rss_mb()
+    marks: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def received() -> None:
+        marks["seconds"] = time.perf_counter() - t0
+        marks["rss"] = rss_mb()
+
+    count = asyncio.run(a.watch_many(s, received))  # type: ignore[attr-defined]
+    if count != s.watches * s.n or "seconds" not in marks:
+        raise RuntimeError(f"received {count} events, expected {s.watches * s.n}")
+    return {
+        "seconds": marks["seconds"],
+        "events_per_s": count / marks["seconds"],
+        "rss_delta_mb": marks["rss"] - base,
+    }
+
+
 def run(a: Adapter) -> None:
     """Run the scenario named in BENCH_SCENARIO and print `RESULT {json}` on stdout."""
     s = Settings()
@@ -199,7 +305,7 @@ def _dispatch(a: Adapter, s: Settings) -> dict[str, Any]:
         out = scenario_first_request(a, s, None)
     elif sc == "first_request_kubeconfig":
         out = scenario_first_request(a, s, s.kubeconfig)
-    elif sc == "get_loop":
+    elif sc in ("get_loop", "get_loop_http"):
         out = scenario_get_loop(a, s)
     elif sc == "list_typed":
         out = scenario_list(a, s, typed=True)
@@ -209,8 +315,14 @@ def _dispatch(a: Adapter, s: Settings) -> dict[str, Any]:
         out = scenario_list(a, s, typed=True)
     elif sc == "list_typed_10_loop":
         out = scenario_list_loop(a, s)
-    elif sc == "watch":
+    elif sc in ("watch", "watch_http"):
         out = scenario_watch(a, s)
+    elif sc.startswith("list_paged_"):
+        out = scenario_list_paged(a, s)
+    elif sc.startswith("informer_"):
+        out = scenario_informer(a, s)
+    elif sc.startswith("watch_many_"):
+        out = scenario_watch_many(a, s)
     elif sc == "crud":
         out = scenario_crud(a, s)
     elif sc == "exec_get_loop":

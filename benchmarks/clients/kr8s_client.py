@@ -20,8 +20,10 @@ class Kr8s:
 
     def connect(self, s: Settings, kubeconfig: str | None) -> Any:
         # kr8s takes a URL but no token without a kubeconfig, so it always reads one: the
-        # plain-HTTP static-token kubeconfig unless a scenario names another.
-        return kr8s.api(kubeconfig=kubeconfig or s.http_kubeconfig)
+        # HTTPS static-token kubeconfig (plain HTTP for the diagnostic rows) unless a scenario
+        # names another.
+        default = s.kubeconfig if s.server.startswith("https:") else s.http_kubeconfig
+        return kr8s.api(kubeconfig=kubeconfig or default)
 
     def get(self, h: Any, s: Settings) -> Any:
         obj = Deployment.get(s.name, namespace=s.namespace, api=h)

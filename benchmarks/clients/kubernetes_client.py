@@ -21,6 +21,7 @@ class Official:
             api_client = config.new_client_from_config(config_file=kubeconfig)
         else:
             cfg = client.Configuration(host=s.server)
+            cfg.ssl_ca_cert = s.ca_file or None
             cfg.api_key = {"authorization": s.token}
             cfg.api_key_prefix = {"authorization": "Bearer"}
             api_client = client.ApiClient(cfg)

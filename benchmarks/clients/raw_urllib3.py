@@ -25,8 +25,13 @@ class RawUrllib3:
     def connect(self, s: Settings, kubeconfig: str | None) -> Any:
         if kubeconfig:
             raise NotImplementedError("a floor reads no kubeconfig and runs no exec plugin")
-        host, _, port = s.server.removeprefix("http://").partition(":")
+        scheme, _, hostport = s.server.partition("://")
+        host, _, port = hostport.partition(":")
         headers = {"Authorization": f"Bearer {s.token}", "Accept": "application/json"}
+        if scheme == "https":
+            return urllib3.HTTPSConnectionPool(
+                host, int(port), headers=headers, maxsize=1, ca_certs=s.ca_file
+            )
         return urllib3.HTTPConnectionPool(host, int(port), headers=headers, maxsize=1)
 
     def _json(self, h: Any, method: str, url: str, body: Any = None) -> Any:
