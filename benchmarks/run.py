@@ -109,8 +109,8 @@ SCALE_CLIENTS = ("rawkube", "rawkube-stdjson", "httpx+json", "lightkube")
 
 def scale_sizes(smoke: bool) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     """(objects: LIST and informer, concurrent watches, events per watch) of the scale rows."""
-    if smoke:
-        return (20, 50, 100), (2, 5, 10), 5
+    if smoke:  # one small size each: the smoke run checks that the rows work, and stays quick
+        return (20,), (3,), 5
     return (1000, 10000, 100000), (10, 100, 1000), 50
 
 
@@ -119,6 +119,9 @@ def scenarios(smoke: bool) -> list[Scenario]:
     get_n, list_n, watch_n, crud_n = (20, 100, 100, 5) if smoke else (1000, 10000, 10000, 200)
     mid_n, small_loops = (50, 5) if smoke else (1000, 100)
     seconds, listed = ("seconds",), ("seconds", "peak_delta_mb")
+    # The smoke run (CI) checks that the diagnostic and scale rows work: rawkube and a floor do.
+    extra_clients: tuple[str, ...] = ("rawkube", FLOOR) if smoke else ()
+    scale_clients = extra_clients or SCALE_CLIENTS
     main = [
         Scenario("import", "cold import", ("seconds", "rss_mb")),
         Scenario("first_request", "import + construct + first GET", ("seconds", "construct_get_s")),
@@ -147,9 +150,21 @@ def scenarios(smoke: bool) -> list[Scenario]:
             n=get_n,
         ),
         Scenario(
-            "get_loop_http", f"{get_n} sequential GETs, plain HTTP", seconds, n=get_n, http=True
+            "get_loop_http",
+            f"{get_n} sequential GETs, plain HTTP",
+            seconds,
+            n=get_n,
+            http=True,
+            clients=extra_clients,
         ),
-        Scenario("watch_http", f"watch, {watch_n} events, plain HTTP", seconds, n=watch_n, http=True),
+        Scenario(
+            "watch_http",
+            f"watch, {watch_n} events, plain HTTP",
+            seconds,
+            n=watch_n,
+            http=True,
+            clients=extra_clients,
+        ),
     ]
     objects, watch_counts, events = scale_sizes(smoke)
     scale = [
@@ -158,7 +173,7 @@ def scenarios(smoke: bool) -> list[Scenario]:
             f"LIST {n} Pods in pages of 500",
             ("seconds", "peak_delta_mb"),
             list_size=n,
-            clients=SCALE_CLIENTS,
+            clients=scale_clients,
             scale=True,
         )
         for n in objects
@@ -169,7 +184,7 @@ def scenarios(smoke: bool) -> list[Scenario]:
             f"Informer of {n} Pods",
             ("seconds", "steady_mb", "kb_per_object", "access_us"),
             list_size=n,
-            clients=SCALE_CLIENTS,
+            clients=scale_clients,
             scale=True,
         )
         for n in objects
@@ -181,7 +196,7 @@ def scenarios(smoke: bool) -> list[Scenario]:
             ("seconds", "events_per_s", "rss_delta_mb"),
             n=events,
             watches=w,
-            clients=SCALE_CLIENTS,
+            clients=scale_clients,
             scale=True,
         )
         for w in watch_counts
@@ -672,7 +687,9 @@ def scale_chart_svg(report: dict[str, Any]) -> str:
         y0 = 40 + (i // cols) * (panel_h + pad_b + pad_t + 10) + pad_t
         w, h = panel_w - pad_l, panel_h
         out.append(f'<text x="{x0}" y="{y0 - 8}" font-weight="bold">{escape(title)}</text>')
-        out.append(f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#d0d7de"/>')
+        out.append(
+            f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#d0d7de"/>'
+        )
         values = [v for pts in points.values() for _, v in pts]
         sizes = sorted({x for pts in points.values() for x, _ in pts})
         if not values or not sizes:
@@ -697,7 +714,9 @@ def scale_chart_svg(report: dict[str, Any]) -> str:
                 v = mant * 10.0**exp
                 if lo_y <= math.log10(v) <= hi_y:
                     y = py(v)
-                    out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + w}" y2="{y:.1f}" stroke="#eaeef2"/>')
+                    out.append(
+                        f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + w}" y2="{y:.1f}" stroke="#eaeef2"/>'
+                    )
                     out.append(
                         f'<text x="{x0 - 4}" y="{y + 3:.1f}" text-anchor="end">'
                         f"{escape(fmt(metric, v))}</text>"
@@ -706,7 +725,9 @@ def scale_chart_svg(report: dict[str, Any]) -> str:
             out.append(
                 f'<text x="{px(x):.1f}" y="{y0 + h + 14}" text-anchor="middle">{x:,.0f}</text>'
             )
-        out.append(f'<text x="{x0 + w / 2:.1f}" y="{y0 + h + 26}" text-anchor="middle" fill="#57606a">{label}</text>')
+        out.append(
+            f'<text x="{x0 + w / 2:.1f}" y="{y0 + h + 26}" text-anchor="middle" fill="#57606a">{label}</text>'
+        )
         for c, pts in points.items():
             color = CHART_COLORS[clients.index(c) % len(CHART_COLORS)]
             path = " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in pts)
@@ -785,7 +806,9 @@ def targets(med: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         FLOOR,
         1.2,
     )
-    check("typed LIST peak RSS at or below lightkube", "list_typed", "peak_delta_mb", "lightkube", 1.0)
+    check(
+        "typed LIST peak RSS at or below lightkube", "list_typed", "peak_delta_mb", "lightkube", 1.0
+    )
     check(
         "dynamic LIST peak RSS at or below lightkube",
         "list_dynamic",
@@ -979,7 +1002,11 @@ def main(argv: list[str] | None = None) -> int:
         log.append(f"install failed: {line}: {error}")
 
     list_sizes = sorted(
-        {10, 100 if args.smoke else 1000, *(s.list_size for s in scs if s.list_size and not s.scale)}
+        {
+            10,
+            100 if args.smoke else 1000,
+            *(s.list_size for s in scs if s.list_size and not s.scale),
+        }
     )
     watch_n = max([s.n for s in scs if s.name == "watch"] or [10])
     pods = max([s.list_size for s in scs if s.scale] or [0])

@@ -23,12 +23,12 @@ import sys
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from rawkube._record import record
 from rawkube.config.types import Config, ExecConfig
 from rawkube.errors import AuthError, ConfigError
 
@@ -60,7 +60,7 @@ EXEC_CREDENTIAL_EXTENSION = "rawkube.exec_credential"
 _EXEC_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 
 
-@dataclass(frozen=True)
+@record()
 class _Fetch:
     """A flow step: "give me current credentials"; `stale` = the ones the server just refused."""
 
@@ -237,7 +237,7 @@ class TokenFileAuth(_RefreshingAuth):
 # Exec credential plugins
 
 
-@dataclass(frozen=True, repr=False)
+@record()
 class ExecCredential:
     """What a plugin returned (`ExecCredential.status`): a token and/or a client cert and key."""
 

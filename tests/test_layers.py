@@ -26,6 +26,7 @@ LAYERS: list[tuple[int, tuple[str, ...]]] = [
         (
             "rawkube._version",
             "rawkube._json",
+            "rawkube._record",
             "rawkube.errors",
             "rawkube.schema",
             "rawkube.flow",

@@ -60,11 +60,11 @@ class Settings:
 
 def pod_key(i: int) -> str:
     """The informer key ("namespace/name") of the i-th benchmark Pod (benchmarks/data.py)."""
-    return "pods/web-74d87d5b-%05x" % i
+    return f"pods/web-74d87d5b-{i:05x}"
 
 
 def pod_ip(i: int) -> str:
-    return "10.244.%d.%d" % (i // 250, i % 250 + 1)
+    return f"10.244.{i // 250}.{i % 250 + 1}"
 
 
 class Adapter(Protocol):
@@ -237,17 +237,17 @@ def scenario_informer(a: Adapter, s: Settings) -> dict[str, float]:
     gc.collect()
     base = rss_mb()
     t0 = time.perf_counter()
-    cache = a.informer_start(h, s)  # type: ignore[attr-defined]
+    cache = a.informer_start(h, s)
     seconds = time.perf_counter() - t0
     gc.collect()
     steady = rss_mb() - base
     probes = [(i * 7919) % s.list_size for i in range(1000)]
     t1 = time.perf_counter()
     for i in probes:
-        if a.informer_get(cache, pod_key(i)) != pod_ip(i):  # type: ignore[attr-defined]
+        if a.informer_get(cache, pod_key(i)) != pod_ip(i):
             raise RuntimeError(f"the cached pod {pod_key(i)} has not its pod IP")
     access = (time.perf_counter() - t1) / len(probes)
-    a.informer_stop(cache)  # type: ignore[attr-defined]
+    a.informer_stop(cache)
     return {
         "seconds": seconds,
         "steady_mb": steady,
@@ -272,7 +272,7 @@ def scenario_watch_many(a: Adapter, s: Settings) -> dict[str, float]:
         marks["seconds"] = time.perf_counter() - t0
         marks["rss"] = rss_mb()
 
-    count = asyncio.run(a.watch_many(s, received))  # type: ignore[attr-defined]
+    count = asyncio.run(a.watch_many(s, received))
     if count != s.watches * s.n or "seconds" not in marks:
         raise RuntimeError(f"received {count} events, expected {s.watches * s.n}")
     return {
@@ -290,6 +290,7 @@ def run(a: Adapter) -> None:
     except NotImplementedError as e:
         out = {"unsupported": str(e) or "not supported by this client"}
     out["max_rss_mb"] = rss_mb("VmHWM")
+    out["https"] = s.server.startswith("https:")
     import json  # only now: the import scenario must not have had it for free
 
     sys.stdout.write("RESULT " + json.dumps(out) + "\n")

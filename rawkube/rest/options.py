@@ -4,9 +4,10 @@ client-go passes Go option structs (`metav1.ListOptions`, `GetOptions`, `CreateO
 `UpdateOptions`, `PatchOptions`, `DeleteOptions`) to `Request.VersionedParams()` or `Body()`;
 kube-rs has the same as `ListParams`, `WatchParams`, `PostParams`, `PatchParams`,
 `DeleteParams` (kube-core/src/params.rs), each with a `validate()` and a query builder. Here they
-are frozen dataclasses: built once from a public method's keyword arguments, validated when
-built (a wrong value raises at the caller's line, before anything is sent), and turned into
-wire form by `to_query()` (query parameters) or `to_body()` (`DeleteOptions` travel in the body).
+are frozen value classes (`rawkube._record`: frozen dataclasses without their import-time cost),
+built once from a public method's keyword arguments, validated when built (a wrong value raises
+at the caller's line, before anything is sent), and turned into wire form by `to_query()` (query
+parameters) or `to_body()` (`DeleteOptions` travel in the body).
 
 The query names and encodings come from the struct tags in
 k8s.io/apimachinery/pkg/apis/meta/v1/types.go; Go's `omitempty` decides what is left out:
@@ -25,8 +26,10 @@ callers that build requests by hand.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from rawkube._record import record, record_fields
 
 QueryParams = dict[str, str | list[str]]
 """Wire-ready query parameters: name -> value, or a list of values for a repeated key."""
@@ -102,10 +105,10 @@ def _put(params: QueryParams, key: str, value: str | None) -> None:
 
 
 def _set(obj: object, name: str, value: object) -> None:
-    object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
+    object.__setattr__(obj, name, value)  # normalising a frozen record in __post_init__
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class WatchOptions:
     """`ListOptions{Watch: true, ...}`: the list options a watch honours (kube-rs `WatchParams`).
 
@@ -166,7 +169,7 @@ class WatchOptions:
         return params
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class ListOptions(WatchOptions):
     """`metav1.ListOptions` for LIST and DELETE-collection (kube-rs `ListParams`): the watch
     options plus paging.
@@ -191,12 +194,12 @@ class ListOptions(WatchOptions):
 
     def replace(self, **changes: Any) -> ListOptions:
         """A copy with some options changed (the pager's next page)."""
-        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        values = {f: getattr(self, f) for f in record_fields(self)}
         values.update(changes)
         return ListOptions(**values)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class GetOptions:
     """`metav1.GetOptions`: only `resourceVersion` ("0" = any cached version is fine)."""
 
@@ -214,7 +217,7 @@ class GetOptions:
         return params
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class CreateOptions:
     """`metav1.CreateOptions`: dryRun=All, fieldManager, fieldValidation (kube-rs `PostParams`)."""
 
@@ -239,12 +242,12 @@ class CreateOptions:
         return params
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class UpdateOptions(CreateOptions):
     """`metav1.UpdateOptions`: the same fields as `CreateOptions`."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class PatchOptions(CreateOptions):
     """`metav1.PatchOptions`: the write options plus `force` (server-side apply only).
 
@@ -285,7 +288,7 @@ def _preconditions(preconditions: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class DeleteOptions:
     """`metav1.DeleteOptions` (kube-rs `DeleteParams`), sent as the DELETE body.
 

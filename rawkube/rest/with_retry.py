@@ -23,10 +23,10 @@ This module is pure: the sync and async clients ask it, then sleep themselves.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import httpx
 
+from rawkube._record import record
 from rawkube.errors import ConnectionBroken, TransportError
 from rawkube.rest.result import retry_after_header
 
@@ -47,7 +47,7 @@ _RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record()
 class RetryPolicy:
     """How many times and on what to retry; `max_retries=0` disables retries."""
 

@@ -25,9 +25,10 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from rawkube._record import record
 from rawkube.errors import RawkubeError
 from rawkube.meta import meta_field
 from rawkube.rest.options import (
@@ -76,7 +77,7 @@ TunnelT = TypeVar("TunnelT")  # open_port: TunnelSocket or AsyncTunnel
 _MODELS_PACKAGE = "rawkube.models"
 
 
-@dataclass(frozen=True)
+@record()
 class ResourceInfo:
     """What a client needs to know about one resource (a discovery `APIResource`, plus models).
 
