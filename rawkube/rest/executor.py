@@ -58,16 +58,24 @@ from typing import Any
 import httpx
 
 from rawkube.config.types import Config
-from rawkube.errors import RequestTimeout, StatusError, TransportError
+from rawkube.errors import DecodeError, RequestTimeout, StatusError, TransportError
 from rawkube.flow import END, Flow, Sleep
 from rawkube.rest import trace
+from rawkube.rest.listdecode import ListDecoder
 from rawkube.rest.ratelimit import Clock, TokenBucket, limiter_for
 from rawkube.rest.request import Request
-from rawkube.rest.result import Result, error_from_response, is_success
+from rawkube.rest.result import (
+    NOT_DECODED,
+    Result,
+    body_excerpt,
+    error_from_response,
+    is_success,
+)
 from rawkube.rest.steps import (
     AuthClose,
     AuthNext,
     AuthStart,
+    BodySink,
     ClientSend,
     CloseResponse,
     Deadline,
@@ -158,10 +166,13 @@ class RESTCore:
 
     # -- the retry loop ----------------------------------------------------------------------
 
-    def send(self, req: Request, *, stream: bool = False) -> Flow[httpx.Response]:
+    def send(
+        self, req: Request, *, stream: bool = False, sink: BodySink | None = None
+    ) -> Flow[httpx.Response]:
         """Attempt after attempt until an answer that is not retried (client-go `request()`).
 
-        Non-streamed answers come back read (`response.content`); streamed ones unread.
+        Non-streamed answers come back read (`response.content`, or fed to `sink`: see
+        `ReadBody`); streamed ones unread.
         """
         request = req.to_httpx(self.client)
         timeout = req.get_timeout()
@@ -184,7 +195,7 @@ class RESTCore:
                 request.extensions["timeout"] = _bounded(timeouts, deadline.remaining())
             start = self.clock()
             try:
-                response = yield from self._transmit(request, stream, deadline)
+                response = yield from self._transmit(request, stream, deadline, sink)
             except httpx.HTTPError as err:
                 if (
                     deadline is not None
@@ -250,7 +261,11 @@ class RESTCore:
         return wrapped
 
     def _transmit(
-        self, request: httpx.Request, stream: bool, deadline: Deadline | None
+        self,
+        request: httpx.Request,
+        stream: bool,
+        deadline: Deadline | None,
+        sink: BodySink | None = None,
     ) -> Flow[httpx.Response]:
         """One attempt: `client.send(request, stream=stream)`, minus what a Kubernetes client
         never uses (the direct send path, module docstring)."""
@@ -286,15 +301,31 @@ class RESTCore:
                 request.extensions["timeout"] = _bounded(
                     dict(request.extensions.get("timeout") or {}), deadline.remaining()
                 )
-            yield ReadBody(response, deadline)
+            yield ReadBody(response, deadline, sink)
         return response
 
     # -- around it ------------------------------------------------------------------------------
 
     def do(self, req: Request) -> Flow[Result]:
-        """Send and read the answer (client-go `Do()`): a Result, or raise its StatusError."""
-        response = yield from self.send(req)
-        return self.finish(req, response, response.content)
+        """Send and read the answer (client-go `Do()`): a Result, or raise its StatusError.
+
+        A request marked `streamed_list()` (the typed and dynamic LIST verbs) has a successful
+        JSON answer decoded while it arrives (`rest.listdecode`: the body is never held whole,
+        a third of a big LIST's peak memory); unless the trace shows bodies (-v 8).
+        """
+        sink = ListDecoder() if req.is_streamed_list() and not trace.enabled(8) else None
+        response = yield from self.send(req, sink=sink)
+        if sink is None or not sink.engaged:
+            return self.finish(req, response, response.content)
+        try:
+            decoded = sink.close()
+        except (ValueError, RecursionError) as err:
+            ctype = response.headers.get("content-type")
+            excerpt = body_excerpt(sink.raw, trace.request_secrets(response.request))
+            raise DecodeError(
+                f"response body is not valid JSON ({ctype}): {excerpt}", content_type=ctype
+            ) from err
+        return self.finish(req, response, b"", decoded=decoded)
 
     def do_raw(self, req: Request) -> Flow[bytes]:
         """The answer's body bytes (client-go `DoRaw()`)."""
@@ -337,8 +368,12 @@ class RESTCore:
         """Pass the `Warning` headers to the handler; return their texts."""
         return handle_warnings(response.headers.get_list("warning"), self.warning_handler)
 
-    def finish(self, req: Request, response: httpx.Response, body: bytes) -> Result:
-        """Response (body read) -> Result, or raise its StatusError (client-go `transformResponse`)."""
+    def finish(
+        self, req: Request, response: httpx.Response, body: bytes, decoded: Any = NOT_DECODED
+    ) -> Result:
+        """Response (body read) -> Result, or raise its StatusError (client-go `transformResponse`).
+
+        `decoded`: the body was decoded as it arrived (not kept): the Result holds that."""
         if not is_success(response.status_code):
             raise self.failure(req, response, body)
         warnings = self.handle_warnings(response)
@@ -349,6 +384,7 @@ class RESTCore:
             warnings=warnings,
             url=safe_url(response.request),
             request=response.request,
+            decoded=decoded,
         )
 
     def failure(

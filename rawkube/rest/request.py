@@ -173,6 +173,7 @@ class Request:
         "_body_obj",
         "_body_type",
         "_timeout",
+        "_streamed_list",
     )
 
     def __init__(
@@ -202,6 +203,7 @@ class Request:
         self._body_obj: Any = None  # the object `body()` encoded, re-encoded by `content_type()`
         self._body_type: str | None = None  # what the body went as, when not `_content_type`
         self._timeout: float | None = None
+        self._streamed_list = False
 
     # -- path -----------------------------------------------------------------------------
     def namespace(self: Self, namespace: str | None) -> Self:
@@ -325,6 +327,16 @@ class Request:
     def get_timeout(self) -> float | None:
         """The timeout set with `timeout()`, if any."""
         return self._timeout
+
+    def streamed_list(self: Self, on: bool = True) -> Self:
+        """The answer is a list object: decode its items as they arrive instead of holding the
+        whole body first (`rawkube.rest.listdecode`; the LIST verbs ask for it). `Result.raw()`
+        then gives the decoded list encoded again, not the bytes received."""
+        self._streamed_list = on
+        return self
+
+    def is_streamed_list(self) -> bool:
+        return self._streamed_list
 
     def options(self: Self, opts: Any) -> Self:
         """Add the query parameters of an options value (`rawkube.rest.options.ListOptions`

@@ -23,6 +23,9 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 # client-go maxUnstructuredResponseTextBytes: how much of a non-Status body an error keeps.
 MAX_UNSTRUCTURED_BYTES = 2048
 
+# A Result whose body was not decoded yet (`Result(decoded=...)` is given otherwise).
+NOT_DECODED: Any = object()
+
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
@@ -173,7 +176,7 @@ class Result:
         "_request",
     )
 
-    _UNSET: Any = object()
+    _UNSET: Any = NOT_DECODED
 
     def __init__(
         self,
@@ -184,6 +187,7 @@ class Result:
         warnings: list[str] | None = None,
         url: str = "",
         request: httpx.Request | None = None,
+        decoded: Any = NOT_DECODED,
     ) -> None:
         self.status_code = status_code
         self.headers = headers
@@ -191,7 +195,8 @@ class Result:
         self.warnings: list[str] = warnings or []
         self.url = url
         self._body = body
-        self._decoded: Any = Result._UNSET
+        # Decoded already when the body was decoded as it arrived (`rest.listdecode`).
+        self._decoded: Any = decoded
         # The request answered: only read to mask its credentials in a DecodeError's excerpt.
         self._request = request
 
@@ -203,7 +208,12 @@ class Result:
         return request_secrets(self._request)
 
     def raw(self) -> bytes:
-        """The body bytes as received (client-go `Result.Raw()`)."""
+        """The body bytes as received (client-go `Result.Raw()`).
+
+        For an answer decoded while it arrived (a LIST, `Request.streamed_list()`) the bytes
+        were not kept: this is the decoded object encoded again (the same JSON value)."""
+        if not self._body and self._decoded is not Result._UNSET and self._decoded is not None:
+            self._body = _json.dumps(self._decoded)
         return self._body
 
     def text(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -254,52 +254,110 @@ class Deadline:
         return self.at - self.clock()
 
 
+class BodySink(Protocol):
+    """Where a body goes chunk by chunk instead of being joined (`rest.listdecode.ListDecoder`):
+    `reset(engaged)` starts an attempt (`engaged`: this attempt's body goes to the sink)."""
+
+    engaged: bool
+
+    def reset(self, engaged: bool = False) -> None: ...
+    def feed(self, chunk: bytes) -> None: ...
+    def abort(self) -> None: ...
+
+
+def _sinks(response: httpx.Response) -> bool:
+    """Whether a body sink takes this answer: a success in JSON (failures, protobuf, YAML and
+    text are read whole, as always)."""
+    ctype = response.headers.get("content-type") or ""
+    return 200 <= response.status_code <= 206 and ctype.split(";", 1)[0].strip() == JSON
+
+
+JSON = "application/json"
+
+
 class ReadBody(Step):
     """Read a response's whole body; closes the response if reading fails.
 
     With a `deadline` the body is read chunk by chunk and the deadline checked between chunks,
     so a server that drips bytes cannot outlive it (the executor has set the read timeout to
     what was left when the body started, which bounds a silent wait too); async reads are
-    cancelled at the deadline.
+    cancelled at the deadline. With a `sink` a successful JSON body is fed to it chunk by chunk
+    and not kept (`response.content` is then empty; `sink.engaged` says so).
     """
 
-    __slots__ = ("response", "deadline")
+    __slots__ = ("response", "deadline", "sink")
 
-    def __init__(self, response: httpx.Response, deadline: Deadline | None = None) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        deadline: Deadline | None = None,
+        sink: BodySink | None = None,
+    ) -> None:
         self.response = response
         self.deadline = deadline
+        self.sink = sink
+
+    def _sink(self) -> BodySink | None:
+        sink = self.sink
+        if sink is None:
+            return None
+        engaged = _sinks(self.response)
+        sink.reset(engaged)  # a new attempt starts afresh
+        return sink if engaged else None
 
     def run(self, rt: Runtime) -> bytes:
         response, deadline = self.response, self.deadline
+        sink = self._sink()
         try:
-            if deadline is None:
+            if deadline is None and sink is None:
                 return response.read()
             chunks = []
             for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                if deadline.remaining() <= 0:
+                if sink is not None:
+                    sink.feed(chunk)
+                else:
+                    chunks.append(chunk)
+                if deadline is not None and deadline.remaining() <= 0:
                     raise deadline.expired()
             body = b"".join(chunks)
             response._content = body  # what `read()` keeps: `response.content` works
             return body
         except BaseException:
+            if sink is not None:
+                sink.abort()
             response.close()
             raise
 
     async def arun(self, rt: AsyncRuntime) -> bytes:
         response, deadline = self.response, self.deadline
+        sink = self._sink()
         try:
-            if deadline is None:
+            if sink is not None:
+                read: Any = _feed_async(response, sink)
+            elif deadline is None:
                 return await response.aread()
+            else:
+                read = response.aread()
+            if deadline is None:
+                return await read
             import asyncio
 
             try:
-                return await asyncio.wait_for(response.aread(), max(deadline.remaining(), 0.0))
+                return await asyncio.wait_for(read, max(deadline.remaining(), 0.0))
             except asyncio.TimeoutError:
                 raise deadline.expired() from None
         except BaseException:
+            if sink is not None:
+                sink.abort()
             await response.aclose()
             raise
+
+
+async def _feed_async(response: httpx.Response, sink: BodySink) -> bytes:
+    async for chunk in response.aiter_bytes():
+        sink.feed(chunk)
+    response._content = b""
+    return b""
 
 
 class CloseResponse(Step):

@@ -488,7 +488,8 @@ class _ResourceClientBase(
             resource_version_match=resource_version_match,
             timeout_seconds=timeout_seconds,
         )
-        req = self._on(self._rest.get()).options(opts)
+        # Decoded as it arrives: the body of a big list is never held whole (issue 15).
+        req = self._on(self._rest.get()).options(opts).streamed_list()
         result: AnyT = self._send(req, self._read_list, timeout)
         return result
 
