@@ -96,7 +96,16 @@ CUSTOM = {  # unstructured lists come with sorted keys: items before kind and me
         [1, 2, 3],
         {"items": [{"metadata": {}}]},
     ],
-    ids=["deployments", "inner-boundaries", "sorted-keys", "empty", "null", "object", "array", "one"],
+    ids=[
+        "deployments",
+        "inner-boundaries",
+        "sorted-keys",
+        "empty",
+        "null",
+        "object",
+        "array",
+        "one",
+    ],
 )
 @pytest.mark.parametrize("step", [1, 13, 4096])
 def test_decodes_exactly_what_json_loads_gives(doc: Any, step: int) -> None:
