@@ -20,7 +20,13 @@ changed. It is client-go's `SharedIndexInformer` in small parts:
   not watching reaches `on_delete` as a `DeletedFinalStateUnknown` tombstone carrying the last
   state the cache knew;
 * an optional periodic resync re-delivers every cached object as `on_update(obj, obj)`, for
-  controllers that re-check the world now and then.
+  controllers that re-check the world now and then;
+* a transform (client-go `SetTransform`) applied to every object before it is cached or handed
+  to a handler, page by page as the LIST arrives: by default `strip_managed_fields`, which drops
+  `metadata.managedFields` (server-side apply's bookkeeping, ~40% of a Pod's memory; what
+  controller-runtime's `cache.TransformStripManagedFields` does). An update sent from a cached
+  object without managedFields keeps the server's (the API server treats them as unchanged);
+  pass `transform=None` to cache objects exactly as the server sent them.
 
     pods = Clientset(cfg).core_v1().pods("default")
     informer = Informer(pods, label_selector="app=web", indexers={"namespace": namespace_index})
@@ -75,6 +81,8 @@ from rawkube.tools.watcher import _Delivery
 log = logging.getLogger("rawkube.informer")
 
 IndexFunc = Callable[[Any], Iterable[str]]
+# An object about to be cached -> what to cache (client-go `cache.TransformFunc`).
+TransformFunc = Callable[[Any], Any]
 
 # The usual index name for `namespace_index` (client-go `cache.NamespaceIndex`).
 NAMESPACE_INDEX = "namespace"
@@ -100,6 +108,21 @@ def meta_namespace_key(obj: Any) -> str:
     `MetaNamespaceKeyFunc`); a tombstone's own key (controller.go
     `DeletionHandlingMetaNamespaceKeyFunc`). The one `rawkube.meta.object_key`."""
     return object_key(obj)
+
+
+def strip_managed_fields(obj: Any) -> Any:
+    """The informer's default transform: `metadata.managedFields` removed, in place (client-go
+    allows a transform to change the object it is given, which nobody else holds yet).
+
+    managedFields record which field manager set which fields (server-side apply); a cache
+    rarely reads them and they are the largest part of most objects: for the benchmark's Pods
+    (recorded from kube-apiserver 1.36) 37% of the JSON and 41% of the decoded memory. Works on
+    typed models, Unstructured and dicts."""
+    data = obj.to_dict() if callable(getattr(obj, "to_dict", None)) else obj
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    if isinstance(metadata, dict):
+        metadata.pop("managedFields", None)
+    return obj
 
 
 def namespace_index(obj: Any) -> list[str]:
@@ -397,9 +420,11 @@ class _InformerBase:
         page_size: int = DEFAULT_PAGE_SIZE,
         timeout_seconds: int = 300,
         backoff: Backoff | None = None,
+        transform: TransformFunc | None = strip_managed_fields,
         **options: Any,
     ) -> None:
         self.list_watch = list_watch
+        self.transform = transform
         self.resync_period = resync_period
         self.page_size = page_size
         self.timeout_seconds = timeout_seconds
@@ -454,6 +479,12 @@ class _InformerBase:
                 self._cache.add_handler(handler)
         return handler
 
+    def set_transform(self, transform: TransformFunc | None) -> None:
+        """Replace the transform (client-go `SetTransform`): only before `start()`."""
+        if self._started:
+            raise RuntimeError("set_transform() must be called before the informer starts")
+        self.transform = transform
+
     def _handlers_lock(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -469,16 +500,19 @@ class _InformerBase:
     def _entries(self, event: ReflectorEvent) -> list[Any]:
         """Reflector events as FIFO entries: a whole LIST as one ("list", items) replacement,
         each watch event as ("event", type, object)."""
+        transform = self.transform
         if event.kind == "init":
             self._listed = []
-        elif event.kind == "init_page":
-            self._listed.extend(event.items)
+        elif event.kind == "init_page":  # transformed page by page: a page is all we hold raw
+            page = event.items
+            self._listed.extend(page if transform is None else map(transform, page))
         elif event.kind == "init_done":
             listed, self._listed = self._listed, []
             self._delivery.diff(listed)  # what the cache will hold: replays are known
             return [("list", listed)]
         elif self._delivery.accept(event.event):  # not a replay of a version already seen
-            return [("event", event.event.type, event.event.object)]
+            obj = event.event.object
+            return [("event", event.event.type, obj if transform is None else transform(obj))]
         return []
 
     def _processing(self, fifo: Any, synced: Any) -> Flow[None]:
@@ -516,7 +550,8 @@ class Informer(_InformerBase):
     updates; `indexers` maps index names to functions returning the values an object is
     indexed under (`namespace_index`). `timeout_seconds` bounds each watch request on the
     server side; `backoff` paces retries after failures (`rawkube.tools.reflector`); `sleep`
-    replaces the pause between watches (tests).
+    replaces the pause between watches (tests). `transform` is applied to every object before
+    it is cached or handled (default `strip_managed_fields`; None keeps objects as sent).
     """
 
     def __init__(
@@ -529,6 +564,7 @@ class Informer(_InformerBase):
         timeout_seconds: int = 300,
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] | None = None,
+        transform: TransformFunc | None = strip_managed_fields,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -538,6 +574,7 @@ class Informer(_InformerBase):
             page_size=page_size,
             timeout_seconds=timeout_seconds,
             backoff=backoff,
+            transform=transform,
             **options,
         )
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -656,6 +693,7 @@ class AsyncInformer(_InformerBase):
         timeout_seconds: int = 300,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        transform: TransformFunc | None = strip_managed_fields,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -665,6 +703,7 @@ class AsyncInformer(_InformerBase):
             page_size=page_size,
             timeout_seconds=timeout_seconds,
             backoff=backoff,
+            transform=transform,
             **options,
         )
         self._queue: asyncio.Queue[Any] | None = None
@@ -745,9 +784,11 @@ __all__ = [
     "EventHandler",
     "Informer",
     "Store",
+    "TransformFunc",
     "diff_list",
     "event_change",
     "meta_namespace_key",
     "namespace_index",
     "resource_version",
+    "strip_managed_fields",
 ]

@@ -46,7 +46,7 @@ from rawkube.errors import DecodeError, StatusError, TransportError, is_gone
 from rawkube.flow import END, Call, Emit, Flow, Iter, Next, Sleep, Stop
 from rawkube.meta import resource_version
 from rawkube.retry import Backoff
-from rawkube.tools.pager import _Merge, _Pager
+from rawkube.tools.pager import _Pager
 
 EMPTY, INIT_LISTED, WATCHING = "Empty", "InitListed", "Watching"
 
@@ -224,15 +224,12 @@ class Reflector:
         self.relists += 1
         yield from _emit(on_event(INIT))
         pager: _Pager[Any, Any] = _Pager(self.list_fn, page_size=self.page_size or 0)
-        merge = _Merge()
+        pages = _Pages(on_event)
         try:
-            yield from pager._flow(self.options, merge.add)
+            yield from pager._flow(self.options, pages.add)
         except Exception as err:
             return self._failure(err)
-        listed = merge.result()
-        items = tuple(_list_items(listed))
-        yield from _emit(on_event(ReflectorEvent("init_page", items=items)))
-        self.resource_version = _list_rv(listed)
+        self.resource_version = pages.resource_version
         self.state = INIT_LISTED
         yield from _emit(
             on_event(ReflectorEvent("init_done", resource_version=self.resource_version))
@@ -327,6 +324,27 @@ class Reflector:
             raise err  # client-go's RetryWatcher stops on 410; with a list_fn we re-list
         self.state = EMPTY
         return 0.0
+
+
+class _Pages:
+    """Each page of a LIST reported as it arrives (kube-runtime's `InitPage`), so a consumer
+    can shrink or store it before the next one comes (the informer's transform: issue 15);
+    after a later page expired, the full list starts the LIST again (`init`)."""
+
+    def __init__(self, on_event: Callable[[ReflectorEvent], Iterable[Any]]) -> None:
+        self.on_event = on_event
+        self.resource_version = ""
+        self.restarted = False
+
+    def add(self, page: Any, full: bool) -> list[Any]:
+        out: list[Any] = []
+        if full and not self.restarted:  # the pages so far are void (pager.go FullListIfExpired)
+            self.restarted = True
+            out.extend(self.on_event(INIT))
+        items = tuple(_list_items(page))
+        out.extend(self.on_event(ReflectorEvent("init_page", items=items)))
+        self.resource_version = _list_rv(page)  # every page carries the snapshot's version
+        return out
 
 
 def _emit(items: Iterable[Any]) -> Flow[None]:
