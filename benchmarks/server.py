@@ -66,7 +66,7 @@ class Answers:
         self.discovery = data.discovery_bodies()
         # The same answers in the Kubernetes protobuf encoding, for clients that ask for it
         # (Accept: application/vnd.kubernetes.protobuf...), written by rawkube.protobuf exactly
-        # as kube-apiserver writes them (tests/test_protobuf_recorded.py).
+        # as kube-apiserver writes them (tests/protobuf/test_protobuf_recorded.py).
         self.pb_object = protobuf.encode(json.loads(self.object))
         self.pb_lists = {k: protobuf.encode(json.loads(v)) for k, v in self.lists.items()}
         self.pb_watch_chunks = [

@@ -121,7 +121,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         new.update({sid: why for sid, why in known.items() if sid not in ran})
         KNOWN_DIFFERENCES.write_text(
             "# scenario id -> why the LocalAPIServer still answers differently from the real\n"
-            "# kube-apiserver. tests/test_differential.py expects exactly these to differ.\n"
+            "# kube-apiserver. tests/testing/server/test_differential.py expects exactly these to differ.\n"
             + yaml.safe_dump(dict(sorted(new.items())), width=1000, sort_keys=True)
         )
         print(f"wrote {KNOWN_DIFFERENCES.relative_to(ROOT)} ({len(new)} entries)")

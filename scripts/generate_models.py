@@ -12,7 +12,7 @@ Go types), done here from the one document any API server publishes (`GET /opena
   `x-kubernetes-action`), a `GroupClient` per group/version and the clientset mixins.
 
 Deterministic (sorted everywhere, no timestamps) so that re-running it reproduces the committed files
-byte for byte; `tests/test_generator.py` checks exactly that.
+byte for byte; `tests/typed/test_generator.py` checks exactly that.
 
 Usage: python scripts/generate_models.py [--swagger PATH] [--out REPO_ROOT] [--check]
 """

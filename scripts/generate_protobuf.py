@@ -14,7 +14,7 @@ gogo-protobuf code generated from the Go API types (go-to-protobuf). Two sources
 Kinds map to messages through the OpenAPI document's ``x-kubernetes-group-version-kind``
 (``scripts/openapi/swagger.json``).
 
-Output: ``rawkube/protobuf/fields.json`` (deterministic; ``tests/test_protobuf_table.py`` regenerates it
+Output: ``rawkube/protobuf/fields.json`` (deterministic; ``tests/protobuf/test_protobuf_table.py`` regenerates it
 and compares byte for byte).
 
 Usage:

@@ -7,7 +7,7 @@ property ``spec.f`` carrying the rule, or the rule on the root schema for ``sche
 each value is posted as a custom resource (or, with ``old``, created with ``old`` and patched to
 the value). What the server answered (admitted or not, the Status message and causes, or the
 CRD's own rejection when the rule does not compile) goes to tests/cel/results.json, which
-tests/test_apiextensions_cel.py and scripts/measure_cel.py read. Needs the real server
+tests/testing/server/test_apiextensions_cel.py and scripts/measure_cel.py read. Needs the real server
 (../shared/tools/realkube); nothing here runs in CI.
 """
 

@@ -5,7 +5,7 @@
 Runs tests/helpers/kubectl_auth.py's session (can-i, can-i --list, whoami, --as, create token,
 using that token) with .venv/bin/kubectl and $REALKUBE/kubeconfig, and writes
 fixtures/auth/kubectl-auth.json (outputs normalised: uids, times and tokens masked).
-tests/test_kubectl_auth.py runs the same session against a LocalAPIServer and compares.
+tests/testing/server/test_kubectl_auth.py runs the same session against a LocalAPIServer and compares.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ body stored as base64) and its JSON twin, the same object(s) in JSON:
   resourceVersion with resourceVersionMatch=Exact);
 * a write's answer is paired with a LIST at its resourceVersion (Exact) filtered to its name;
 * a watch is repeated in JSON from the same resourceVersion (its events start the same way).
-`tests/test_protobuf_recorded.py` replays them: decoding must equal the JSON, encoding the JSON
+`tests/protobuf/test_protobuf_recorded.py` replays them: decoding must equal the JSON, encoding the JSON
 must give the server's bytes.
 
 Objects live in namespace `h13-protobuf-rec` (deleted at the end); nothing secret is recorded

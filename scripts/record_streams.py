@@ -9,7 +9,7 @@ WebSocket upgrade first, then the SPDY fallback; see `kubectl exec -v=8`), over 
 socket, and the answers are written to `fixtures/streams/real-apiserver-errors.json` (the
 fixture format of rawkube.testing.fixture); what kubectl itself prints for the same cases
 goes to `fixtures/kubectl-traces/stream-errors.json`. The script creates its namespace
-(h14-streams: two Pending pods, a Role letting alice get pods) and deletes it at the end. tests/test_stream_server_errors.py replays each
+(h14-streams: two Pending pods, a Role letting alice get pods) and deletes it at the end. tests/stream/test_stream_server_errors.py replays each
 request against the LocalAPIServer and compares status and body.
 
 Credentials come from the kubeconfig's `admin-token` and `alice-token` users; no

@@ -6,7 +6,7 @@ Creates a ServiceAccount and a Pod in a scratch namespace of ../shared/tools/rea
 for a plain, a pod-bound and a Secret-bound TokenRequest and reads a legacy token Secret, then
 writes fixtures/auth/serviceaccount-token-claims.json: each token's JOSE header and claims
 with every value replaced by its JSON type, except the values that are the same on every
-server (alg, iss, the audience, key names). tests/test_server_tokens.py checks that the
+server (alg, iss, the audience, key names). tests/testing/server/test_server_tokens.py checks that the
 LocalAPIServer's tokens have exactly this layout.
 """
 

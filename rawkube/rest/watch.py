@@ -307,7 +307,7 @@ def watch_events(
     run in the middle of another request on the same client, while that thread holds httpcore's
     (non-reentrant) connection-pool lock; finalizing the suspended stream then takes that lock
     again and the thread deadlocks. Without the cycle, a dropped Watch is released at once, by
-    reference counting, in the code that dropped it (tests/test_watch_abandoned.py).
+    reference counting, in the code that dropped it (tests/rest/test_watch_abandoned.py).
     """
     try:
         decoder.use_content_type(response.headers.get("content-type"))

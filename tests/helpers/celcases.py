@@ -1,7 +1,7 @@
 """The CEL case corpus (tests/cel/cases.yaml): how each case becomes a CRD.
 
 Shared by scripts/record_cel_cases.py (which records the real server's answers into
-tests/cel/results.json), scripts/measure_cel.py and tests/test_apiextensions_cel.py.
+tests/cel/results.json), scripts/measure_cel.py and tests/testing/server/test_apiextensions_cel.py.
 """
 
 from __future__ import annotations

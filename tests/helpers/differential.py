@@ -4,7 +4,7 @@ A *scenario* is a short list of raw requests (method, path, query, headers, body
 namespace of its own. Scenarios live in ``tests/differential/<category>.yaml``; what the real
 kube-apiserver 1.36 answered is recorded into ``fixtures/differential/<category>/<name>.json``
 by ``python scripts/differential.py record`` and replayed against a ``LocalAPIServer`` by
-``tests/test_differential.py`` (CI has no real server). ``scripts/differential.py compare``
+``tests/testing/server/test_differential.py`` (CI has no real server). ``scripts/differential.py compare``
 prints the agreement figure by category; ``compare --live`` asks both servers right now.
 
 Scenario file format (YAML, a list)::

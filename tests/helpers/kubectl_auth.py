@@ -1,6 +1,6 @@
 """A kubectl session about authentication and authorization, run against the real
 kube-apiserver (scripts/record_kubectl_auth.py records fixtures/auth/kubectl-auth.json) and
-against a LocalAPIServer (tests/test_kubectl_auth.py compares the two).
+against a LocalAPIServer (tests/testing/server/test_kubectl_auth.py compares the two).
 
 The kubeconfig has the contexts realkube's has: ``admin-token`` (user admin, uid
 realkube-admin, system:masters) and ``alice-token`` (user alice, uid realkube-alice).

@@ -6,7 +6,7 @@ kubectl asks for the OpenAPI v2 document in this form (client-go discovery ``Ope
 (kube-openapi pkg/handler/handler.go ``ToProtoBinary`` -> gnostic-models openapiv2
 ``ParseDocument``, whose compiler ``OpenAPIv2.go`` maps each JSON object to a message; field
 numbers from ``OpenAPIv2.proto``). This module does the same mapping, so that the bytes equal the
-real server's for the same JSON (tests/test_server_protobuf.py checks it against a recording).
+real server's for the same JSON (tests/testing/server/test_server_protobuf.py checks it against a recording).
 
 proto3: zero scalars are not written; a present object is written even when empty; objects are
 lists of named entries in the JSON's key order (gnostic keeps yaml.Node order). Values of
