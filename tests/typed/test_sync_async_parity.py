@@ -281,7 +281,7 @@ def test_every_public_verb_is_covered() -> None:
         return {name for name in dir(cls) if not name.startswith("_") and name != "info"}
 
     # exec, attach and port-forward upgrade to WebSockets, which a mock transport cannot
-    # answer: tests/test_stream_typed.py runs each of them, sync and async, against a server.
+    # answer: tests/stream/test_stream_typed.py runs each of them, sync and async, against a server.
     streams = {"exec", "exec_stream", "attach", "port_forward", "open_port"}
     assert verbs(ResourceClient) == verbs(AsyncResourceClient) == {c[0] for c in CASES} | streams
     # one definition for both: the verbs live in the shared base, the two classes add none

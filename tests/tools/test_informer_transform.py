@@ -17,7 +17,7 @@ from rawkube.flow import iterate
 from rawkube.models.core_v1 import Pod
 from rawkube.tools.informer import AsyncInformer, Informer, strip_managed_fields
 from rawkube.tools.reflector import Reflector, ReflectorEvent
-from tests.test_informer import END, FAST, FakeListWatch, FakeWatch, ev
+from tests.tools.test_informer import END, FAST, FakeListWatch, FakeWatch, ev
 
 MANAGED = [{"manager": "kubelet", "operation": "Update", "fieldsV1": {"f:status": {}}}]
 

@@ -1,6 +1,6 @@
 """kubectl describe / get events / events against a LocalAPIServer, as against the real server.
 
-The session (tests/kubectl_events_flow.py) was run with the same kubectl against kube-apiserver
+The session (tests/helpers/kubectl_events_flow.py) was run with the same kubectl against kube-apiserver
 1.36 + kube-controller-manager by scripts/record_kubectl_events.py (fixtures/kubectl-events/):
 a Deployment's ScalingReplicaSet event and its ReplicaSet's SuccessfulCreate events, as
 ``describe`` shows them under "Events:" and ``get events`` lists them (issue 11: describe shows
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from rawkube.testing import LocalAPIServer
-from tests.kubectl_events_flow import COMMANDS, session
+from tests.helpers.kubectl_events_flow import COMMANDS, session
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 KUBECTL = shutil.which("kubectl", path=str(ROOT / ".venv" / "bin")) or shutil.which("kubectl")
 RECORDED = ROOT / "fixtures" / "kubectl-events"
 

@@ -32,7 +32,7 @@ from rawkube.testing.server.controllers_workloads import (
 )
 from rawkube.testing.server.events import EVENTS, EventRecorder
 from rawkube.testing.server.store import ResourceKey, Store
-from tests.test_server_controllers import FakeClock
+from tests.testing.server.test_server_controllers import FakeClock
 
 Obj = dict[str, Any]
 

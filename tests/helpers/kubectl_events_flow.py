@@ -1,4 +1,4 @@
-"""The kubectl session tests/test_kubectl_events.py replays, shared with its recorder
+"""The kubectl session tests/testing/server/test_kubectl_events.py replays, shared with its recorder
 (scripts/record_kubectl_events.py): a Deployment whose Pods no node takes (the real server has no
 nodes; the LocalAPIServer's one node does not match its nodeSelector), then what ``kubectl
 describe`` and ``kubectl get events`` print about it. Outputs are normalised: the namespace,
