@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server import decode, table
+from rawkube.testing.server import decode, table, validation
 from rawkube.testing.server.admission import CREATE, UPDATE, Attributes
 from rawkube.testing.server.endpoints import endpoint
 from rawkube.testing.server.errors import APIError, Obj, method_not_allowed, not_found
@@ -110,6 +110,19 @@ def get(api: API, req: Request, t: Target) -> Response:
     return render(list_body(t.info, items, meta), req, t.info)
 
 
+def _validator(info: Any) -> Any:
+    """Validation in events.k8s.io/v1 terms (the strict rules of ValidateEventCreate /
+    ValidateEventUpdate for that request version) of the core-form object the registry holds;
+    the 422 is still made with the core GroupKind (pkg/registry/core/event/strategy.go)."""
+
+    def validate(new: Obj, old: Obj | None) -> list[dict[str, str]]:
+        if old is None:
+            return validation.validate_create(info, from_core(new))
+        return validation.validate_update(info, from_core(new), from_core(old))
+
+    return validate
+
+
 @endpoint(GROUP, "events", "", "POST")
 def create(api: API, req: Request, t: Target) -> Response:
     if t.name:
@@ -119,6 +132,7 @@ def create(api: API, req: Request, t: Target) -> Response:
     name = str(obj["metadata"].get("name") or "")
     api.record_update(req, Target(t.info, t.namespace, name, ""), None, obj)
     ctx = api.context(req, _core_target(api, t), name)
+    ctx.validator = _validator(t.info)
     core = to_core(obj)
     api.admission.admit(Attributes(CREATE, ctx, core))
     created = api.store.create(
@@ -136,6 +150,7 @@ def create(api: API, req: Request, t: Target) -> Response:
 def _write(api: API, req: Request, t: Target, patch_body: Any = None) -> Response:
     """A PUT or PATCH in events.k8s.io/v1 terms, stored in core form."""
     ctx = api.context(req, _core_target(api, t))
+    ctx.validator = _validator(t.info)
     warnings: list[tuple[str, str]] = []
 
     def updated(existing: Obj | None) -> Obj:

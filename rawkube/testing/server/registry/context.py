@@ -38,6 +38,11 @@ class RequestContext:
     # kubernetes Endpoints/EndpointSlice, whose loopback address a real apiserver never
     # advertises (ValidateEndpointIP refuses 127.0.0.0/8).
     unvalidated: bool = False
+    # The request version's validation, for a resource served by several groups over one
+    # storage: events.k8s.io/v1 Events are stored in core form but validated as the request's
+    # GroupVersion (pkg/registry/core/event/strategy.go: ValidateEventCreate(event,
+    # requestGroupVersion(ctx))). Called with (new, None) on create, (new, old) on update.
+    validator: Any = None
 
     @property
     def key(self) -> ResourceKey:

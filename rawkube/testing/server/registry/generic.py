@@ -214,7 +214,12 @@ class GenericStore:
         if ctx is not None:
             ctx.store = self
             strategy.prepare_for_create(ctx, obj)
-            causes = [] if ctx.unvalidated else strategy.validate(ctx, obj)
+            if ctx.unvalidated:
+                causes = []
+            elif ctx.validator is not None:
+                causes = ctx.validator(obj, None)
+            else:
+                causes = strategy.validate(ctx, obj)
             if causes:
                 raise validation.invalid_error(ctx.info, str(meta.get("name") or ""), causes)
             strategy.canonicalize(obj)
@@ -339,7 +344,10 @@ class GenericStore:
             if ctx is not None:
                 ctx.store = self
                 strategy.prepare_for_update(ctx, obj, existing)
-                causes = strategy.validate_update(ctx, obj, existing)
+                if ctx.validator is not None:
+                    causes = ctx.validator(obj, existing)
+                else:
+                    causes = strategy.validate_update(ctx, obj, existing)
                 if causes:
                     raise validation.invalid_error(ctx.info, name, causes)
                 strategy.canonicalize(obj)
