@@ -13,7 +13,7 @@ aggregated roles (admin, edit, view, ...). This script GETs them (admin token of
   served (uid, resourceVersion, creationTimestamp and managedFields times dropped: they are
   per cluster);
 * ``rawkube/testing/server/data/bootstrap-rbac.json.gz``: the same objects, which the
-  LocalAPIServer creates when it starts (``tests/test_server_rbac_bootstrap.py`` checks that the
+  LocalAPIServer creates when it starts (``tests/testing/server/test_server_rbac.py`` checks that the
   packaged data equals the recording, and that the server serves exactly these objects).
 """
 

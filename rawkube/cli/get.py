@@ -2,7 +2,7 @@
 
 What it accepts and prints follows kubectl 1.37 (k8s.io/kubectl/pkg/cmd/get/get.go, the
 resource builder's ResourceTypeOrNameArgs, cli-runtime's printers), compared byte for byte
-with kubectl's output in tests/test_cli_kubectl_parity.py:
+with kubectl's output in tests/cli/test_cli_kubectl_parity.py:
 
 - `get TYPE[,TYPE...] [NAME...]` and `get TYPE/NAME...`; a TYPE is anything the RESTMapper
   resolves (`deploy`, `deployments.apps`, `deployment.v1.apps`) or a category (`all`:

@@ -1,7 +1,7 @@
 """kubectl's printers, for plain dicts: YAML, JSON, name, human-readable tables, custom columns.
 
 Each follows the kubectl 1.37 code it names and is checked byte for byte against kubectl's
-output in tests/test_cli_kubectl_parity.py:
+output in tests/cli/test_cli_kubectl_parity.py:
 
 - `dump_json`: printers/json.go (json.MarshalIndent, 4 spaces; Go's encoding/json sorts map
   keys and escapes `<`, `>`, `&`);

@@ -420,7 +420,7 @@ def test_get_json_and_yaml_print_what_kubectl_prints(kubeconfig: Path, tmp_path:
 def test_get_watch_with_json_output_streams_changes(kubeconfig: Path, tmp_path: Path) -> None:
     """-w was ignored with -o json/yaml: the command printed the object and returned. A watch
     of one object prints it once (kubectl drops the watch's synthetic first ADDED event), then
-    each change as another YAML document (tests/test_cli_kubectl_parity.py compares them)."""
+    each change as another YAML document (tests/cli/test_cli_kubectl_parity.py compares them)."""
     env = _env(tmp_path, kubeconfig)
     proc = rawkube("get", "ns", "default", "-o", "yaml", "-w", "--request-timeout", "1", env=env)
     assert proc.returncode == 0, proc.stderr

@@ -1,6 +1,6 @@
 """Unit tests of the CLI's printing pieces: tabwriter, JSONPath, go-yaml quoting, Go's %v.
 
-The byte-for-byte comparisons with kubectl are in tests/test_cli_kubectl_parity.py; these pin
+The byte-for-byte comparisons with kubectl are in tests/cli/test_cli_kubectl_parity.py; these pin
 the rules on small inputs, including the corners kubectl's own tests pin.
 """
 
