@@ -21,7 +21,7 @@ PODS = ResourceKey("", "pods")
 @endpoint("", "pods", "binding", "POST")
 def bind(api: API, req: Request, t: Target) -> Response:
     from rawkube.testing.server.apivalidation.fielderrors import (
-        invalid_status,
+        aggregate,
         not_supported,
         required,
     )
@@ -39,7 +39,10 @@ def bind(api: API, req: Request, t: Target) -> Response:
     if not target.get("name"):
         causes.append(required("target.name"))
     if causes:
-        raise invalid_status("Binding", "", t.name, causes, bare=True)
+        # BindingREST.Create returns ValidatePodBinding's errs.ToAggregate(), not a StatusError:
+        # responsewriters.ErrorToAPIStatus makes it a 500 with no reason (recorded:
+        # controllers/pods-binding-subresource).
+        raise APIError(500, "", aggregate(causes))
     node = str(target.get("name"))
     dry_run = "All" in (req.query.get("dryRun") or [])
     preconditions = {k: meta[k] for k in ("uid", "resourceVersion") if meta.get(k)}

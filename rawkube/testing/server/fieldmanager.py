@@ -320,6 +320,23 @@ def new_entry(
     return entry
 
 
+def _group(api_version: str) -> str:
+    return api_version.rpartition("/")[0]
+
+
+def _reachable(entries: list[dict[str, Any]] | None, api_version: str) -> list[dict[str, Any]]:
+    """The entries whose version the request's version converts to.
+
+    structured-merge-diff merge/update.go Updater.update deletes every other manager whose
+    apiVersion the versionConverter cannot convert to (IsMissingVersionError: no such version
+    in the request's API group, e.g. an events.k8s.io/v1 entry on a core v1 update of the same
+    Event; apimachinery/pkg/util/managedfields/internal/versionconverter.go). Within a group
+    every served version converts (built-ins through the internal hub, CRDs by their conversion).
+    """
+    group = _group(api_version)
+    return [e for e in entries or [] if _group(str(e.get("apiVersion", ""))) == group]
+
+
 def update_entries(
     entries: list[dict[str, Any]] | None,
     manager: str,
@@ -343,7 +360,7 @@ def update_entries(
     result: list[dict[str, Any]] = []
     previous: set[Path] = set()
     previous_entry: dict[str, Any] | None = None
-    for entry in entries or []:
+    for entry in _reachable(entries, api_version):
         paths = from_fields_v1(entry.get("fieldsV1") or {})
         paths -= changed | removed
         if _identity(entry) == mine_id:
@@ -565,7 +582,8 @@ def apply_entries(
     live_plain = _without_managed_fields(live)
     merged = merge(live_plain, _without_managed_fields(config), schema)
     mine_id = (manager, "Apply", api_version, subresource)
-    previous_entry = next((e for e in entries or [] if _identity(e) == mine_id), None)
+    entries = _reachable(entries, api_version)
+    previous_entry = next((e for e in entries if _identity(e) == mine_id), None)
     last = from_fields_v1(previous_entry.get("fieldsV1") or {}) if previous_entry else set()
     applied = {
         p for p in to_field_set(config, schema) if p not in STRIPPED and not excluded(p, reset)

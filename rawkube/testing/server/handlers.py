@@ -272,7 +272,7 @@ class API:
                 return self.create(req, t)
             if m == "DELETE":
                 return self.delete_collection(req, t)
-        elif t.subresource not in ("", "status"):
+        elif t.subresource not in ("", "status", "ephemeralcontainers"):
             if endpoints.serves(t):
                 raise _method_not_allowed()
             # proxy, ...: subresources this server does not serve (exec & co.: streams.py).

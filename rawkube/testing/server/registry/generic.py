@@ -424,9 +424,15 @@ class GenericStore:
             if first_graceful and meta.get("generation"):
                 # rest.BeforeDelete: a graceful deletion bumps the generation.
                 meta["generation"] = int(meta["generation"]) + 1
-            if first_graceful and grace == 0 and not finalizers:
-                # Store.Delete with a zero grace period: updateForGracefulDeletion writes the
-                # object marked (deletionTimestamp now, grace 0), then it is deleted.
+            shortened_to_zero = (
+                strategy.graceful_delete
+                and bool(meta.get("deletionTimestamp"))
+                and int(meta.get("deletionGracePeriodSeconds") or 0) > 0
+            )
+            if (first_graceful or shortened_to_zero) and grace == 0 and not finalizers:
+                # Store.Delete with a zero grace period (a first graceful deletion, or
+                # rest.BeforeDelete shortening a pending one to 0): updateForGracefulDeletion
+                # writes the object marked (deletionTimestamp now, grace 0), then it is deleted.
                 meta["deletionTimestamp"] = now_rfc3339()
                 meta["deletionGracePeriodSeconds"] = 0
                 marked.append(copy.deepcopy(obj))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from rawkube.testing.server import ephemeral
+from rawkube.testing.server.apivalidation.fielderrors import Cause
 from rawkube.testing.server.apivalidation.goparse import quantity
 from rawkube.testing.server.errors import Obj, now_rfc3339
 from rawkube.testing.server.registry.context import RequestContext
@@ -83,6 +85,18 @@ class PodStrategy(Strategy):
         """A new Pod is Pending, with its QoS class; any status the client sent is dropped."""
         obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)}
 
+    def prepare_for_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> None:
+        """pods/ephemeralcontainers: podEphemeralContainersStrategy (ephemeral.py)."""
+        if ctx.subresource == ephemeral.SUBRESOURCE:
+            ephemeral.prepare_for_update(obj, old)
+            return
+        super().prepare_for_update(ctx, obj, old)
+
+    def validate_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> list[Cause]:
+        if ctx.subresource == ephemeral.SUBRESOURCE:
+            return ephemeral.validate_update(obj, old)
+        return super().validate_update(ctx, obj, old)
+
     def check_graceful_delete(self, obj: Obj, requested: int | None) -> int:
         """podStrategy.CheckGracefulDelete + rest.BeforeDelete: a Pod never bound to a node, or
         already Succeeded/Failed, goes at once; otherwise the request's grace period, else
@@ -97,6 +111,11 @@ class PodStrategy(Strategy):
         grace = max(0, int(grace))
         previous = obj["metadata"].get("deletionGracePeriodSeconds")
         if obj["metadata"].get("deletionTimestamp") and previous is not None:
+            # rest.BeforeDelete on an object already being deleted: only a requested, shorter
+            # period changes it; without one the pending deletion stays as it is (recorded:
+            # deletion/evict-bound-pod-honours-grace-period).
+            if requested is None:
+                return int(previous)
             grace = min(grace, int(previous))
         return grace
 
@@ -261,7 +280,9 @@ class ServiceStrategy(Strategy):
             and spec.get("externalTrafficPolicy") == "Local"
             and not spec.get("healthCheckNodePort")
         ):
-            spec["healthCheckNodePort"] = allocate_node_port(ports)  # alloc.go allocHealthCheckNodePort
+            spec["healthCheckNodePort"] = allocate_node_port(
+                ports
+            )  # alloc.go allocHealthCheckNodePort
 
     def prepare_for_update(self, ctx: RequestContext, obj: Obj, old: Obj) -> None:
         super().prepare_for_update(ctx, obj, old)
