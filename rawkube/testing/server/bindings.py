@@ -5,10 +5,17 @@ answer is a Success Status (201)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from rawkube.testing.server.endpoints import endpoint
-from rawkube.testing.server.errors import APIError, Obj, ResourceKey, now_rfc3339
+from rawkube.testing.server.errors import (
+    APIError,
+    Obj,
+    ResourceKey,
+    not_found_path,
+    now_rfc3339,
+)
 from rawkube.testing.server.negotiation import render_json
 from rawkube.testing.server.request import Request, Response, Target
 
@@ -96,6 +103,18 @@ def bind(api: API, req: Request, t: Target) -> Response:
     )
 
 
+@endpoint("", "bindings", "", "POST")
+def legacy_bind(api: API, req: Request, t: Target) -> Response:
+    """POST /api/v1/namespaces/{ns}/bindings, the legacy form: the Pod is named by the Binding's
+    metadata.name (pkg/registry/core/pod/storage/storage.go LegacyBindingREST.Create)."""
+    if t.name:
+        raise not_found_path()  # bindings has no item routes (only "create" in discovery)
+    body = api.body(req)
+    meta = (body.get("metadata") or {}) if isinstance(body, dict) else {}
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return bind(api, req, dataclasses.replace(t, name=str(name or ""), subresource="binding"))
+
+
 def _conflict(name: str, why: str) -> APIError:
     return APIError(
         409,
@@ -105,4 +124,4 @@ def _conflict(name: str, why: str) -> APIError:
     )
 
 
-__all__ = ["bind"]
+__all__ = ["bind", "legacy_bind"]

@@ -4,6 +4,9 @@ installer.go registers one route per verb; go-restful's RouterJSR311.detectRoute
 * the method: a verb the resource does not serve (its discovery ``verbs``) has no route: 405
   "the server does not allow this method on the requested resource" (e.g. DELETE on the
   namespaces collection: no deletecollection);
+* the path: a resource served only by a collection route (``create`` alone, e.g. bindings and
+  the review kinds) has no item route: /{resource}/{name} is 404 (installer.go registers
+  itemPath routes only for get/update/patch/delete);
 * the Accept header: a route produces its serializers' media types (plus the watch-stream forms
   on LIST/WATCH routes); an Accept none of whose types (parameters dropped; ``*/*`` matches
   all) a route produces is 406 "406: Not Acceptable ... Available representations: ...".
@@ -17,6 +20,8 @@ from __future__ import annotations
 from rawkube.testing.server.errors import APIError
 from rawkube.testing.server.negotiation import check_route, route_produces
 from rawkube.testing.server.request import Request, Target
+
+_ITEM_VERBS = frozenset({"get", "update", "patch", "delete"})
 
 # Subresources whose routes produce other media types (logs as text, streams upgraded).
 _OWN_MEDIA = frozenset({"log", "exec", "attach", "portforward", "proxy"})
@@ -42,6 +47,8 @@ def check(req: Request, t: Target, watch_path: bool = False) -> None:
     if not t.name and req.method in ("PUT", "PATCH"):
         raise _not_allowed()  # a collection has no update or patch route
     verb = _verb(req, t, watch_path)
+    if t.name and not t.subresource and t.info.verbs and not _ITEM_VERBS & set(t.info.verbs):
+        raise APIError(404, "NotFound", "the server could not find the requested resource", {})
     if t.subresource:
         sub = t.info.subresources.get(t.subresource)
         verbs = sub.verbs if sub is not None else ()

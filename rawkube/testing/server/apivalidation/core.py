@@ -14,7 +14,7 @@ import posixpath
 from typing import Any
 
 from rawkube.testing.server.apivalidation import fielderrors as fe
-from rawkube.testing.server.apivalidation import internal, netaddr
+from rawkube.testing.server.apivalidation import godiff, internal, netaddr
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 from rawkube.testing.server.apivalidation.goparse import quantity
@@ -1464,8 +1464,8 @@ _UPDATABLE_POD_FIELDS = (
 
 
 def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
-    """ValidatePodUpdate. The real "pod updates may not change fields" message ends with a
-    go-cmp diff of the specs (random whitespace), which we do not reproduce."""
+    """ValidatePodUpdate. The "pod updates may not change fields" message ends with
+    diff.Diff(oldPod.Spec, mungedPodSpec) of the internal structs (godiff.py)."""
     causes = m.validate_object_meta_update(new, old)
     causes.extend(validate_pod(new, create=False))
     nspec, ospec = d(new, "spec"), d(old, "spec")
@@ -1534,7 +1534,10 @@ def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]
         causes.append(
             fe.forbidden(
                 "spec",
-                "pod updates may not change fields other than " + ",".join(_UPDATABLE_POD_FIELDS),
+                "pod updates may not change fields other than "
+                + ",".join(_UPDATABLE_POD_FIELDS)
+                + "\n"
+                + godiff.diff(f"{_CORE}.PodSpec", ospec, munged),
             )
         )
     return causes
@@ -2190,8 +2193,8 @@ def validate_pvc(obj: dict[str, Any]) -> list[Cause]:
 
 
 def validate_pvc_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
-    """ValidatePersistentVolumeClaimUpdate. The real message ends with a go-cmp diff of the
-    specs (its whitespace is randomised on purpose), which we do not reproduce."""
+    """ValidatePersistentVolumeClaimUpdate. The "spec is immutable" message ends with
+    diff.Diff(oldPvcClone.Spec, newPvcClone.Spec) of the internal structs (godiff.py)."""
     causes = m.validate_object_meta_update(new, old)
     causes.extend(validate_pvc(new))
     nspec, ospec = dict(d(new, "spec")), dict(d(old, "spec"))
@@ -2204,9 +2207,15 @@ def validate_pvc_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]
             fe.forbidden(
                 "spec",
                 "spec is immutable after creation except resources.requests and "
-                "volumeAttributesClassName for bound claims",
+                "volumeAttributesClassName for bound claims\n"
+                + godiff.diff(f"{_CORE}.PersistentVolumeClaimSpec", ospec, nspec),
             )
         )
+    # ValidateImmutableField(newPvc.Spec.VolumeMode, ..., field.NewPath("volumeMode")): the
+    # path really is "volumeMode", not spec.volumeMode.
+    new_mode, old_mode = opt(d(new, "spec"), "volumeMode"), opt(d(old, "spec"), "volumeMode")
+    if new_mode != old_mode:
+        causes.append(fe.invalid("volumeMode", new_mode, "field is immutable"))
     return causes
 
 
