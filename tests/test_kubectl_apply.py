@@ -104,6 +104,8 @@ def test_reapplying_the_same_manifest_changes_nothing(env: tuple[dict[str, str],
     assert "deployment.apps/web serverside-applied" in again.stdout
     after = get(environ, "deployment/web")
     assert after == before  # same resourceVersion, generation, ports, managedFields
+    assert after["metadata"]["generation"] == 1
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
     assert get(environ, "service/web") == service_before
     # kubectl diff --server-side sees nothing to change (exit code 0).
     diff = kubectl(
