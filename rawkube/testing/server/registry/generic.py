@@ -446,11 +446,11 @@ class GenericStore:
                         meta["deletionTimestamp"] = _seconds_from_now(grace)
                         meta["deletionGracePeriodSeconds"] = grace
                 elif not meta.get("deletionTimestamp") or previous:
-                    if not strategy.graceful_delete and not meta.get("deletionTimestamp"):
-                        if meta.get("generation"):
-                            # store.go markAsDeleting: the generation bump of a kind without
-                            # graceful deletion (rest.BeforeDelete bumps the graceful ones).
-                            meta["generation"] = int(meta["generation"]) + 1
+                    bump = not strategy.graceful_delete and not meta.get("deletionTimestamp")
+                    if bump and meta.get("generation"):
+                        # store.go markAsDeleting: the generation bump of a kind without
+                        # graceful deletion (rest.BeforeDelete bumps the graceful ones).
+                        meta["generation"] = int(meta["generation"]) + 1
                     meta["deletionTimestamp"] = now_rfc3339()
                     if not strategy.own_delete:
                         meta["deletionGracePeriodSeconds"] = 0
