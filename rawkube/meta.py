@@ -16,6 +16,7 @@ _WIRE = {
     "name": "name",
     "namespace": "namespace",
 }
+_ATTR = {wire: attr for attr, wire in _WIRE.items()}
 
 
 def meta_field(obj: Any, name: str) -> str:
@@ -24,12 +25,17 @@ def meta_field(obj: Any, name: str) -> str:
     `name` is the wire name ("resourceVersion") or the model attribute ("resource_version").
     """
     wire = _WIRE.get(name, name)
-    if isinstance(obj, Mapping):
-        metadata = obj.get("metadata")
-        value = metadata.get(wire) if isinstance(metadata, Mapping) else None
-    else:
-        attr = next((k for k, v in _WIRE.items() if v == wire), wire)
-        value = getattr(getattr(obj, "metadata", None), attr, None)
+    if type(obj) is not dict and not isinstance(obj, Mapping):
+        to_dict = getattr(obj, "to_dict", None)
+        data = to_dict() if callable(to_dict) else None
+        if type(data) is dict:  # a model: a view over this very dict (informers read it a lot)
+            obj = data
+        else:
+            attr = _ATTR.get(wire, wire)
+            value = getattr(getattr(obj, "metadata", None), attr, None)
+            return value if isinstance(value, str) else ""
+    metadata = obj.get("metadata")
+    value = metadata.get(wire) if isinstance(metadata, Mapping) else None
     return value if isinstance(value, str) else ""
 
 
