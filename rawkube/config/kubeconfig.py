@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rawkube.config import blockyaml
 from rawkube.config.types import (
     AuthProviderConfig,
     Config,
@@ -130,13 +131,13 @@ def _unknown_fields(body: Any, known: Any) -> list[str]:
     """Notes for the keys of `body` that are not in `known`: "unknown field 'sever' (did you
     mean 'server'?)". clientcmd ignores unknown keys (a newer kubectl may write new ones), and so
     does rawkube; the notes are added to a "missing" error, which is what a typo causes."""
-    import difflib
-
     if not isinstance(body, Mapping):
         return []
     notes = []
     for key in body:
         if isinstance(key, str) and key not in known:
+            import difflib  # only for a typo: it is not a cheap import
+
             close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             notes.append(f"unknown field {key!r}{hint}")
@@ -319,13 +320,18 @@ def _ext_name(ext: object) -> str | None:
 
 
 def _parse_file(path: str) -> dict[str, Any]:
-    import yaml  # lazily: `import rawkube` must stay cheap
-
     try:
         with open(path, "rb") as f:
             text = f.read()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the kubeconfig file: {e.strerror or e}") from None
+    # The block YAML kubectl writes is read without importing PyYAML (~10 ms of a cold start);
+    # anything else, and every error, is PyYAML's (rawkube/config/blockyaml.py).
+    simple = blockyaml.load(text)
+    if simple is not None:
+        return simple
+    import yaml  # lazily: `import rawkube` must stay cheap
+
     try:
         doc = _load_yaml(text, path)
     except yaml.YAMLError as e:
