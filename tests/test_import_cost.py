@@ -21,7 +21,7 @@ print([m for m in MODULES if m in sys.modules])
 
 def test_a_typed_get_with_a_token_imports_no_exec_or_platform_machinery() -> None:
     # subprocess/signal are for exec plugins only; platform only gave the User-Agent's arch.
-    unneeded = ("subprocess", "signal", "platform", "yaml", "rawkube.models.core_v1")
+    unneeded = ("subprocess", "signal", "platform", "yaml", "rawkube.models.core_v1", "orjson")
     code = FIRST_GET.replace("MODULES", repr(unneeded))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

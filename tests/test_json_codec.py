@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +106,49 @@ def test_dynamic_list_wrap_pauses_gc_and_restores_it(monkeypatch: pytest.MonkeyP
     assert [type(item) for item in result["items"]] == [Spy, Spy]
     assert seen == [True, False, False]  # the list itself, then its items with the GC paused
     assert gc.isenabled()
+
+
+FAKE_ORJSON = """
+import json
+calls = []
+def loads(data):
+    calls.append("loads")
+    return json.loads(data)
+def dumps(obj):
+    calls.append("dumps")
+    return json.dumps(obj).encode()
+"""
+
+WARM_UP = """
+import sys
+from rawkube import _json
+for _ in range(_json.STDLIB_FIRST):
+    assert _json.loads(b'{"a":1}') == {"a": 1}
+print("orjson" in sys.modules)
+assert _json.loads(b'{"a":2}') == {"a": 2}
+print("orjson" in sys.modules, sys.modules["orjson"].calls)
+"""
+
+
+def _run_with_fake_orjson(tmp_path: Path, code: str) -> list[str]:
+    (tmp_path / "orjson.py").write_text(FAKE_ORJSON)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
+
+
+def test_orjson_is_imported_only_once_small_bodies_add_up(tmp_path: Path) -> None:
+    # a CLI's few requests never pay for importing orjson (issue 15, cold start)
+    assert _run_with_fake_orjson(tmp_path, WARM_UP) == ["False", "True ['loads']"]
+
+
+def test_the_first_encode_uses_orjson_at_once(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom rawkube import _json\n"
+        "assert _json.dumps({'a': 1}) == b'{\"a\": 1}'\n"
+        "print(sys.modules['orjson'].calls)"
+    )
+    assert _run_with_fake_orjson(tmp_path, code) == ["['dumps']"]

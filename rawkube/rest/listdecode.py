@@ -41,7 +41,7 @@ _MAX_MISSES = 4
 
 
 def _loads(data: bytes | bytearray | memoryview) -> Any:
-    orjson = _json._orjson
+    orjson = _json.fast()  # a streamed LIST is worth importing it for
     if orjson is not None:
         return orjson.loads(data)
     return json.loads(bytes(data))
