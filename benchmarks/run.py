@@ -1009,7 +1009,10 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     watch_n = max([s.n for s in scs if s.name == "watch"] or [10])
+    # Pods for the scale rows; the watch rows send events of the first 1,000 (or fewer) Pods.
     pods = max([s.list_size for s in scs if s.scale] or [0])
+    if not pods and any(s.watches for s in scs):
+        pods = 1000
     tmp = Path(tempfile.mkdtemp(prefix="rawkube-bench-"))
     server = Server(python, list_sizes, watch_n, tmp / "tls", pods)
     runs: list[Run] = []

@@ -272,6 +272,13 @@ class _ExecCertTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await t.aclose()
 
 
+# Connections to the server: as many at once as requests need, 25 kept idle. Go's
+# http.Transport has no per-host cap (MaxConnsPerHost 0) and client-go keeps 25 idle per host
+# (k8s.io/apimachinery/pkg/util/net/http.go SetTransportDefaults); httpx's default cap of 100
+# would leave the 101st open watch of one client waiting for a connection forever.
+LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=25)
+
+
 def _network_transport(config: Config, *, is_async: bool) -> Any:
     """The transport that talks to the network, honouring `config.transport` and exec certs."""
     if config.transport is not None:
@@ -281,7 +288,12 @@ def _network_transport(config: Config, *, is_async: bool) -> Any:
     cls: Any = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
 
     def make(client_cert: tuple[bytes, bytes] | None) -> Any:
-        return cls(verify=_ssl_context(config, client_cert), http2=config.http2, proxy=proxy)
+        return cls(
+            verify=_ssl_context(config, client_cert),
+            http2=config.http2,
+            proxy=proxy,
+            limits=LIMITS,
+        )
 
     from rawkube.auth import exec_plugin_for, uses_exec
 

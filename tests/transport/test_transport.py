@@ -225,3 +225,50 @@ def test_light_client_imports_neither_yaml_nor_cryptography() -> None:
 def test_proxy_from_environment(server: str, env: dict[str, str], expected: str | None) -> None:
     """Go's http.ProxyFromEnvironment, client-go's default when proxy-url is unset."""
     assert proxy_from_environment(server, env) == expected
+
+
+def test_one_async_client_holds_more_open_watches_than_httpx_would_pool() -> None:
+    # Go's http.Transport has no per-host connection cap and client-go keeps 25 idle
+    # (apimachinery util/net/http.go SetTransportDefaults); with httpx's default cap of 100,
+    # the 101st open watch of one client waited for a connection forever (issue 15).
+    from rawkube import AsyncClientset
+
+    watches = 110
+    event = b'{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"p","namespace":"n"}}}\n'
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (len(event), event)
+        )
+        await writer.drain()
+        await reader.read()  # stays open, as a quiet cluster's watch, until the client hangs up
+        writer.close()
+
+    async def main() -> int:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        cs = AsyncClientset(Config(host=f"http://127.0.0.1:{port}", qps=0))
+        pods = cs.core_v1().pods("n")
+        all_in = asyncio.Event()
+        got: list[str] = []
+
+        async def one() -> None:
+            watch = pods.watch()
+            async for ev in watch:
+                got.append(ev.object.metadata.name)
+                break
+            if len(got) == watches:
+                all_in.set()
+            await all_in.wait()  # every watch stays open until all have their event
+            await watch.stop()
+
+        try:
+            await asyncio.wait_for(asyncio.gather(*(one() for _ in range(watches))), 30)
+        finally:
+            await cs.aclose()
+            server.close()
+        return len(got)
+
+    assert asyncio.run(main()) == watches
