@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +17,13 @@ import pytest
 from rawkube.errors import Expired
 from rawkube.flow import iterate
 from rawkube.models.core_v1 import Pod
-from rawkube.tools.informer import AsyncInformer, Informer, strip_managed_fields
+from rawkube.tools.informer import (
+    AsyncInformer,
+    Informer,
+    compact_object,
+    intern_strings,
+    strip_managed_fields,
+)
 from rawkube.tools.reflector import Reflector, ReflectorEvent
 from tests.tools.test_informer import END, FAST, FakeListWatch, FakeWatch, ev
 
@@ -253,3 +261,29 @@ def test_an_expired_later_page_restarts_with_the_full_list() -> None:
         ("init_done", []),
     ]
     assert lister.calls[-1].get("limit") is None, "the fallback asks without a limit"
+
+
+def test_intern_strings_shares_equal_short_values_and_keeps_the_object_equal() -> None:
+    long_value = "x" * 65
+    text = json.dumps(
+        {
+            "metadata": {"name": "a", "namespace": "default"},
+            "spec": {"nodeName": "node-7", "containers": [{"image": "nginx:1.27"}]},
+            "status": {"message": long_value, "phase": "Running"},
+        }
+    )
+    a, b = json.loads(text), json.loads(text)  # two decodes: equal values, separate objects
+    assert a["spec"]["nodeName"] is not b["spec"]["nodeName"]
+    intern_strings(a)
+    intern_strings(Pod.from_dict(b))  # models too: through their wire dict
+    assert json.dumps(a) == text
+    assert a["spec"]["nodeName"] is b["spec"]["nodeName"]
+    assert a["spec"]["containers"][0]["image"] is b["spec"]["containers"][0]["image"]
+    assert a["status"]["message"] is not b["status"]["message"]  # longer values: left alone
+    assert intern_strings({"odd": [1, None, ["v"]]}) == {"odd": [1, None, ["v"]]}
+
+
+def test_the_default_transform_strips_managed_fields_and_interns() -> None:
+    obj = compact_object(json.loads(json.dumps(pod("a", "1"))))
+    assert "managedFields" not in obj["metadata"]
+    assert obj["metadata"]["name"] is sys.intern("a")
