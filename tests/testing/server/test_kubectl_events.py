@@ -4,7 +4,8 @@ The session (tests/helpers/kubectl_events_flow.py) was run with the same kubectl
 1.36 + kube-controller-manager by scripts/record_kubectl_events.py (fixtures/kubectl-events/):
 a Deployment's ScalingReplicaSet event and its ReplicaSet's SuccessfulCreate events, as
 ``describe`` shows them under "Events:" and ``get events`` lists them (issue 11: describe shows
-the Events, get events works, through both Event APIs).
+the Events, get events works, through both Event APIs); and a Job's, a ReplicationController's and
+a StatefulSet's SuccessfulCreate events as ``describe`` shows them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from rawkube.testing import LocalAPIServer
-from tests.helpers.kubectl_events_flow import COMMANDS, session
+from tests.helpers.kubectl_events_flow import COMMANDS, WORKLOAD_COMMANDS, session, workload_session
 
 ROOT = Path(__file__).resolve().parents[3]
 KUBECTL = shutil.which("kubectl", path=str(ROOT / ".venv" / "bin")) or shutil.which("kubectl")
@@ -48,10 +49,11 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
             return proc
 
         kubectl("create", "namespace", "kev")
-        yield session(kubectl, "kev")
+        kubectl("create", "namespace", "kev-workloads")
+        yield {**session(kubectl, "kev"), **workload_session(kubectl, "kev-workloads")}
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", sorted(COMMANDS) + sorted(WORKLOAD_COMMANDS))
 def test_kubectl_prints_what_it_prints_against_the_real_server(
     outputs: dict[str, str], command: str
 ) -> None:
