@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server import table
+from rawkube.testing.server import negotiation, table
 from rawkube.testing.server.encoding import encode
 from rawkube.testing.server.errors import APIError, Obj
 from rawkube.testing.server.storage import Event, Subscription
@@ -83,6 +83,7 @@ class WatchStream:
     # Another API's view of the stored objects (events.k8s.io over core Events) and its info.
     view: Callable[[Obj], Obj] | None = None
     view_info: Any = None
+    headers_sent: bool = False  # a Table's column definitions go with the first event only
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -129,6 +130,18 @@ class WatchStream:
                 [obj],
                 {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
             )
+            # handlers/response.go watchEmbeddedEncoder.doEncode: after the first event the
+            # table options say NoHeaders (recorded: watch/watch-as-table).
+            if self.headers_sent:
+                obj["columnDefinitions"] = None
+            self.headers_sent = True
+        elif "as=PartialObjectMetadata" in self.req.accept:
+            # doTransformObject: a metadata-only watch (recorded:
+            # watch/watch-as-partial-object-metadata).
+            try:
+                obj = negotiation.partial_metadata(obj, self.req.accept, info)
+            except APIError:
+                pass  # a transform error: the object goes as it is (doEncode)
         return encode({"type": kind, "object": obj}, sort_keys=info.crd)
 
     def _bookmark(self, rv: int, initial_events_end: bool = False) -> bytes:
