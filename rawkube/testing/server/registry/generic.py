@@ -438,16 +438,6 @@ class GenericStore:
                 marked.append(copy.deepcopy(obj))
                 return obj
             if finalizers or grace > 0 or strategy.deletion_pending(obj):
-                if (
-                    not strategy.graceful_delete
-                    and not strategy.own_delete
-                    and not meta.get("deletionTimestamp")
-                    and meta.get("generation")
-                ):
-                    # store.go markAsDeleting: the first deletion of an object that stays
-                    # (finalizers) bumps its generation (recorded:
-                    # deletion/delete-orphan-leaves-the-dependents).
-                    meta["generation"] = int(meta["generation"]) + 1
                 if finalizers:
                     meta["finalizers"] = finalizers
                 previous = int(meta.get("deletionGracePeriodSeconds") or 0)
