@@ -192,12 +192,17 @@ def test_an_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
         + KUBECONFIG.format(cluster=extension, user="", extra="").replace(
             "token: abcd",
             "exec: {command: x, apiVersion: client.authentication.k8s.io/v1, "
-            "provideClusterInfo: true}",
+            "interactiveMode: Never, provideClusterInfo: true}",
         )
     )
     assert path.stat().st_size < 1000
     with pytest.raises(ConfigError, match="aliases expand"):
         load_config(kubeconfig=path)
+    # The same kubeconfig with a small extension is valid: the refusal is the expansion's alone
+    # (before, the bomb loaded and building the client's exec cache key expanded it).
+    text = path.read_text()
+    path.write_text(levels[0] + "\n" + text[len(bomb) :].replace("extension: *i", "extension: *a"))
+    assert load_config(kubeconfig=path).exec_provider is not None
 
 
 def test_a_few_aliases_are_still_fine(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from urllib.parse import quote
 import httpx
 
 from rawkube.errors import ExitCodeError, StreamError, from_status
-from rawkube.flow import Step
+from rawkube.flow import Emit, Flow, Step, aiterate, iterate
 from rawkube.stream import channel as ch
 from rawkube.stream import websocket as ws
 from rawkube.stream._io import (
@@ -320,6 +320,16 @@ def read_chunk(core: RemoteCommand, endpoint: Any, channel: int) -> Steps[bytes 
                 pass  # the close reply cannot go out: the connection is gone anyway
 
 
+def output_chunks(core: RemoteCommand, endpoint: Any, channel: int) -> Flow[None]:
+    """Every chunk of output on `channel` until its end, emitted (for iterate/aiterate: the
+    sync and async output readers)."""
+    while True:
+        chunk = yield from read_chunk(core, endpoint, channel)
+        if chunk is None:
+            return
+        yield Emit([chunk])
+
+
 def read_to_end(core: RemoteCommand, endpoint: Any) -> Steps[None]:
     """Read (keeping all output) until the server closed the connection."""
     while not core.finished:
@@ -520,11 +530,7 @@ class OutputReader:
         self._channel = channel
 
     def __iter__(self) -> Iterator[bytes]:
-        while True:
-            chunk = self._stream._read(self._channel)
-            if chunk is None:
-                return
-            yield chunk
+        return iterate(output_chunks(self._stream._core, self._stream._endpoint, self._channel))
 
     def read(self) -> bytes:
         return b"".join(self)
@@ -606,12 +612,8 @@ class AsyncOutputReader:
         self._stream = stream
         self._channel = channel
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        while True:
-            chunk = await self._stream._read(self._channel)
-            if chunk is None:
-                return
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return aiterate(output_chunks(self._stream._core, self._stream._endpoint, self._channel))
 
     async def read(self) -> bytes:
         return b"".join([chunk async for chunk in self])

@@ -26,7 +26,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from rawkube.flow import Call, Flow, arun, run
 from rawkube.rest.trace import is_secret_path
 from rawkube.testing.fixture import (
     FIXTURE_SUFFIXES,
@@ -332,6 +333,16 @@ def _selected_headers(headers: httpx.Headers) -> dict[str, Any]:
     return selected
 
 
+def _closing(close: Callable[[], Any] | None, capture: _Capture) -> Flow[None]:
+    """Close the recorded stream (`close` or `aclose` of the inner one), then finish the
+    exchange's recording whatever happened: one flow for both kinds of stream."""
+    try:
+        if close is not None:
+            yield Call(close)
+    finally:
+        capture._recorder._finish(capture)
+
+
 class _RecordingStream(httpx.SyncByteStream):
     def __init__(self, inner: Any, capture: _Capture) -> None:
         self._inner = inner
@@ -343,12 +354,7 @@ class _RecordingStream(httpx.SyncByteStream):
             yield chunk
 
     def close(self) -> None:
-        try:
-            close = getattr(self._inner, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._capture._recorder._finish(self._capture)
+        run(_closing(getattr(self._inner, "close", None), self._capture))
 
 
 class _AsyncRecordingStream(httpx.AsyncByteStream):
@@ -362,12 +368,7 @@ class _AsyncRecordingStream(httpx.AsyncByteStream):
             yield chunk
 
     async def aclose(self) -> None:
-        try:
-            aclose = getattr(self._inner, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        finally:
-            self._capture._recorder._finish(self._capture)
+        await arun(_closing(getattr(self._inner, "aclose", None), self._capture))
 
 
 class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
