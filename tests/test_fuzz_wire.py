@@ -21,6 +21,7 @@ from rawkube import errors
 from rawkube.errors import DecodeError, StatusError
 from rawkube.rest.result import Result, error_from_response
 from rawkube.rest.watch import Watch, WatchDecoder
+from tests.helpers.fuzzing import no_local_constants  # noqa: F401 (autouse fixture)
 
 FUZZ = settings(
     max_examples=300,

@@ -29,6 +29,7 @@ from rawkube.config.types import INTERNAL_ERRORS
 from rawkube.errors import ConfigError
 from rawkube.transport import build_client
 from tests.helpers.certs import CA
+from tests.helpers.fuzzing import no_local_constants  # noqa: F401 (autouse fixture)
 
 OUTCOMES: Counter[str] = Counter()
 
