@@ -205,6 +205,9 @@ class ResourceQuotaController:
             "hard": dict((quota.get("spec") or {}).get("hard") or {}),
             "used": {name: _text(amount) for name, amount in used.items()},
         }
+        # The controller's typed status: empty maps are omitted (omitempty), so a quota with no
+        # hard limits gets no status fields and no managedFields entry (an empty field set).
+        status = {k: v for k, v in status.items() if v}
         if quota.get("status") == status:
             return 0
         from rawkube.testing.server.furniture import system_update

@@ -45,6 +45,8 @@ _MISSING: Any = object()
 _CORE = "k8s.io/api/core/v1."
 MARKERS: dict[str, dict[str, Any]] = {
     _CORE + "ContainerPort": {"protocol": "TCP"},
+    _CORE + "GRPCAction": {"service": ""},
+    _CORE + "FileKeySelector": {"optional": False},
     _CORE + "ServicePort": {"protocol": "TCP"},
     _CORE + "ReplicationControllerSpec": {"replicas": 1},
     _CORE + "AzureDiskVolumeSource": {"cachingMode": "ReadWrite", "fsType": "ext4", "kind": "Shared", "readOnly": False},

@@ -108,8 +108,15 @@ def _accept_names(store: GenericStore, crd: Obj) -> None:
             },
         ]
 
+    from rawkube.testing.server.furniture import system_update
+
     try:
-        store.mutate(CRDS, "", crd["metadata"]["name"], accept)
+        # A status Update by kube-apiserver's own controllers: its managedFields entry
+        # (manager kube-apiserver, subresource status) is on the real CRD too.
+        system_update(
+            store, CRDS.group, "v1", CRDS.resource, "", crd["metadata"]["name"], accept,
+            "kube-apiserver", subresource="status",
+        )  # fmt: skip
     except APIError:
         pass
 
