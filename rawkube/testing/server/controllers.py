@@ -1419,7 +1419,11 @@ class ControllerManager:
         pod_run_seconds: float = 1.0,
     ) -> None:
         from rawkube.testing.server.controllers_workloads import workload_controllers
-        from rawkube.testing.server.furniture import KubernetesService, NamespaceFurniture
+        from rawkube.testing.server.furniture import (
+            FlowSchemaStatus,
+            KubernetesService,
+            NamespaceFurniture,
+        )
 
         self.store = store
         self.period = period
@@ -1433,6 +1437,7 @@ class ControllerManager:
         self.controllers: list[tuple[str, Any]] = [
             ("furniture", NamespaceFurniture(store, ca_pem)),
             ("resourcequota", ResourceQuotaController(store)),
+            ("apf-config-consumer", FlowSchemaStatus(store)),
         ]
         if apiserver is not None:
             self.controllers.append(("kubernetes-service", KubernetesService(store, *apiserver)))

@@ -5,6 +5,9 @@
   ``default`` ServiceAccount) and the root-ca-cert-publisher (pkg/controller/certificates/
   rootcacertpublisher: the ``kube-root-ca.crt`` ConfigMap holding the server's CA, which every
   Pod's projected ``kube-api-access-*`` volume reads).
+* `FlowSchemaStatus` plays kube-apiserver's API Priority and Fairness config consumer
+  (staging/src/k8s.io/apiserver/pkg/util/flowcontrol/apf_controller.go): every FlowSchema's
+  ``Dangling`` condition, written by a forced server-side apply of the status.
 * `KubernetesService` plays kube-apiserver's own "kubernetes service" controller
   (pkg/controlplane/controller/kubernetesservice): the ``kubernetes`` Service in ``default``,
   with its Endpoints and EndpointSlice naming the server's address and port.
@@ -17,11 +20,12 @@ by the ControllerManager.
 from __future__ import annotations
 
 import copy
+import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rawkube.testing.server import decode
-from rawkube.testing.server.errors import APIError, Obj, ResourceKey
+from rawkube.testing.server.errors import APIError, Obj, ResourceKey, now_rfc3339
 from rawkube.testing.server.registry.context import RequestContext
 from rawkube.testing.server.resources import ResourceInfo, ResourceTable
 
@@ -31,6 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
 NAMESPACES = ResourceKey("", "namespaces")
 SERVICE_ACCOUNTS = ResourceKey("", "serviceaccounts")
 CONFIG_MAPS = ResourceKey("", "configmaps")
+FLOW_SCHEMAS = ResourceKey("flowcontrol.apiserver.k8s.io", "flowschemas")
+PRIORITY_LEVELS = ResourceKey("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations")
 ROOT_CA = "kube-root-ca.crt"
 ROOT_CA_DESCRIPTION = (
     "Contains a CA bundle that can be used to verify the kube-apiserver when using internal "
@@ -139,6 +145,47 @@ def system_update(
         if not entries:
             draft["metadata"].pop("managedFields")
         return draft
+
+    return store.mutate(info.key, namespace, name, update)
+
+
+def system_apply(
+    store: GenericStore,
+    group: str,
+    version: str,
+    resource: str,
+    namespace: str,
+    name: str,
+    config: Obj,
+    manager: str,
+    *,
+    subresource: str = "",
+) -> Obj:
+    """A control-plane component's forced server-side apply of ``config`` (e.g. ApplyStatus):
+    the merged object, with ``manager``'s Apply entry as fieldmanager.apply_entries computes it."""
+    from rawkube.testing.server import fieldmanager
+
+    info = _info(group, version, resource)
+
+    def update(draft: Obj) -> Obj:
+        reset = store.strategy(info.key).get_reset_fields(info).get(subresource, ())
+        merged, entries = fieldmanager.apply_entries(
+            draft["metadata"].get("managedFields"),
+            manager,
+            info.api_version,
+            draft,
+            config,
+            decode.schema_of(info),
+            True,
+            subresource,
+            reset,
+        )
+        if merged is None:
+            return draft
+        merged.setdefault("metadata", {}).pop("managedFields", None)
+        if entries:
+            merged["metadata"]["managedFields"] = entries
+        return merged
 
     return store.mutate(info.key, namespace, name, update)
 
@@ -315,3 +362,70 @@ __all__ = [
     "ensure_system_priority_classes",
     "system_create",
 ]
+
+
+# The mandatory priority levels: the APF controller imagines them when no object exists
+# (apf_controller.go imaginePL; bootstrap MandatoryPriorityLevelConfigurations).
+MANDATORY_PRIORITY_LEVELS = ("exempt", "catch-all")
+APF_CONSUMER = "api-priority-and-fairness-config-consumer-v1"
+
+
+class FlowSchemaStatus:
+    """apf_controller.go presyncFlowSchemaStatus: a FlowSchema whose priority level exists (or
+    is a mandatory one) gets ``Dangling`` False/Found, else True/NotFound, applied to its
+    status by the config consumer (ApplyStatus, force) when the condition differs."""
+
+    def __init__(self, store: GenericStore) -> None:
+        self.store = store
+
+    def tick(self) -> int:
+        flows, _ = self.store.list(FLOW_SCHEMAS, copy_objects=False)
+        if not flows:
+            return 0
+        levels, _ = self.store.list(PRIORITY_LEVELS, copy_objects=False)
+        known = {pl["metadata"]["name"] for pl in levels} | set(MANDATORY_PRIORITY_LEVELS)
+        writes = 0
+        for fs in flows:
+            if fs["metadata"].get("deletionTimestamp"):
+                continue
+            ref = (fs.get("spec") or {}).get("priorityLevelConfiguration") or {}
+            level = str(ref.get("name") or "")
+            quoted = json.dumps(level)
+            if level in known:
+                status, reason = "False", "Found"
+                message = f"This FlowSchema references the PriorityLevelConfiguration object named {quoted} and it exists"
+            else:
+                status, reason = "True", "NotFound"
+                message = f"This FlowSchema references the PriorityLevelConfiguration object named {quoted} but there is no such object"
+            conditions = (fs.get("status") or {}).get("conditions") or []
+            current: dict[str, Any] = next(
+                (c for c in conditions if c.get("type") == "Dangling"), {}
+            )
+            if (current.get("status"), current.get("reason"), current.get("message")) == (
+                status,
+                reason,
+                message,
+            ):
+                continue
+            condition = {
+                "type": "Dangling",
+                "status": status,
+                "lastTransitionTime": now_rfc3339(),
+                "reason": reason,
+                "message": message,
+            }
+            config = {
+                "apiVersion": "flowcontrol.apiserver.k8s.io/v1",
+                "kind": "FlowSchema",
+                "metadata": {"name": fs["metadata"]["name"]},
+                "status": {"conditions": [condition]},
+            }
+            try:
+                system_apply(
+                    self.store, FLOW_SCHEMAS.group, "v1", FLOW_SCHEMAS.resource, "",
+                    fs["metadata"]["name"], config, APF_CONSUMER, subresource="status",
+                )  # fmt: skip
+            except APIError:
+                continue  # deleted meanwhile: the next tick sees it gone
+            writes += 1
+        return writes
