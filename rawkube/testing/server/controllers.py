@@ -1418,6 +1418,10 @@ class ControllerManager:
         wall_clock: Callable[[], datetime] | None = None,
         pod_run_seconds: float = 1.0,
     ) -> None:
+        from rawkube.testing.server.controllers_status import (
+            ServiceCIDRController,
+            ValidatingAdmissionPolicyStatusController,
+        )
         from rawkube.testing.server.controllers_workloads import workload_controllers
         from rawkube.testing.server.furniture import (
             FlowSchemaStatus,
@@ -1449,6 +1453,11 @@ class ControllerManager:
                 ("replicaset", ReplicaSetController(store)),
                 *workload_controllers(store, wall_clock or now_utc, pod_run_seconds),
                 ("clusterrole-aggregation", ClusterRoleAggregationController(store)),
+                ("servicecidrs", ServiceCIDRController(store, wall_clock or now_utc)),
+                (
+                    "validatingadmissionpolicy-status",
+                    ValidatingAdmissionPolicyStatusController(store),
+                ),
                 ("kubelet", self.kubelet),
             ]
         self._clock = clock
