@@ -83,18 +83,25 @@ def test_seed_walkthrough_with_typed_client(server: LocalAPIServer, user: str) -
     assert deployments.get(name).spec.template.spec.containers[0].image == "nginx:1.13"
     assert name in [d.metadata.name for d in deployments.list().items]
 
-    before_delete = pods.list(label_selector=f"app={name}").metadata.resource_version
+    listed = pods.list(label_selector=f"app={name}")
+    before_delete = listed.metadata.resource_version
     deployments.delete(name, propagation_policy="Foreground")
+    # Read the watch until every Pod there was (or that appeared since) has its DELETED event:
+    # a Pod list that is already empty says nothing about the events still to be read.
+    alive = {p.metadata.name for p in listed.items}
     pod_deleted_at: list[int] = []
     with pods.watch(
         label_selector=f"app={name}", resource_version=before_delete, timeout_seconds=10
     ) as w:
         for ev in w:
-            if ev.type == "DELETED":
+            if ev.type == "ADDED":
+                alive.add(ev.object.metadata.name)
+            elif ev.type == "DELETED":
+                alive.discard(ev.object.metadata.name)
                 pod_deleted_at.append(int(ev.object.metadata.resource_version))
-            if not pods.list(label_selector=f"app={name}").items:
+            if pod_deleted_at and not alive:
                 break
-    assert pod_deleted_at
+    assert pod_deleted_at and not alive
     owner_deleted_at = None
     with deployments.watch(
         field_selector=f"metadata.name={name}", resource_version=before_delete, timeout_seconds=10
