@@ -10,8 +10,8 @@ served by the generic GET/PUT/PATCH of handlers.py like ``status``).
   and spec as for an update, each ephemeral container as validateEphemeralContainers checks it
   (validateContainerCommon, a name unique across every container, a target container that
   exists and is not ephemeral, only the allowed fields, no subPath), and no existing ephemeral
-  container removed or changed. The "may not be changed" message of the real server ends with a
-  go-cmp diff of the Go structs, which is not reproduced here.
+  container removed or changed (the "may not be changed" message ends with diff.Diff of the
+  internal structs: apivalidation/godiff.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from rawkube.testing.server.apivalidation import core as corev
 from rawkube.testing.server.apivalidation import fielderrors as fe
+from rawkube.testing.server.apivalidation import godiff
 from rawkube.testing.server.apivalidation import meta as m
 from rawkube.testing.server.apivalidation.fielderrors import Cause
 from rawkube.testing.server.apivalidation.meta import d, lst, s
@@ -28,6 +29,7 @@ from rawkube.testing.server.errors import Obj
 from rawkube.testing.server.field import go_quote
 
 SUBRESOURCE = "ephemeralcontainers"
+_EPHEMERAL = "k8s.io/kubernetes/pkg/apis/core.EphemeralContainer"
 
 # validation.go allowedEphemeralContainerFields: EphemeralContainerCommon's fields in Go order;
 # True: allowed; False: "cannot be set for an Ephemeral Container" when not the zero value.
@@ -141,7 +143,8 @@ def validate_update(new: Obj, old: Obj) -> list[Cause]:
             causes.append(
                 fe.forbidden(
                     "spec.ephemeralContainers",
-                    f"existing ephemeral containers {go_quote(name)} may not be changed\n",
+                    f"existing ephemeral containers {go_quote(name)} may not be changed\n"
+                    + godiff.diff(_EPHEMERAL, before, after),
                 )
             )
     return causes

@@ -283,6 +283,14 @@ EXAMPLES: list[Example] = [
                 'Pod "p" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral '
                 'containers "debugger" may not be removed\n',
             ),
+            Expect(
+                5,
+                422,
+                "Invalid",
+                'Pod "p" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral '
+                'containers "debugger" may not be changed\n@@ -1,6 +1,6 @@\n {\n  "Name": '
+                '"debugger",\n- "Image": "busybox",\n+ "Image": "alpine",\n...',
+            ),
         ],
     ),
     Example(
