@@ -41,6 +41,7 @@ import queue
 import socket
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -662,44 +663,37 @@ class Streams:
         """The kubelet's WebSocket port forward: one data and one error channel per port."""
         server = _WebSocketServer(conn)
         codec = ch.ChannelCodec(protocol)
-        targets: dict[int, socket.socket | None] = {}
-        pending: dict[int, bytearray] = {i: bytearray() for i in range(len(ports))}
+        sides = [PodSide() for _ in ports]
         lock = threading.Lock()
         for i, port in enumerate(ports):
             server.send(codec.encode(2 * i, ch.port_prefix(port)))
             server.send(codec.encode(2 * i + 1, ch.port_prefix(port)))
         threads = []
-        done = False
         remaining = [len(ports)]
 
         def forward(i: int, port: int) -> None:
+            side = sides[i]
             try:
-                target = self._open_target(pod, port)
-            except PortRefused as err:
-                server.send(codec.encode(2 * i + 1, str(err).encode()))
-                with lock:
-                    targets[i] = None
-                finished()
-                return
-            with lock:
-                if done:
-                    _close_quietly(target)
+                try:
+                    target = self._open_target(pod, port)
+                except PortRefused as err:
+                    side.stop()
+                    server.send(codec.encode(2 * i + 1, str(err).encode()))
                     return
-                targets[i] = target
-                early = bytes(pending.pop(i, b""))
-            try:
-                if early:
-                    target.sendall(early)
-                while True:
-                    data = target.recv(FORWARD_CHUNK)
-                    if not data:
-                        break
-                    if not server.send(codec.encode(2 * i, data)):
-                        break
-            except OSError:
-                pass
+                if not side.adopt(target):
+                    return
+                try:
+                    while True:
+                        data = target.recv(FORWARD_CHUNK)
+                        if not data:
+                            break
+                        if not server.send(codec.encode(2 * i, data)):
+                            break
+                except OSError:
+                    pass
+                side.stop()
+                side.release()
             finally:
-                _close_quietly(target)
                 finished()
 
         def finished() -> None:
@@ -715,8 +709,9 @@ class Streams:
             t.start()
             threads.append(t)
 
-        # This thread reads what the client sends until it goes away; then every target is
-        # closed, so the forwarding threads end too.
+        # This thread reads what the client sends until it goes away (each port's bytes are
+        # queued for its writer, in order); then every pod connection ends, so the forwarding
+        # threads end too.
         try:
             for message in server.messages():
                 try:
@@ -725,26 +720,15 @@ class Streams:
                     break
                 if not isinstance(event, ch.Data) or event.channel % 2:
                     continue
-                i = event.channel // 2
-                with lock:
-                    if i not in targets:
-                        if i in pending:
-                            pending[i] += event.data
-                        continue
-                    target = targets[i]
-                if target is not None:
-                    try:
-                        target.sendall(event.data)
-                    except OSError:
-                        pass
+                if event.channel // 2 < len(sides):
+                    sides[event.channel // 2].put(event.data)
         finally:
-            with lock:
-                done = True
-                for target in targets.values():
-                    if target is not None:
-                        target_shutdown(target)
+            for side in sides:
+                side.end(hard=True)  # what was queued still goes out, then both directions end
             for t in threads:
                 t.join(FINISH_TIMEOUT)
+            for side in sides:
+                side.stop()
             server.close()
             conn.close()
 
@@ -760,9 +744,7 @@ class _Pair:
         self.port = port
         self.error_id = 0
         self.data_id = 0
-        self.target: socket.socket | None = None
-        self.early = bytearray()  # data that came before the target was connected
-        self.client_done = False
+        self.side = PodSide()  # the connection to the pod's port
         self.started = False
         self.closed = False
 
@@ -830,26 +812,11 @@ class _SpdyPortForward:
             pair = self.by_stream.get(event.stream_id)
             if pair is None or event.stream_id != pair.data_id:
                 return
-            with self.lock:
-                target = pair.target
-                if target is None:
-                    pair.early += event.data
-                    return
-            try:
-                target.sendall(event.data)
-            except OSError:
-                pass
+            pair.side.put(event.data)
         elif isinstance(event, spdy.StreamEnded):
             pair = self.by_stream.get(event.stream_id)
             if pair is not None and event.stream_id == pair.data_id:
-                with self.lock:
-                    pair.client_done = True
-                    target = pair.target
-                if target is not None:
-                    try:
-                        target.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
+                pair.side.end()  # the client's half-close reaches the pod after its bytes
         elif isinstance(event, spdy.StreamReset):
             pair = self.by_stream.get(event.stream_id)
             if pair is not None and event.stream_id == pair.data_id:
@@ -887,18 +854,13 @@ class _SpdyPortForward:
             target = self.streams._open_target(self.pod, pair.port)
         except PortRefused as err:
             message = str(err).encode()
+            pair.side.stop()
             self._write(lambda: self.session.send_data(pair.error_id, message))
             self._end_pair(pair)
             return
-        with self.lock:
-            pair.target = target
-            early, pair.early = bytes(pair.early), bytearray()
-            client_done = pair.client_done
+        if not pair.side.adopt(target):
+            return
         try:
-            if early:
-                target.sendall(early)
-            if client_done:
-                target.shutdown(socket.SHUT_WR)
             while True:
                 data = target.recv(FORWARD_CHUNK)
                 if not data:
@@ -907,6 +869,7 @@ class _SpdyPortForward:
         except OSError:
             pass
         self._end_pair(pair)
+        pair.side.release()
 
     def _end_pair(self, pair: _Pair) -> None:
         """kubelet httpStreamHandler.portForward: close the data and error streams."""
@@ -914,9 +877,7 @@ class _SpdyPortForward:
             if pair.closed:
                 return
             pair.closed = True
-            target = pair.target
-        if target is not None:
-            _close_quietly(target)
+        pair.side.stop()
         self._write(lambda: self.session.end_stream(pair.data_id))
         self._write(lambda: self.session.end_stream(pair.error_id))
         self.pairs.pop(pair.request_id, None)
@@ -925,9 +886,7 @@ class _SpdyPortForward:
         for pair in list(self.pairs.values()):
             with self.lock:
                 pair.closed = True
-                target = pair.target
-            if target is not None:
-                _close_quietly(target)
+            pair.side.stop()
         if self.ws is not None:
             self.ws.close()
         self.conn.close()
@@ -996,12 +955,104 @@ def _negotiate(headers: dict[str, str], supported: tuple[str, ...]) -> str:
     )
 
 
-def target_shutdown(sock: socket.socket) -> None:
-    """Wake a thread blocked on `sock` (its owner closes it)."""
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+class PodSide:
+    """The pod's end of one forwarded connection: a socket to the pod's port, written by one
+    thread of its own and read by the forwarding thread.
+
+    The client's bytes are queued (`put`) by the thread that reads the client's connection,
+    before or after the pod's port accepted, and written to the pod IN THE ORDER THEY CAME by
+    one writer; as the kubelet copies each data stream into the pod's connection with one
+    io.Copy (cri/streaming/portforward/websocket.go, httpstream.go). Bytes that arrived while
+    the port was still connecting were once sent by the connecting thread while the reading
+    thread already sent later ones: the pod got them out of order (a load-only flake of
+    tests/stream/test_stream_portforward.py).
+
+    The socket is closed once, by the last of its two users (`release`), never while another
+    thread may still be in a call on it: a closed socket's number is soon reused by a new
+    connection, which would then get the old one's bytes or shutdown. `stop` and `end` only
+    shut it down (under the lock that also guards the close).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._chunks: deque[bytes] = deque()
+        self._ended = False  # the client sends no more: the queued bytes, then a shutdown
+        self._hard = False  # ... of both directions (else a half-close)
+        self._stopped = False  # over: queued bytes are dropped, blocked calls woken
+        self._sock: socket.socket | None = None
+        self._users = 0
+        self._closed = False
+
+    def put(self, data: bytes) -> None:
+        with self._cond:
+            if not (self._ended or self._stopped):
+                self._chunks.append(data)
+                self._cond.notify_all()
+
+    def end(self, hard: bool = False) -> None:
+        """No more bytes from the client: after the queued ones, shut the socket down for
+        writing (`hard`: both ways, the whole connection ends)."""
+        with self._cond:
+            self._ended = True
+            self._hard = self._hard or hard
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """End now: drop what is queued, wake whoever is blocked on the socket."""
+        with self._cond:
+            self._stopped = True
+            self._chunks.clear()
+            self._cond.notify_all()
+            self._shutdown(socket.SHUT_RDWR)
+
+    def adopt(self, sock: socket.socket) -> bool:
+        """The connected socket (the caller reads it, then calls `release`); starts the
+        writer. False, and the socket closed, if the connection ended meanwhile."""
+        with self._cond:
+            if self._stopped:
+                _close_quietly(sock)
+                return False
+            self._sock = sock
+            self._users = 2  # the caller (reader) and the writer
+        threading.Thread(target=self._write_all, name="pod-side-writer", daemon=True).start()
+        return True
+
+    def release(self) -> None:
+        """One user is done with the socket; the last one closes it."""
+        with self._cond:
+            self._users -= 1
+            if self._users > 0 or self._sock is None or self._closed:
+                return
+            self._closed = True
+            _close_quietly(self._sock)
+
+    def _shutdown(self, how: int) -> None:
+        # with self._cond held: the socket cannot be closed meanwhile
+        if self._sock is not None and not self._closed:
+            try:
+                self._sock.shutdown(how)
+            except OSError:
+                pass
+
+    def _write_all(self) -> None:
+        sock = self._sock
+        assert sock is not None
+        try:
+            while True:
+                with self._cond:
+                    while not (self._chunks or self._ended or self._stopped):
+                        self._cond.wait()
+                    if self._stopped:
+                        return
+                    if not self._chunks:
+                        self._shutdown(socket.SHUT_RDWR if self._hard else socket.SHUT_WR)
+                        return
+                    data = self._chunks.popleft()
+                sock.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self.release()
 
 
 def _close_quietly(sock: socket.socket) -> None:
