@@ -272,11 +272,19 @@ class _ExecCertTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await t.aclose()
 
 
-# Connections to the server: as many at once as requests need, 25 kept idle. Go's
-# http.Transport has no per-host cap (MaxConnsPerHost 0) and client-go keeps 25 idle per host
-# (k8s.io/apimachinery/pkg/util/net/http.go SetTransportDefaults); httpx's default cap of 100
-# would leave the 101st open watch of one client waiting for a connection forever.
-LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=25)
+# Connections to the server: as many at once as requests need (Go's http.Transport has no
+# per-host cap, MaxConnsPerHost 0; httpx's default cap of 100 left the 101st open watch of one
+# client waiting for a connection forever), idle ones closed after 5 s. client-go keeps 25
+# idle per host (k8s.io/apimachinery/pkg/util/net/http.go SetTransportDefaults), but a cap on
+# idle connections is unsafe with httpcore 1.0.x: its pool compares max_keepalive_connections
+# with ALL connections (encode/httpcore#1000), so beyond 25 in use every pass closes every
+# connection that looks idle, including one it has just handed to another thread's request
+# (encode/httpcore#1110; so does making room at max_connections). The socket is then closed
+# under a request in flight: the request fails ("connection reset by peer"), or, once the fd
+# number is reused by a new connection, its bytes go to that one (the server's "tlsv1 alert
+# decode error" on a fresh handshake: tests/test_concurrency.py under load). Without caps no
+# pass closes a connection, except those idle past the expiry.
+LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0)
 
 
 def _network_transport(config: Config, *, is_async: bool) -> Any:
