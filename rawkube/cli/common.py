@@ -218,3 +218,41 @@ def print_table(rows: list[list[str]], out: Any) -> None:
     for row in rows:
         cells = [str(c).ljust(widths[i]) for i, c in enumerate(row)]
         print("   ".join(cells).rstrip(), file=out)
+
+
+class Termination:
+    """SIGTERM as a flag, for commands that run until stopped (`serve`, `port-forward`).
+
+    The handler only appends to a list. A Python signal handler runs in the main thread between
+    two bytecodes, possibly while that thread holds the lock inside `threading.Event.wait`: a
+    handler calling `Event.set()` (which takes that same lock) blocks the process for good.
+    `rawkube serve` did that under load: SIGTERM, then no exit (tests/cli/test_cli.py).
+    """
+
+    def __init__(self) -> None:
+        import signal
+
+        self.signals: list[int] = []
+        self._previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.signals.append(signum)  # no lock taken: see the class docstring
+
+    def wait(self, stop: Any = None, interval: float = 0.2) -> None:
+        """Until SIGTERM, Ctrl-C, or `stop` (a threading.Event other threads may set)."""
+        import time
+
+        try:
+            while not self.signals:
+                if stop is None:
+                    time.sleep(interval)
+                elif stop.wait(interval):
+                    return
+        except KeyboardInterrupt:
+            pass
+
+    def restore(self) -> None:
+        """Put the previous SIGTERM handler back."""
+        import signal
+
+        signal.signal(signal.SIGTERM, self._previous)

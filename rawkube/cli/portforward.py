@@ -7,7 +7,6 @@ meets ends the whole forward with "error: lost connection to pod" (kubectl 1.30+
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 
@@ -28,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rawkube.cli.common import config_from_args
+    from rawkube.cli.common import Termination, config_from_args
     from rawkube.cli.exec import pod_name
     from rawkube.stream.portforward import PortForward, parse_port_mappings
     from rawkube.transport import build_client
@@ -78,12 +77,7 @@ def run(args: argparse.Namespace) -> int:
         with forward:
             for local, remote in forward.ports:
                 print(f"Forwarding from {args.address}:{local} -> {remote}", flush=True)
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            try:
-                while not stop.wait(0.5):
-                    pass
-            except KeyboardInterrupt:
-                pass
+            Termination().wait(stop)  # SIGTERM, Ctrl-C, or a failed connection (on_error)
     if failed:
         print("error: lost connection to pod", file=sys.stderr)
         return 1

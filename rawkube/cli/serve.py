@@ -12,10 +12,8 @@ import argparse
 import hashlib
 import os
 import re
-import signal
 import stat
 import tempfile
-import threading
 from typing import Any
 
 _MARK = "# written by `rawkube serve`, which replaces this file while it is unchanged (sha256 {})\n"
@@ -46,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from rawkube.cli.common import Termination
     from rawkube.testing import LocalAPIServer
 
     kwargs: dict[str, Any] = {"port": args.port}
@@ -53,7 +52,6 @@ def run_serve(args: argparse.Namespace) -> int:
         kwargs["data_dir"] = args.data_dir
     if args.http:
         kwargs["tls"] = False
-    stop = threading.Event()
     configure = _load_handlers(args.handlers) if getattr(args, "handlers", None) else None
     with LocalAPIServer(**kwargs) as server:
         if configure is not None:
@@ -74,13 +72,9 @@ def run_serve(args: argparse.Namespace) -> int:
             print(f"kubeconfig written to {path}: kubectl --kubeconfig {path} get pods", flush=True)
         if args.data_dir:
             print(f"state is kept in {os.path.abspath(args.data_dir)}", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before saying we are ready
+        termination = Termination()  # before saying we are ready
         print("press Ctrl-C to stop", flush=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
+        termination.wait()
     print("stopped", flush=True)
     return 0
 

@@ -66,9 +66,10 @@ def server() -> Iterator[LocalAPIServer]:
             r = c.post("/api/v1/namespaces/default/pods", json=pod_manifest("order"))
             assert r.status_code == 201, r.text
             deadline = time.monotonic() + 20
-            while c.get("/api/v1/namespaces/default/pods/order").json()["status"].get(
-                "phase"
-            ) != "Running":
+            while (
+                c.get("/api/v1/namespaces/default/pods/order").json()["status"].get("phase")
+                != "Running"
+            ):
                 assert time.monotonic() < deadline, "the pod does not run"
                 time.sleep(0.05)
         yield srv
