@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -164,11 +165,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _interact(stream: Any, stdin: bool, tty: bool) -> int:
     restore = _raw_terminal() if tty else None
+    stop_resizes: Callable[[], None] | None = None
     try:
         if tty:
             _send_size(stream)
-            if hasattr(signal, "SIGWINCH"):
-                signal.signal(signal.SIGWINCH, lambda *_: _send_size(stream))
+            stop_resizes = _watch_resizes(stream)
         if stdin:
             threading.Thread(target=_pump_stdin, args=(stream,), daemon=True).start()
         err_thread = None
@@ -182,6 +183,8 @@ def _interact(stream: Any, stdin: bool, tty: bool) -> int:
             err_thread.join()
         code = stream.wait()
     finally:
+        if stop_resizes is not None:
+            stop_resizes()
         if restore is not None:
             restore()
     if code:
@@ -206,6 +209,46 @@ def _pump_stdin(stream: Any) -> None:
         stream.stdin.close()
     except Exception:  # the session ended meanwhile
         pass
+
+
+def _watch_resizes(stream: Any) -> Callable[[], None] | None:
+    """On SIGWINCH, send the terminal size from a thread of its own (client-go's
+    TerminalSizeQueue); returns the function that stops it.
+
+    The handler only writes a byte to a pipe. A Python signal handler runs in the main thread
+    between two bytecodes, possibly while that thread holds the session's locks (reading the
+    output: the WebSocket state, the socket); sending the size from the handler would wait for
+    a lock its own thread holds, for good.
+    """
+    if not hasattr(signal, "SIGWINCH"):
+        return None
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+
+    def handler(signum: int, frame: Any) -> None:
+        try:
+            os.write(w, b"\0")
+        except OSError:  # the pipe is full: a resize is pending anyway
+            pass
+
+    def send_sizes() -> None:
+        try:
+            while os.read(r, 64):
+                _send_size(stream)
+        except OSError:
+            pass
+        finally:
+            os.close(r)  # by its only user, after its last read
+
+    thread = threading.Thread(target=send_sizes, name="rawkube-resize", daemon=True)
+    thread.start()
+    previous = signal.signal(signal.SIGWINCH, handler)
+
+    def stop() -> None:
+        signal.signal(signal.SIGWINCH, previous)
+        os.close(w)  # the thread reads the end and closes its side
+
+    return stop
 
 
 def _send_size(stream: Any) -> None:

@@ -1,4 +1,5 @@
-"""SIGTERM handling of the long-running commands (rawkube/cli/common.py Termination).
+"""Signal handlers of the CLI take no lock: SIGTERM of the long-running commands
+(rawkube/cli/common.py Termination), SIGWINCH of `exec -it` (rawkube/cli/exec.py).
 
 `rawkube serve` once never exited after SIGTERM under load: its handler called
 `threading.Event.set()`, and a Python signal handler runs in the main thread between two
@@ -45,3 +46,35 @@ def test_another_threads_stop_ends_the_wait_too() -> None:
         assert stop.is_set() and termination.signals == []
     finally:
         termination.restore()
+
+
+def test_sigwinch_while_the_main_thread_holds_the_sessions_lock_still_resizes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`rawkube exec -it`: the SIGWINCH handler once sent the size itself, taking the session's
+    locks, which the main thread holds while it reads output; now a thread of its own sends it."""
+    from rawkube.cli import exec as exec_cli
+
+    session_lock = threading.Lock()  # what the main thread holds while it reads output
+    sizes: list[tuple[int, int]] = []
+    sent = threading.Event()
+
+    class Session:
+        def resize(self, width: int, height: int) -> None:
+            with session_lock:
+                sizes.append((width, height))
+            sent.set()
+
+    monkeypatch.setattr(exec_cli.os, "get_terminal_size", lambda fd: os.terminal_size((99, 33)))
+    before = signal.getsignal(signal.SIGWINCH)
+    stop = exec_cli._watch_resizes(Session())
+    assert stop is not None
+    try:
+        with session_lock:  # the main thread, reading the session's output
+            os.kill(os.getpid(), signal.SIGWINCH)  # the handler runs here, lock held
+            assert sizes == []  # not sent from the handler (it would have waited for good)
+        assert sent.wait(10)
+        assert sizes == [(99, 33)]
+    finally:
+        stop()
+    assert signal.getsignal(signal.SIGWINCH) == before
