@@ -256,7 +256,14 @@ def duplex_from_network_stream(stream: Any) -> DuplexSocket:
 
 
 class SocketEndpoint:
-    """A local TCP connection (the near end of a port forward): plain blocking calls."""
+    """A local TCP connection (the near end of a port forward): plain blocking calls.
+
+    Two threads use it at once (one reads, one writes), so `close` only shuts it down, which
+    wakes both; the owner frees the descriptor with `release` once neither can still be in a
+    call on it. (A descriptor closed under another thread's call may be reused by a new
+    connection before that call reaches the kernel: the new connection's bytes would be read
+    here.)
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -275,15 +282,15 @@ class SocketEndpoint:
             self.sock.shutdown(socket.SHUT_WR if write_only else socket.SHUT_RDWR)
         except OSError:
             pass
-        if not write_only:
-            self.sock.close()
 
     def shutdown(self) -> None:
-        """Wake a thread blocked on this connection (close() releases it later)."""
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        """Wake a thread blocked on this connection (`release` frees it later)."""
+        self.close()
+
+    def release(self) -> None:
+        """Free the descriptor: by the owner, once no other thread uses the connection."""
+        self.close()
+        self.sock.close()
 
 
 # -- async endpoints ----------------------------------------------------------------------------

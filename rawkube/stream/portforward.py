@@ -523,16 +523,17 @@ class PortForward(_Forwarder):
                     conn.setblocking(True)
                     self._spawn(self._serve, conn, key.data)
 
-    def _spawn(self, target: Any, *args: Any) -> None:
+    def _spawn(self, target: Any, *args: Any) -> threading.Thread | None:
         with self._lock:
             if self._stopped:
                 for arg in args:
                     if isinstance(arg, socket.socket):
                         arg.close()
-                return
+                return None
             thread = threading.Thread(target=self._tracked, args=(target, *args), daemon=True)
             self._threads.add(thread)
         thread.start()
+        return thread
 
     def _tracked(self, target: Any, *args: Any) -> None:
         try:
@@ -547,6 +548,7 @@ class PortForward(_Forwarder):
             self.on_connection(local_port, remote)
         local = SocketEndpoint(conn)
         tunnel: TunnelSocket | None = None
+        to_pod: threading.Thread | None = None
         with self._lock:
             self._live.add(local)
         try:
@@ -560,14 +562,18 @@ class PortForward(_Forwarder):
                 stopped = self._stopped
             if stopped:
                 return
-            self._spawn(run_sync, pump_to_pod(local, tunnel._core, tunnel._endpoint))
+            to_pod = self._spawn(run_sync, pump_to_pod(local, tunnel._core, tunnel._endpoint))
             failure = run_sync(pump_to_local(tunnel._core, tunnel._endpoint, local))
             if failure is not None:
                 self._failed(remote, failure, local_port)
         finally:
             if tunnel is not None:
                 tunnel.close()
-            local.close()
+            local.close()  # wakes the other pump (a shutdown: it may still be reading)
+            if to_pod is not None:
+                to_pod.join(10.0)
+            if to_pod is None or not to_pod.is_alive():
+                local.release()  # no other thread can be in a call on it now
             with self._lock:
                 self._live.discard(local)
                 self._live.discard(tunnel)

@@ -1,5 +1,6 @@
 """Port forwarding keeps the client's bytes in order when they arrive before the pod's port
-accepted (the LocalAPIServer's kubelet side, rawkube/testing/server/streams.py PodSide).
+accepted (the LocalAPIServer's kubelet side, rawkube/testing/server/streams.py PodSide), and
+rawkube's PortForward closes a local connection only once no pump reads it (the last test).
 
 The flake this pins down (tests/stream/test_stream_portforward.py, under load only): bytes that
 came while the pod's port was still connecting were buffered and later sent by the connecting
@@ -158,3 +159,71 @@ def test_pod_side_writes_in_order_then_half_closes_and_closes_once() -> None:
     assert not stopped.adopt(late[0])  # the connection ended while the port was connecting
     assert late[0].fileno() == -1
     late[1].close()
+
+
+class _Watched:
+    """A local connection's socket that notes how many reads are in progress at its close."""
+
+    def __init__(self, sock: socket.socket, log: list[int]) -> None:
+        self._sock = sock
+        self._log = log
+        self._reading = 0
+        self._lock = threading.Lock()
+
+    def recv(self, size: int) -> bytes:
+        with self._lock:
+            self._reading += 1
+        try:
+            return self._sock.recv(size)
+        finally:
+            with self._lock:
+                self._reading -= 1
+
+    def sendall(self, data: bytes) -> None:
+        self._sock.sendall(data)
+
+    def shutdown(self, how: int) -> None:
+        self._sock.shutdown(how)
+
+    def close(self) -> None:
+        with self._lock:
+            self._log.append(self._reading)
+        self._sock.close()
+
+
+def test_a_local_connection_is_closed_only_once_nobody_reads_it(
+    server: LocalAPIServer, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pod's side ends first while the local client sends nothing: one pump ends, the other
+    is blocked reading the local connection. Its descriptor must not be closed under that read
+    (a reused descriptor would hand a new connection's bytes to the old pump)."""
+    from rawkube.stream import _io
+    from rawkube.stream.portforward import PortForward
+
+    closes: list[int] = []
+    original_init = _io.SocketEndpoint.__init__
+
+    def init(self: Any, sock: socket.socket) -> None:
+        original_init(self, _Watched(sock, closes))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_io.SocketEndpoint, "__init__", init)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept_and_hang_up() -> None:
+        conn, _ = listener.accept()
+        conn.close()  # the pod's program ends the connection at once
+
+    threading.Thread(target=accept_and_hang_up, daemon=True).start()
+    server.port_forward_handler = lambda pod, port: listener.getsockname()[:2]
+    try:
+        with PortForward(client, "default", "order", [80]) as pf:
+            with socket.create_connection(("127.0.0.1", pf.local_port(80)), timeout=10) as s:
+                assert s.recv(10) == b""  # the pod side ended: so does the local connection
+            deadline = time.monotonic() + 10
+            while not closes:
+                assert time.monotonic() < deadline, "the local connection was never closed"
+                time.sleep(0.02)
+        assert closes == [0]
+    finally:
+        server.port_forward_handler = None
+        listener.close()
