@@ -230,7 +230,17 @@ class Replayer:
                 return self.client.send(request)
             finally:
                 driver.join(10)
-        return self.client.send(request)
+        resp = self.client.send(request)
+        # A PUT replayed with the resourceVersion read just before it can meet a controller's
+        # write in between (the deployment controller's status update): the recording client
+        # did not, so read again and resend, as client-go's RetryOnConflict would (bounded).
+        for _ in range(5):
+            if resp.status_code != 409 or ex["response"]["status"] == 409:
+                break
+            if ex["request"]["method"] != "PUT":
+                break
+            resp = self.client.send(self.request_for(ex))
+        return resp
 
     def _drive_039(self) -> None:
         """What the recorder did during watch 039: create 'watched', change it, delete it."""
