@@ -410,7 +410,7 @@ class LocalAPIServer:
 
     def _start_controllers(self) -> None:
         try:
-            from rawkube.testing.server.controllers import ControllerManager
+            from rawkube.testing.server.controller_manager import ControllerManager
         except ImportError:  # pragma: no cover - controllers are optional for the core server
             log.warning("controllers unavailable; serving without them")
             return

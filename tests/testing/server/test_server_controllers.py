@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from rawkube.testing.server.controller_manager import ControllerManager
 from rawkube.testing.server.controllers import (
     DEPLOYMENTS,
     NAMESPACES,
@@ -22,7 +23,6 @@ from rawkube.testing.server.controllers import (
     REPLICASETS,
     REVISION_ANNOTATION,
     SAFE_ALPHABET,
-    ControllerManager,
     pod_log_lines,
     pod_template_hash,
     surge_and_unavailable,

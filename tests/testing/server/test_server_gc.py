@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from rawkube.testing.server.controller_manager import ControllerManager
 from rawkube.testing.server.controllers import (
     DEPLOYMENTS,
     NAMESPACES,
     PODS,
     REPLICASETS,
-    ControllerManager,
 )
 from rawkube.testing.server.gc import GarbageCollector
 from rawkube.testing.server.store import Event, ResourceKey, Store, Subscription

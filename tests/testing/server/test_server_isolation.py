@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from rawkube.testing.server.controller_manager import ControllerManager
 from rawkube.testing.server.controllers import (
     DEPLOYMENTS,
     REPLICASETS,
-    ControllerManager,
 )
 from rawkube.testing.server.isolation import Guard
 from rawkube.testing.server.store import Store

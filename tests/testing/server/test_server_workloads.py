@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from rawkube.testing.server.controllers import NAMESPACES, NODE_NAME, PODS, ControllerManager
+from rawkube.testing.server.controller_manager import ControllerManager
+from rawkube.testing.server.controllers import NAMESPACES, NODE_NAME, PODS
 from rawkube.testing.server.controllers_workloads import (
     CRONJOBS,
     DAEMONSETS,
