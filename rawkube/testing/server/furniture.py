@@ -19,15 +19,13 @@ by the ControllerManager.
 
 from __future__ import annotations
 
-import copy
 import json
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rawkube.testing.server import decode
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey, now_rfc3339
 from rawkube.testing.server.registry.context import RequestContext
-from rawkube.testing.server.resources import ResourceInfo, ResourceTable
+from rawkube.testing.server.systemwrite import _info, system_update
 
 if TYPE_CHECKING:  # pragma: no cover
     from rawkube.testing.server.registry.generic import GenericStore
@@ -44,17 +42,6 @@ ROOT_CA_DESCRIPTION = (
     "guaranteed across distributions of Kubernetes clusters."
 )
 KUBERNETES_SERVICE_IP = "10.96.0.1"  # the first address of the service CIDR
-
-
-@lru_cache(maxsize=1)
-def _builtin() -> ResourceTable:
-    return ResourceTable()
-
-
-def _info(group: str, version: str, resource: str) -> ResourceInfo:
-    info = _builtin().get(group, version, resource)
-    assert info is not None, (group, version, resource)
-    return info
 
 
 def system_create(
@@ -108,45 +95,6 @@ def system_create(
         if err.reason == "AlreadyExists":
             return None
         raise
-
-
-def system_update(
-    store: GenericStore,
-    group: str,
-    version: str,
-    resource: str,
-    namespace: str,
-    name: str,
-    change: Any,
-    manager: str,
-    *,
-    subresource: str = "",
-) -> Obj:
-    """Change an object as a control-plane component's update would: the new state's
-    managedFields credit ``manager`` with what it changed."""
-    from rawkube.testing.server import fieldmanager
-
-    info = _info(group, version, resource)
-
-    def update(draft: Obj) -> Obj:
-        before = copy.deepcopy(draft)
-        change(draft)
-        entries = fieldmanager.update_entries(
-            before["metadata"].get("managedFields"),
-            manager,
-            info.api_version,
-            before,
-            draft,
-            decode.schema_of(info),
-            subresource,
-            store.strategy(info.key).get_reset_fields(info).get(subresource, ()),
-        )
-        draft["metadata"]["managedFields"] = entries
-        if not entries:
-            draft["metadata"].pop("managedFields")
-        return draft
-
-    return store.mutate(info.key, namespace, name, update)
 
 
 def system_apply(
@@ -361,6 +309,7 @@ __all__ = [
     "NamespaceFurniture",
     "ensure_system_priority_classes",
     "system_create",
+    "system_update",
 ]
 
 

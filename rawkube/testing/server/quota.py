@@ -210,7 +210,7 @@ class ResourceQuotaController:
         status = {k: v for k, v in status.items() if v}
         if quota.get("status") == status:
             return 0
-        from rawkube.testing.server.furniture import system_update
+        from rawkube.testing.server.systemwrite import system_update
 
         def write(draft: Obj) -> None:
             draft["status"] = status
@@ -322,7 +322,7 @@ class ResourceQuotaAdmission(Plugin):
             used.update({name: _text(amount) for name, amount in new_used.items()})
             status["used"] = used
 
-        from rawkube.testing.server.furniture import system_update
+        from rawkube.testing.server.systemwrite import system_update
 
         try:
             # The plugin writes the new usage itself (an Update of the quota's status by
