@@ -20,7 +20,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server.admission import CREATE, Attributes, Plugin, forbidden
+from rawkube.testing.server.admission.base import CREATE, Attributes, Plugin, forbidden
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rawkube.testing.server.admission import CREATE, DELETE, Attributes, Plugin, forbidden
+from rawkube.testing.server.admission.base import CREATE, DELETE, Attributes, Plugin, forbidden
 from rawkube.testing.server.errors import APIError, ResourceKey, not_found
 
 if TYPE_CHECKING:  # pragma: no cover

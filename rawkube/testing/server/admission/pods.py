@@ -8,7 +8,7 @@ import time
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from rawkube.testing.server.admission import CREATE, UPDATE, Attributes, Plugin, forbidden
+from rawkube.testing.server.admission.base import CREATE, UPDATE, Attributes, Plugin, forbidden
 from rawkube.testing.server.errors import Obj, ResourceKey
 
 if TYPE_CHECKING:  # pragma: no cover

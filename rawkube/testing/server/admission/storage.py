@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rawkube.testing.server.admission import CREATE, Attributes, Plugin
+from rawkube.testing.server.admission.base import CREATE, Attributes, Plugin
 from rawkube.testing.server.errors import Obj, ResourceKey
 
 if TYPE_CHECKING:  # pragma: no cover
