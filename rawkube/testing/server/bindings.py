@@ -20,7 +20,7 @@ from rawkube.testing.server.negotiation import render_json
 from rawkube.testing.server.request import Request, Response, Target
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.handlers import API
+    from rawkube.testing.server.apiproto import API
 
 PODS = ResourceKey("", "pods")
 

@@ -27,7 +27,7 @@ from rawkube.testing.server.request import Request, Response, Target
 from rawkube.testing.server.selectors import label_selector_predicate
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.handlers import API
+    from rawkube.testing.server.apiproto import API
 
 PODS = ResourceKey("", "pods")
 PDBS = ResourceKey("policy", "poddisruptionbudgets")

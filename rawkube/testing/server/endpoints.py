@@ -29,7 +29,7 @@ from rawkube.testing.server.request import Request, Response, Target
 from rawkube.testing.server.selectors import selector_to_string
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.handlers import API
+    from rawkube.testing.server.apiproto import API
 
 Endpoint = Callable[["API", Request, Target], Response]
 

@@ -25,7 +25,7 @@ from rawkube.testing.server.selectors import convert_field_label, parse_field_te
 from rawkube.testing.server.watch import open_watch
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.handlers import API
+    from rawkube.testing.server.apiproto import API
 
 GROUP = "events.k8s.io"
 
@@ -86,7 +86,7 @@ def watch(api: API, req: Request, t: Target) -> Response:
 
 @endpoint(GROUP, "events", "", "GET")
 def get(api: API, req: Request, t: Target) -> Response:
-    from rawkube.testing.server.handlers import list_body
+    from rawkube.testing.server.listing import list_body
 
     if t.name:
         obj = from_core(api.store.must_get(EVENTS, t.namespace, t.name))

@@ -37,7 +37,7 @@ from rawkube.testing.server.admission import CREATE, DELETE, UPDATE, Attributes,
 from rawkube.testing.server.auth import Attributes as AuthAttributes
 from rawkube.testing.server.auth import Authorizer, forbidden
 from rawkube.testing.server.errors import APIError, Obj, ResourceKey, not_found_path
-from rawkube.testing.server.listing import list_options, serve_list
+from rawkube.testing.server.listing import list_body, list_options, serve_list
 from rawkube.testing.server.negotiation import (
     check_acceptable,
     decode_body,
@@ -62,7 +62,7 @@ from rawkube.testing.server.request import (
     Target,
     status_response,
 )
-from rawkube.testing.server.resources import ResourceInfo, ResourceTable
+from rawkube.testing.server.resources import ResourceTable
 from rawkube.testing.server.streams import STREAM_SUBRESOURCES, Streams
 from rawkube.testing.server.streams import connect as stream_connect
 from rawkube.testing.server.watch import MAX_WATCH_SECONDS, open_watch
@@ -650,21 +650,6 @@ class API:
             watch_list=self.watch_list,
         )
         return Response(200, stream=stream)
-
-
-def list_body(info: ResourceInfo, items: list[Obj], meta: dict[str, Any]) -> Obj:
-    if not info.crd:
-        # Typed lists omit each item's kind/apiVersion (recording 013); unstructured keep them.
-        items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
-    else:
-        # An unstructured list always carries "continue", empty on the last page (052).
-        meta = {"continue": "", **meta}
-    return {
-        "kind": info.list_kind,
-        "apiVersion": info.api_version,
-        "metadata": meta,
-        "items": items,
-    }
 
 
 def dry_run(req: Request) -> bool:

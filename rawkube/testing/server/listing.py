@@ -513,3 +513,18 @@ __all__ = [
     "too_large",
     "validate_list_options",
 ]
+
+
+def list_body(info: ResourceInfo, items: list[Obj], meta: dict[str, Any]) -> Obj:
+    if not info.crd:
+        # Typed lists omit each item's kind/apiVersion (recording 013); unstructured keep them.
+        items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
+    else:
+        # An unstructured list always carries "continue", empty on the last page (052).
+        meta = {"continue": "", **meta}
+    return {
+        "kind": info.list_kind,
+        "apiVersion": info.api_version,
+        "metadata": meta,
+        "items": items,
+    }
