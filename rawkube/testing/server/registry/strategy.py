@@ -29,7 +29,8 @@ from rawkube.testing.server.errors import Obj
 from rawkube.testing.server.registry.context import RequestContext
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.registry.generic import GenericStore
+    # The store serving the request, as far as strategies use it (no import of generic.py).
+    from rawkube.testing.server.registry.storeview import StoreView as GenericStore
     from rawkube.testing.server.resources import ResourceInfo
 
 Cause = validation.Cause

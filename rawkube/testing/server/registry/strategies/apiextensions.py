@@ -13,7 +13,8 @@ from rawkube.testing.server.registry.strategies import customresource
 from rawkube.testing.server.registry.strategy import Cause, Strategy
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.registry.generic import GenericStore
+    # The store serving the request, as far as strategies use it (no import of generic.py).
+    from rawkube.testing.server.registry.storeview import StoreView as GenericStore
 
 CRDS = ResourceKey("apiextensions.k8s.io", "customresourcedefinitions")
 CRD_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
