@@ -9,11 +9,11 @@ run time (e.g. for a resource that only exists while the server runs).
 
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 
 from rawkube.testing.server.errors import ResourceKey
 from rawkube.testing.server.registry.strategies import apiextensions, apps, batch, core, misc, rbac
+from rawkube.testing.server.registry.strategies.registered import _lock, _registered, register
 from rawkube.testing.server.registry.strategy import Strategy
 
 _GROUPS: dict[str, dict[str, Strategy]] = {
@@ -87,8 +87,6 @@ class _GenerationStrategy(Strategy):
 
 _PLAIN = Strategy()
 _TRACKING = _GenerationStrategy()
-_registered: dict[ResourceKey, Strategy] = {}
-_lock = threading.Lock()
 
 
 def strategy_for(key: ResourceKey) -> Strategy:
@@ -101,12 +99,6 @@ def strategy_for(key: ResourceKey) -> Strategy:
         return found
     tracked = key in GENERATION_TRACKED or not _builtin_group(key.group)
     return _TRACKING if tracked else _PLAIN
-
-
-def register(key: ResourceKey, strategy: Strategy) -> None:
-    """Give a resource its own Strategy (overrides the group modules' table)."""
-    with _lock:
-        _registered[key] = strategy
 
 
 __all__ = ["register", "strategy_for"]

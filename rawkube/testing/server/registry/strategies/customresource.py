@@ -70,7 +70,7 @@ CUSTOM_RESOURCE = CustomResourceStrategy()
 
 def serve(crd: Obj) -> None:
     """Give a CRD's resource the custom resource strategy."""
-    from rawkube.testing.server.registry.strategies import register
+    from rawkube.testing.server.registry.strategies.registered import register
 
     spec = crd.get("spec") or {}
     plural = str((spec.get("names") or {}).get("plural", ""))
