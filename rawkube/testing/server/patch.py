@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rawkube.testing.server.errors import APIError, now_rfc3339
-from rawkube.testing.server.openapi import Schema
+from rawkube.testing.server.openapi_schema import Schema
 
 Path = tuple[str, ...]  # elements like "f:spec", 'k:{"name":"web"}', 'v:"x"'
 _MISSING = object()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rawkube.testing.server.openapi import Schema
+from rawkube.testing.server.openapi_schema import Schema
 
 _DEDUCED: dict[str, Any] = {"x-kubernetes-preserve-unknown-fields": True}
 OBJECT_META_REF = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -110,7 +110,7 @@ def _ref_with_description(name: str, description: str, v2: bool) -> dict[str, An
 
 
 def _type_meta_property(name: str) -> dict[str, Any]:
-    from rawkube.testing.server.openapi import v2_document
+    from rawkube.testing.server.openapi_schema import v2_document
 
     prop = v2_document()["definitions"][_TYPE_META_DOCS]["properties"][name]
     return {"description": prop["description"], "type": "string"}
