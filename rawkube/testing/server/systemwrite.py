@@ -17,7 +17,9 @@ from rawkube.testing.server.errors import Obj
 from rawkube.testing.server.resources import ResourceInfo, ResourceTable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rawkube.testing.server.registry.generic import GenericStore
+    # The registry store, as far as these writes use it (no import of registry/generic.py, so
+    # that a strategy may call them).
+    from rawkube.testing.server.registry.storeview import StoreView as GenericStore
 
 
 @lru_cache(maxsize=1)
