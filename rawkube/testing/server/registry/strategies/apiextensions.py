@@ -109,7 +109,7 @@ def _accept_names(store: GenericStore, crd: Obj) -> None:
             },
         ]
 
-    from rawkube.testing.server.furniture import system_update
+    from rawkube.testing.server.systemwrite import system_update
 
     try:
         # A status Update by kube-apiserver's own controllers: its managedFields entry
