@@ -94,6 +94,11 @@ class Step:
     watch: bool = False
     fill: dict[str, int] = field(default_factory=dict)
     warnings: bool = False
+    # {path: GET path, capture: {name: field}}: a 409 is answered as client-go's RetryOnConflict
+    # does: read the object again (capturing e.g. its resourceVersion) and resend (bounded). For
+    # a write whose recorded answer had no conflict but that can meet a controller's write
+    # between the scenario's read and its PUT on either server.
+    retry_conflict: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Step:
@@ -337,7 +342,17 @@ def _run_step(
     client: httpx.Client, step: Step, names: dict[str, str], wait_cap: float | None = None
 ) -> httpx.Response:
     if not step.wait:
-        return _request(client, step, names)
+        resp = _request(client, step, names)
+        for _ in range(5 if step.retry_conflict else 0):
+            if resp.status_code != 409:
+                break
+            assert step.retry_conflict is not None
+            again = _request(client, Step(path=str(step.retry_conflict["path"])), names)
+            body = _parse_body(again, False)
+            for key, path in (step.retry_conflict.get("capture") or {}).items():
+                names[key] = _captured(body, path)
+            resp = _request(client, step, names)
+        return resp
     timeout = float(step.wait.get("timeout", 20))
     if wait_cap is not None:
         timeout = min(timeout, wait_cap)
