@@ -1136,8 +1136,10 @@ def markdown(report: dict[str, Any], scs: list[Scenario], names: list[str]) -> s
             "Pods (~4.7 KB each, recorded from kube-apiserver 1.36, `benchmarks/pod.json`). LIST: "
             "every page of 500 kept, as client-go's ListPager does. Informer: `seconds` is the "
             "initial sync (paged LIST into the cache), `steady` the resident memory the cache "
-            "adds (after a full GC), `access` one typed read of a cached Pod by key; the "
-            "`httpx+json` row holds the same Pods as `json.loads` dicts in a dict. Watches: that "
+            "adds (after a full GC), `access` one typed read of a cached Pod by key; rawkube's "
+            "informer runs with its defaults (transform `strip_managed_fields`), the "
+            "`httpx+json` row holds the same Pods as `json.loads` "
+            "dicts in a dict, and lightkube has no informer. Watches: that "
             "many concurrent async watches on one client, each receiving its events, then "
             "still open when RSS is read.",
             "",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
 
 from rawkube.dynamic import Unstructured
-from rawkube.meta import meta_field, object_key, resource_version
+from rawkube.meta import INTERN_MAX_LEN, intern_strings, meta_field, object_key, resource_version
 from rawkube.models.core_v1 import Pod
 
 WIRE = {"metadata": {"name": "web", "namespace": "ns", "resourceVersion": "7", "uid": "u-1"}}
@@ -45,3 +46,20 @@ def test_an_object_without_a_wire_dict_is_read_by_attribute() -> None:
     assert resource_version(obj) == "9"
     odd = SimpleNamespace(to_dict=lambda: "not a dict", metadata=SimpleNamespace(name="z"))
     assert object_key(odd) == "z"
+
+
+def test_intern_strings_shares_short_values_and_leaves_the_object_equal() -> None:
+    text = json.dumps(
+        {"a": ["node-7", {"b": "node-7", "c": 1, "d": None}], "e": "x" * (INTERN_MAX_LEN + 1)}
+    )
+    one, two = json.loads(text), json.loads(text)
+    assert one["a"][0] is not two["a"][0]
+    assert intern_strings(one) is one
+    intern_strings([two])  # a list of objects
+    assert json.dumps(one) == text == json.dumps(two)
+    assert one["a"][0] is one["a"][1]["b"] is two["a"][0]
+    assert one["e"] is not two["e"]  # longer values are left alone
+    pod = Pod.from_dict(json.loads(text))
+    intern_strings(pod)  # a model: through its wire dict
+    assert pod.to_dict()["a"][0] is one["a"][0]
+    assert intern_strings("text") == "text"

@@ -22,10 +22,12 @@ changed. It is client-go's `SharedIndexInformer` in small parts:
 * an optional periodic resync re-delivers every cached object as `on_update(obj, obj)`, for
   controllers that re-check the world now and then;
 * a transform (client-go `SetTransform`) applied to every object before it is cached or handed
-  to a handler, page by page as the LIST arrives: by default `compact_object`, which drops
+  to a handler, page by page as the LIST arrives: by default `strip_managed_fields`, which drops
   `metadata.managedFields` (server-side apply's bookkeeping, ~40% of a Pod's memory; what
-  controller-runtime's `cache.TransformStripManagedFields` does) and shares one copy of each
-  short string value between the cached objects (`intern_strings`: -20%). An update sent from a cached
+  controller-runtime's `cache.TransformStripManagedFields` does). `compact_object` also shares
+  one copy of each short string value between the cached objects (`intern_strings`): ~20% less
+  memory again, but it doubled the initial sync of 10,000 Pods in the benchmark (~150 us per
+  Pod), so it is a choice, not the default. An update sent from a cached
   object without managedFields keeps the server's (the API server treats them as unchanged);
   pass `transform=None` to cache objects exactly as the server sent them.
 
@@ -59,7 +61,6 @@ import builtins
 import contextlib
 import logging
 import queue
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -67,7 +68,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from rawkube.flow import AsyncRuntime, Flow, Runtime, Step, aiterate, arun, iterate, run
-from rawkube.meta import meta_field, object_key
+from rawkube.meta import intern_strings, meta_field, object_key
 from rawkube.meta import resource_version as resource_version
 from rawkube.retry import Backoff
 from rawkube.tools.pager import DEFAULT_PAGE_SIZE
@@ -113,7 +114,7 @@ def meta_namespace_key(obj: Any) -> str:
 
 
 def strip_managed_fields(obj: Any) -> Any:
-    """`metadata.managedFields` removed, in place (client-go
+    """The informer's default transform: `metadata.managedFields` removed, in place (client-go
     allows a transform to change the object it is given, which nobody else holds yet).
 
     managedFields record which field manager set which fields (server-side apply); a cache
@@ -127,40 +128,9 @@ def strip_managed_fields(obj: Any) -> Any:
     return obj
 
 
-# Values longer than this are rarely repeated across objects (timestamps, uids, IPs are not
-# either, but they are short enough to be cheap to look up).
-INTERN_MAX_LEN = 64
-
-
-def intern_strings(obj: Any) -> Any:
-    """Every string value of `obj` up to `INTERN_MAX_LEN` characters replaced by the one shared
-    copy of it (`sys.intern`), in place. Cached objects repeat most of their values (namespaces,
-    node and image names, labels, condition types, "True", "Running"): one copy of each instead
-    of one per object. 100,000 benchmark Pods without managedFields: 15.6 -> 12.5 KB each, for
-    ~30 us per Pod when it is cached. Keys are already shared within a page by the decoder."""
-    data = obj.to_dict() if callable(getattr(obj, "to_dict", None)) else obj
-    if isinstance(data, (dict, list)):
-        _intern_in(data)
-    return obj
-
-
-def _intern_in(node: dict[str, Any] | list[Any]) -> None:
-    intern, limit = sys.intern, INTERN_MAX_LEN
-    stack: list[dict[str, Any] | list[Any]] = [node]
-    while stack:
-        current = stack.pop()
-        pairs = current.items() if isinstance(current, dict) else enumerate(current)
-        for key, value in pairs:
-            kind = type(value)
-            if kind is str:
-                if len(value) <= limit:
-                    current[key] = intern(value)  # type: ignore[index]
-            elif kind is dict or kind is list:
-                stack.append(value)
-
-
 def compact_object(obj: Any) -> Any:
-    """The informer's default transform: `strip_managed_fields`, then `intern_strings`."""
+    """A transform for informers holding many objects: `strip_managed_fields`, then
+    `intern_strings` (less memory, a slower initial sync: see the module docstring)."""
     return intern_strings(strip_managed_fields(obj))
 
 
@@ -459,7 +429,7 @@ class _InformerBase:
         page_size: int = DEFAULT_PAGE_SIZE,
         timeout_seconds: int = 300,
         backoff: Backoff | None = None,
-        transform: TransformFunc | None = compact_object,
+        transform: TransformFunc | None = strip_managed_fields,
         **options: Any,
     ) -> None:
         self.list_watch = list_watch
@@ -590,7 +560,7 @@ class Informer(_InformerBase):
     indexed under (`namespace_index`). `timeout_seconds` bounds each watch request on the
     server side; `backoff` paces retries after failures (`rawkube.tools.reflector`); `sleep`
     replaces the pause between watches (tests). `transform` is applied to every object before
-    it is cached or handled (default `compact_object`; None keeps objects as sent).
+    it is cached or handled (default `strip_managed_fields`; None keeps objects as sent).
     """
 
     def __init__(
@@ -603,7 +573,7 @@ class Informer(_InformerBase):
         timeout_seconds: int = 300,
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] | None = None,
-        transform: TransformFunc | None = compact_object,
+        transform: TransformFunc | None = strip_managed_fields,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -732,7 +702,7 @@ class AsyncInformer(_InformerBase):
         timeout_seconds: int = 300,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
-        transform: TransformFunc | None = compact_object,
+        transform: TransformFunc | None = strip_managed_fields,
         **options: Any,
     ) -> None:
         super().__init__(

@@ -283,7 +283,7 @@ def test_intern_strings_shares_equal_short_values_and_keeps_the_object_equal() -
     assert intern_strings({"odd": [1, None, ["v"]]}) == {"odd": [1, None, ["v"]]}
 
 
-def test_the_default_transform_strips_managed_fields_and_interns() -> None:
+def test_compact_object_strips_managed_fields_and_interns() -> None:
     obj = compact_object(json.loads(json.dumps(pod("a", "1"))))
     assert "managedFields" not in obj["metadata"]
     assert obj["metadata"]["name"] is sys.intern("a")
