@@ -35,7 +35,16 @@ LAYERS = [
     ("config", ("rawkube.config",)),
     ("transport", ("rawkube.auth", "rawkube.tls", "rawkube.transport")),
     ("rest", ("rawkube.rest", "rawkube.flow", "rawkube.protobuf", "rawkube.stream")),
-    ("Typed, dynamic and discovery clients", ("rawkube.typed", "rawkube.dynamic", "rawkube.discovery", "rawkube.schema", "rawkube.models")),
+    (
+        "Typed, dynamic and discovery clients",
+        (
+            "rawkube.typed",
+            "rawkube.dynamic",
+            "rawkube.discovery",
+            "rawkube.schema",
+            "rawkube.models",
+        ),
+    ),
     ("tools", ("rawkube.tools", "rawkube.retry")),
     ("testing", ("rawkube.testing",)),
     ("async", ("rawkube.aio",)),
@@ -85,12 +94,16 @@ def api_markdown() -> str:
             continue
         out.append(f"# {title}\n")
         for name in groups[title]:
-            out.append(f"::: {name}\n    options:\n      heading_level: 2\n      show_submodules: false\n")
+            out.append(
+                f"::: {name}\n    options:\n      heading_level: 2\n      show_submodules: false\n"
+            )
     return "\n".join(out)
 
 
 def _bench_module() -> Any:
-    spec = importlib.util.spec_from_file_location("rawkube_bench_run", ROOT / "benchmarks" / "run.py")
+    spec = importlib.util.spec_from_file_location(
+        "rawkube_bench_run", ROOT / "benchmarks" / "run.py"
+    )
     if spec is None or spec.loader is None:
         raise PluginError("cannot load benchmarks/run.py")
     module = importlib.util.module_from_spec(spec)
@@ -103,6 +116,8 @@ def on_files(files: Files, config: Any) -> Files:
     report = json.loads((ROOT / "benchmarks" / "results" / "latest.json").read_text())
     svg = _bench_module().chart_svg(report)
     files.append(File.generated(config, "img/benchmarks.svg", content=svg))
+    scale = _bench_module().scale_chart_svg(report)
+    files.append(File.generated(config, "img/scale.svg", content=scale))
     return files
 
 
@@ -114,5 +129,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         markdown = markdown.replace(API_MARKER, api_markdown())
     if BENCH_MARKER in markdown:
         table = (ROOT / "benchmarks" / "results" / "latest.md").read_text()
-        markdown = markdown.replace(BENCH_MARKER, table)
+        # latest.md links the scale chart as benchmarks/README.md sees it; here it is generated
+        markdown = markdown.replace(
+            BENCH_MARKER, table.replace("](results/scale.svg)", "](img/scale.svg)")
+        )
     return markdown
