@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from rawkube.testing.server.apiextensions.schema import go_v
+from rawkube.testing.server.printers import human_duration  # duration.HumanDuration, once
 
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
@@ -134,38 +135,6 @@ def parse_time(text: str) -> datetime | None:
     except ValueError:
         return None
     return stamp.astimezone(timezone.utc)
-
-
-def human_duration(seconds_float: float) -> str:
-    """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
-    seconds = int(seconds_float)
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        rest = seconds % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h{rest}m" if rest else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        rest = hours % 24
-        return f"{hours // 24}d{rest}h" if rest else f"{hours // 24}d"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = (hours // 24) % 365
-        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"
 
 
 _TOKEN = re.compile(r"\.([A-Za-z0-9_\-]+)|\[(\*|-?\d+)\]|\[['\"]([^'\"]+)['\"]\]")
