@@ -68,11 +68,17 @@ def default_backoff() -> Backoff:
 
 class ListerWatcher(Protocol):
     """What a reflector lists and watches (client-go `cache.ListerWatcher`): a typed or dynamic
-    resource client (sync or async) has both, with the options as keyword arguments."""
+    resource client (sync or async) has both, with the options as keyword arguments.
 
-    def list(self, **options: Any) -> Any: ...
+    Read-only callables rather than `def list(self, **options)`: a method with named keyword
+    parameters (a typed client's `list(*, label_selector=..., ...)`) does not match a
+    `**options` signature for mypy, so `Informer(pods)` was a type error."""
 
-    def watch(self, **options: Any) -> Any: ...
+    @property
+    def list(self) -> Callable[..., Any]: ...
+
+    @property
+    def watch(self) -> Callable[..., Any]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""RetryWatcher and Informer against a server that cuts every watch (tests/helpers/faults.py):
+"""RetryWatcher and Informer (sync and async) against a server that cuts every watch (tests/helpers/faults.py):
 issue 12's acceptance "across 20 injected disconnects (mid-line, mid-chunk, between events)
 and a 410 see every change exactly once, in order; with resets after each delivered event the
 reconnect delay stays at client-go's (about 1 s), not exponential" (items 1 and 2).
@@ -21,7 +21,7 @@ from typing import Any
 
 from rawkube.config.types import Config
 from rawkube.rest.watch import WatchEvent
-from rawkube.tools.informer import Informer
+from rawkube.tools.informer import AsyncInformer, Informer
 from rawkube.tools.watcher import AsyncRetryWatcher, RetryWatcher, SyntheticEvent
 from rawkube.typed.clientset import AsyncClientset, Clientset
 from tests.helpers.faults import Conn, FaultServer, Req, config_map, event_line, status_body
@@ -107,7 +107,7 @@ class ConfigMaps:
                 time.sleep(0.05)
             return
         fault = FAULTS[(number - 1) % len(FAULTS)]
-        body = b"".join(lines)
+        stream = b"".join(lines)
         last = lines[-1]
         if fault.startswith("chunked"):
             conn.head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
@@ -126,7 +126,7 @@ class ConfigMaps:
             conn.reset()
         else:
             conn.head(200, {"Content-Type": "application/json", "Connection": "close"})
-            conn.send(body if fault.endswith("between events") else body[: -len(last) // 2])
+            conn.send(stream if fault.endswith("between events") else stream[: -len(last) // 2])
             conn.close()
 
     def expected(self) -> list[tuple[str, str, str]]:
@@ -177,38 +177,83 @@ def assert_client_go_pacing(waits: list[float]) -> None:
     assert len([w for w in waits if w > 1.0]) <= 3, waits  # the rest: 1 s after a start
 
 
-def test_informer_sees_every_change_once_in_order_across_disconnects_and_a_410() -> None:
-    server = ConfigMaps()
-    calls: list[tuple[str, str, str]] = []
-    waits: list[float] = []
-    lock = threading.Lock()
+class Recorder:
+    """Informer handlers that record each call as (type, name, resourceVersion)."""
 
-    def record(kind: str) -> Any:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str]] = []
+        self.lock = threading.Lock()
+
+    def handler(self, kind: str) -> Any:
         def handler(*objs: Any) -> None:
             obj = objs[-1]
-            with lock:
-                calls.append((kind, obj.metadata.name, obj.metadata.resource_version))
+            with self.lock:
+                self.calls.append((kind, obj.metadata.name, obj.metadata.resource_version))
 
         return handler
 
-    with FaultServer(server.handle) as srv:
-        cms = Clientset(config(srv)).core_v1().config_maps("default")
-        informer = Informer(cms, sleep=waits.append)
-        informer.add_event_handler(
-            on_add=record("ADDED"), on_update=record("MODIFIED"), on_delete=record("DELETED")
-        )
-        with informer:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with lock:
-                    if server.done.is_set() and len(calls) >= len(server.history):
-                        break  # (the adds of the first LIST and every later change)
-                time.sleep(0.02)
+    def handlers(self) -> dict[str, Any]:
+        return {
+            "on_add": self.handler("ADDED"),
+            "on_update": self.handler("MODIFIED"),
+            "on_delete": self.handler("DELETED"),
+        }
+
+    def saw_all(self, server: ConfigMaps) -> bool:
+        with self.lock:  # the adds of the first LIST and every later change
+            return server.done.is_set() and len(self.calls) >= len(server.history)
+
+
+def assert_informer_saw_every_change_once(server: ConfigMaps, calls: list[Any]) -> None:
     # The first LIST reports the objects alive then as adds; after it, every change once.
     alive = sorted(_alive_after(server.history[:INITIAL]).items())
     assert calls[: len(alive)] == [("ADDED", name, rv) for name, rv in alive]
     assert calls[len(alive) :] == server.expected()[INITIAL:]
-    assert informer.reflector.relists == 2
+
+
+def test_informer_sees_every_change_once_in_order_across_disconnects_and_a_410() -> None:
+    server = ConfigMaps()
+    recorder = Recorder()
+    waits: list[float] = []
+    with FaultServer(server.handle) as srv:
+        cms = Clientset(config(srv)).core_v1().config_maps("default")
+        informer = Informer(cms, sleep=waits.append)
+        informer.add_event_handler(**recorder.handlers())
+        with informer:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not recorder.saw_all(server):
+                time.sleep(0.02)
+    assert_informer_saw_every_change_once(server, recorder.calls)
+    assert informer.reflector.relists == 2  # the first LIST, then the one after 410
+    assert informer.reflector.watches_opened >= DISCONNECTS + 1  # 20 cut short, one 410
+    assert_client_go_pacing(waits)
+
+
+def test_async_informer_sees_every_change_once_in_order_across_disconnects_and_a_410() -> None:
+    """The same for AsyncInformer: the same reflector flow, driven by the async runtime."""
+    server = ConfigMaps()
+    recorder = Recorder()
+    waits: list[float] = []
+
+    async def record_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def main() -> AsyncInformer:
+        async with AsyncClientset(config(srv)) as cs:
+            cms = cs.core_v1().config_maps("default")
+            informer = AsyncInformer(cms, sleep=record_wait)
+            informer.add_event_handler(**recorder.handlers())
+            async with informer:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and not recorder.saw_all(server):
+                    await asyncio.sleep(0.02)
+        return informer
+
+    with FaultServer(server.handle) as srv:
+        informer = asyncio.run(asyncio.wait_for(main(), 90))
+    assert_informer_saw_every_change_once(server, recorder.calls)
+    assert informer.reflector.relists == 2  # the first LIST, then the one after 410
+    assert informer.reflector.watches_opened >= DISCONNECTS + 1  # 20 cut short, one 410
     assert_client_go_pacing(waits)
 
 

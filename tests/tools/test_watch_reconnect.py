@@ -18,6 +18,7 @@ no timing. Waits are recorded, not slept.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -25,9 +26,9 @@ from typing import Any
 import pytest
 
 from rawkube.config.types import Config
-from rawkube.tools.informer import Informer
+from rawkube.tools.informer import AsyncInformer, Informer
 from rawkube.tools.watcher import RetryWatcher
-from rawkube.typed.clientset import Clientset
+from rawkube.typed.clientset import AsyncClientset, Clientset
 from tests.helpers.faults import Conn, FaultServer, Req, config_map, event_line
 
 CUTS = 8  # watches cut after delivering one event each
@@ -144,6 +145,35 @@ def test_informer_restarts_after_a_second_when_every_watch_is_cut_after_events()
         informer.add_event_handler(on_update=on_update)
         with informer:
             assert done.wait(30), updates
+    assert updates == list(range(101, 102 + CUTS))
+    assert_restarts_after_about_a_second(waits)
+
+
+def test_async_informer_restarts_after_a_second_when_every_watch_is_cut_after_events() -> None:
+    """The same for AsyncInformer (the same reflector flow and Pacing, the async driver)."""
+    server = CutAfterEachEvent()
+    waits: list[float] = []
+    updates: list[int] = []
+
+    async def record_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def main() -> None:
+        done = asyncio.Event()
+
+        def on_update(old: Any, new: Any) -> None:
+            updates.append(int(new.metadata.resource_version))
+            if len(updates) == CUTS + 1:
+                done.set()
+
+        async with AsyncClientset(Config(host=srv.url, qps=0)) as cs:
+            informer = AsyncInformer(cs.core_v1().config_maps("default"), sleep=record_wait)
+            informer.add_event_handler(on_update=on_update)
+            async with informer:
+                await asyncio.wait_for(done.wait(), 30)
+
+    with FaultServer(server.handle) as srv:
+        asyncio.run(asyncio.wait_for(main(), 60))
     assert updates == list(range(101, 102 + CUTS))
     assert_restarts_after_about_a_second(waits)
 
