@@ -110,7 +110,8 @@ def body_chunks(
             chunk = yield Next(chunks)
             if chunk is END:
                 break
-            items = framer.feed(chunk) if framer is not None else [chunk]
+            # (a read may bring only chunked framing: b"", nothing to hand on)
+            items = framer.feed(chunk) if framer is not None else [chunk] if chunk else []
             if items:
                 yield Emit(items)
         if framer is not None:

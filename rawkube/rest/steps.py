@@ -22,6 +22,7 @@ from rawkube.errors import (
     TransportError,
 )
 from rawkube.flow import END, AsyncRuntime, Runtime, Step
+from rawkube.rest.chunked import direct_body
 
 
 def bind_request(response: httpx.Response, request: httpx.Request) -> httpx.Response:
@@ -376,7 +377,9 @@ class CloseResponse(Step):
 
 
 class Chunks(Step):
-    """An iterator over a streamed response's body (`iter_bytes` / `aiter_bytes`), for `Next`."""
+    """An iterator over a streamed response's body, for `Next`: read straight from the
+    connection when `rawkube.rest.chunked` can (a watch over HTTP/1.1), else httpx's
+    `iter_bytes` / `aiter_bytes`."""
 
     __slots__ = ("response", "chunk_size")
 
@@ -385,10 +388,14 @@ class Chunks(Step):
         self.chunk_size = chunk_size
 
     def run(self, rt: Runtime) -> Any:
-        return self.response.iter_bytes(self.chunk_size)
+        return direct_body(self.response, self.chunk_size) or self.response.iter_bytes(
+            self.chunk_size
+        )
 
     async def arun(self, rt: AsyncRuntime) -> Any:
-        return self.response.aiter_bytes(self.chunk_size)
+        return direct_body(self.response, self.chunk_size) or self.response.aiter_bytes(
+            self.chunk_size
+        )
 
 
 __all__ = [

@@ -170,6 +170,18 @@ class WatchDecoder:
         """Add bytes; return every event completed by them (possibly none)."""
         if self.error is not None:
             raise self.error
+        if (
+            not self._buffer
+            and chunk[:1] == b"{"
+            and chunk.find(b"\n") == len(chunk) - 1
+            and not self.protobuf
+        ):
+            # The common case, kube-apiserver flushing after every event: the chunk is one
+            # whole line. Decoded as it is, without a trip through the buffer.
+            try:
+                return [decode_event(chunk[:-1], self._decode, self.secrets)]
+            except DecodeError as err:
+                return self._fail(err, [])
         self._buffer += chunk
         if self.protobuf:
             return self._frames()

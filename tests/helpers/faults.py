@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -134,6 +135,8 @@ class FaultServer:
     handler: Handler
     requests: list[Req] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    # Serve HTTPS with this context (a server certificate from tests/helpers/certs.py).
+    tls: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
         self.closing = threading.Event()
@@ -143,7 +146,7 @@ class FaultServer:
         self._listener.listen(64)
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
         self._threads: list[threading.Thread] = []
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -192,6 +195,15 @@ class FaultServer:
             thread.start()
 
     def _serve(self, sock: socket.socket) -> None:
+        if self.tls is not None:
+            raw = sock
+            try:  # the handshake here, in the connection's thread, not in the accept loop
+                sock = self.tls.wrap_socket(raw, server_side=True)
+            except OSError:
+                raw.close()
+                return
+            with self._lock:  # close() shuts down the TLS socket (the raw one is detached)
+                self._conns[self._conns.index(raw)] = sock
         conn = Conn(sock, self)
         buffer = b""
         try:
