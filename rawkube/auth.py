@@ -141,33 +141,37 @@ def _replayable(request: httpx.Request) -> bool:
     return True
 
 
-class BearerAuth(httpx.Auth):
-    """A fixed bearer token (client-go `bearerAuthRoundTripper` with a static token)."""
+class StaticAuth(httpx.Auth):
+    """Credentials that never change and never answer a 401 with a retry: one Authorization
+    header, set unless the request has one. `rawkube.rest` reads `header` and sets it itself,
+    without stepping through an auth flow (four steps fewer per request, issue 12's per-GET
+    cost); `auth_flow` does the same for plain httpx use."""
 
-    def __init__(self, token: str) -> None:
-        self._header = f"Bearer {token}"
+    header: str
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if "Authorization" not in request.headers:
-            request.headers["Authorization"] = self._header
+            request.headers["Authorization"] = self.header
         yield request
+
+
+class BearerAuth(StaticAuth):
+    """A fixed bearer token (client-go `bearerAuthRoundTripper` with a static token)."""
+
+    def __init__(self, token: str) -> None:
+        self.header = f"Bearer {token}"
 
     def __repr__(self) -> str:
         return "BearerAuth(<redacted>)"
 
 
-class BasicAuth(httpx.Auth):
+class BasicAuth(StaticAuth):
     """Username and password (client-go `basicAuthRoundTripper`)."""
 
     def __init__(self, username: str, password: str) -> None:
         raw = f"{username}:{password}".encode()
-        self._header = "Basic " + base64.b64encode(raw).decode("ascii")
+        self.header = "Basic " + base64.b64encode(raw).decode("ascii")
         self._username = username
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if "Authorization" not in request.headers:
-            request.headers["Authorization"] = self._header
-        yield request
 
     def __repr__(self) -> str:
         return f"BasicAuth(username={self._username!r}, password=<redacted>)"

@@ -111,13 +111,14 @@ class DirectBody:
     iterator of body bytes (a read that brought only framing gives b""). Each way is one read;
     what follows it is shared (`_decode`)."""
 
-    __slots__ = ("_chunked", "_leading", "_request", "_stream", "_timeout")
+    __slots__ = ("_chunked", "_errors", "_leading", "_request", "_stream", "_timeout")
 
     def __init__(self, stream: Any, leading: bytes, request: httpx.Request) -> None:
         self._stream = stream
         self._leading = leading
         self._request = request
         self._chunked = ChunkedDecoder()
+        self._errors = _ReadErrors(request)
         # httpcore reads with the request's read timeout; so do we.
         self._timeout = (request.extensions.get("timeout") or {}).get("read")
 
@@ -125,33 +126,31 @@ class DirectBody:
         return self
 
     def __next__(self) -> bytes:
-        if self._chunked.done:
-            raise StopIteration
-        if self._chunked.error is not None or self._leading:
-            return self._decode(self._take_leading())
-        try:
-            data = self._stream.read(READ_SIZE, self._timeout)
-        except Exception as err:
-            raise _read_error(err, self._request) from err
+        data = self._before_read(StopIteration)
+        if data is None:
+            with self._errors:
+                data = self._stream.read(READ_SIZE, self._timeout)
         return self._decode(data)
 
     def __aiter__(self) -> DirectBody:
         return self
 
     async def __anext__(self) -> bytes:
-        if self._chunked.done:
-            raise StopAsyncIteration
-        if self._chunked.error is not None or self._leading:
-            return self._decode(self._take_leading())
-        try:
-            data = await self._stream.read(READ_SIZE, self._timeout)
-        except Exception as err:
-            raise _read_error(err, self._request) from err
+        data = self._before_read(StopAsyncIteration)
+        if data is None:
+            with self._errors:
+                data = await self._stream.read(READ_SIZE, self._timeout)
         return self._decode(data)
 
-    def _take_leading(self) -> bytes:
-        data, self._leading = self._leading, b""
-        return data
+    def _before_read(self, end: type[Exception]) -> bytes | None:
+        """What to decode without reading (bytes h11 held, or b"" to raise a kept error), or
+        None: read. Raises `end` after the last chunk."""
+        if self._chunked.done:
+            raise end
+        if self._chunked.error is not None or self._leading:
+            data, self._leading = self._leading, b""
+            return data
+        return None
 
     def _decode(self, data: bytes) -> bytes:
         if not data and self._chunked.error is None:  # closed before the last chunk
@@ -167,17 +166,32 @@ class DirectBody:
             raise
 
 
-def _read_error(err: Exception, request: httpx.Request) -> Exception:
-    """A network stream's failure (httpcore's exception types) as httpx's, as httpx maps them."""
-    import httpcore
+class _ReadErrors:
+    """Around a network stream's read: its failures (httpcore's exception types) raised as
+    httpx's, as httpx maps them (`httpx._transports.default.map_httpcore_exceptions`)."""
 
-    if isinstance(err, httpcore.TimeoutException):
-        return httpx.ReadTimeout(str(err) or "timed out", request=request)
-    if isinstance(err, (httpcore.NetworkError, OSError)):
-        return httpx.ReadError(str(err) or type(err).__name__, request=request)
-    if isinstance(err, httpcore.ProtocolError):
-        return httpx.RemoteProtocolError(str(err), request=request)
-    return err
+    __slots__ = ("request",)
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: Any
+    ) -> None:
+        if err is None or not isinstance(err, Exception) or isinstance(err, httpx.HTTPError):
+            return
+        import httpcore
+
+        message = str(err) or type(err).__name__
+        if isinstance(err, httpcore.TimeoutException):
+            raise httpx.ReadTimeout(message, request=self.request) from err
+        if isinstance(err, (httpcore.NetworkError, OSError)):
+            raise httpx.ReadError(message, request=self.request) from err
+        if isinstance(err, httpcore.ProtocolError):
+            raise httpx.RemoteProtocolError(message, request=self.request) from err
 
 
 def direct_body(response: httpx.Response, chunk_size: int | None = None) -> DirectBody | None:
@@ -213,7 +227,9 @@ def _h11_state(stream: Any) -> Any:
     import httpcore
 
     # httpx.Client.send binds the stream (BoundSyncStream); rawkube's direct send does not.
-    stream = getattr(stream, "_stream", stream) if type(stream).__name__.startswith("Bound") else stream
+    stream = (
+        getattr(stream, "_stream", stream) if type(stream).__name__.startswith("Bound") else stream
+    )
     if type(stream).__name__ not in ("ResponseStream", "AsyncResponseStream"):
         return None
     pool_stream = getattr(stream, "_httpcore_stream", None)

@@ -79,6 +79,7 @@ from rawkube.rest.steps import (
     ClientSend,
     CloseResponse,
     Deadline,
+    Exchange,
     Handle,
     ReadBody,
     safe_url,
@@ -113,6 +114,23 @@ def direct_transport(client: Any, request: httpx.Request) -> Any | None:
     ):
         return None
     return pick(request.url)
+
+
+_STATIC_AUTH: Any = None  # rawkube.auth.StaticAuth, imported on first use (a client has by then)
+
+
+def _static_header(auth: httpx.Auth | None) -> str | None:
+    """The Authorization header of a `rawkube.auth.StaticAuth` (a token or basic auth: no flow
+    to step through), else None."""
+    global _STATIC_AUTH
+    if auth is None:
+        return None
+    if _STATIC_AUTH is None:
+        from rawkube.auth import StaticAuth
+
+        _STATIC_AUTH = StaticAuth
+    header: str | None = auth.header if isinstance(auth, _STATIC_AUTH) else None
+    return header
 
 
 def _bounded(timeouts: dict[str, Any], remaining: float) -> dict[str, Any]:
@@ -183,8 +201,9 @@ class RESTCore:
         if delay > 0:
             yield Sleep(delay)
         deadline = None
-        timeouts: dict[str, Any] = dict(request.extensions.get("timeout") or {})
+        timeouts: dict[str, Any] = {}
         if timeout:
+            timeouts = dict(request.extensions.get("timeout") or {})
             deadline = Deadline(
                 timeout, self.clock, lambda: self._expired(request, timeout, retry, True)
             )
@@ -275,7 +294,13 @@ class RESTCore:
             sent: httpx.Response = yield ClientSend(client, request, stream)
             return sent
         auth = client.auth
-        if auth is None:
+        header = _static_header(auth)
+        if auth is None or header is not None:
+            if header is not None and "Authorization" not in request.headers:
+                request.headers["Authorization"] = header  # what its auth flow would do
+            if not stream and deadline is None:
+                exchanged: httpx.Response = yield Exchange(transport, request, sink)
+                return exchanged
             response: httpx.Response = yield Handle(transport, request)
         else:
             # httpx.Client._send_handling_auth, without redirects, hooks and cookies.

@@ -111,17 +111,18 @@ class WithRetry:
         remembered by `note_failure` (its StatusError), when the caller builds one."""
         if error is not None:
             self._track(error)
-        if error is not None:
             delay = self.policy.delay_after_error(self.method, error, self.attempts)
+            if delay is None:
+                return False
             self.reason = type(error).__name__
         else:
             assert status_code is not None
             delay = self.policy.delay_after_response(
                 self.method, status_code, headers or {}, self.attempts
             )
+            if delay is None:
+                return False
             self.reason = f"status {status_code}"
-        if delay is None:
-            return False
         self.attempts += 1
         self.wait = delay
         return True
