@@ -374,6 +374,10 @@ class Exchange(Step):
         self.handle = Handle(transport, request)
         self.sink = sink
 
+    @property
+    def request(self) -> httpx.Request:
+        return self.handle.request
+
     def run(self, rt: Runtime) -> httpx.Response:
         response = self.handle.run(rt)
         ReadBody(response, None, self.sink).run(rt)
