@@ -407,7 +407,6 @@ class RESTCore:
             response.headers,
             body,
             warnings=warnings,
-            url=safe_url(response.request),
             request=response.request,
             decoded=decoded,
         )

@@ -172,7 +172,7 @@ class Result:
         "content_type",
         "_body",
         "_decoded",
-        "url",
+        "_url",
         "_request",
     )
 
@@ -185,7 +185,7 @@ class Result:
         body: bytes,
         *,
         warnings: list[str] | None = None,
-        url: str = "",
+        url: str | None = None,
         request: httpx.Request | None = None,
         decoded: Any = NOT_DECODED,
     ) -> None:
@@ -193,12 +193,21 @@ class Result:
         self.headers = headers
         self.content_type: str | None = headers.get("content-type")
         self.warnings: list[str] = warnings or []
-        self.url = url
+        self._url = url  # None: the request's, made when first read (most results never are)
         self._body = body
         # Decoded already when the body was decoded as it arrived (`rest.listdecode`).
         self._decoded: Any = decoded
         # The request answered: only read to mask its credentials in a DecodeError's excerpt.
         self._request = request
+
+    @property
+    def url(self) -> str:
+        """The URL that was answered (without any user:password part)."""
+        if self._url is None:
+            from rawkube.rest.steps import safe_url
+
+            self._url = safe_url(self._request) if self._request is not None else ""
+        return self._url
 
     def _secrets(self) -> list[str]:
         if self._request is None:

@@ -68,3 +68,17 @@ def test_a_refreshing_credential_steps_through_its_auth_flow(tmp_path: Any) -> N
     kinds, seen = steps_of(Config(host="https://k", bearer_token_file=str(token), qps=0))
     assert kinds[0] == "AuthStart" and "Handle" in kinds and "ReadBody" in kinds
     assert seen[0].headers["authorization"] == "Bearer from-file"
+
+
+def test_the_result_names_its_url_when_read_without_a_password() -> None:
+    """Result.url is made on first read (most results never read it): the same URL."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=CM)
+
+    config = Config(host="https://u:secret@k", qps=0, transport=httpx.MockTransport(handler))
+    result = RESTClient(config, "", "v1").get().resource("configmaps").name("a").do()
+    assert result.url == "https://k/api/v1/configmaps/a"
+    assert "secret" not in result.url
